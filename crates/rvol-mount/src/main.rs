@@ -1,0 +1,6 @@
+//! rvol-mount: not built yet; prints its usage.
+
+fn main() {
+    eprintln!("usage: rvol-mount (not implemented yet)");
+    std::process::exit(125);
+}

@@ -1,0 +1,98 @@
+//! One error type for the toolkit: a message with context, and the exit
+//! status it maps to (125 our own failure, 126 cannot run, 127 not found).
+
+use std::fmt;
+
+/// Exit status for the tool's own failures (usage included), as docker.
+pub const EXIT_OWN: i32 = 125;
+/// The command exists but cannot be run.
+pub const EXIT_CANNOT_RUN: i32 = 126;
+/// The command is not found.
+pub const EXIT_NOT_FOUND: i32 = 127;
+
+#[derive(Debug)]
+pub struct Error {
+    pub msg: String,
+    pub code: i32,
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub fn new(msg: impl Into<String>) -> Self {
+        Error {
+            msg: msg.into(),
+            code: EXIT_OWN,
+        }
+    }
+    pub fn with_code(mut self, code: i32) -> Self {
+        self.code = code;
+        self
+    }
+    /// Prefix the message with what was being done: `layer sha256:..: <msg>`.
+    pub fn context(mut self, what: impl fmt::Display) -> Self {
+        self.msg = format!("{what}: {}", self.msg);
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.msg)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::new(e.to_string())
+    }
+}
+
+impl From<nix::Error> for Error {
+    fn from(e: nix::Error) -> Self {
+        Error::new(e.desc())
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::new(e.to_string())
+    }
+}
+
+impl From<lexopt::Error> for Error {
+    fn from(e: lexopt::Error) -> Self {
+        Error::new(e.to_string())
+    }
+}
+
+/// `.ctx("what")` on any result whose error converts into ours.
+pub trait ResultExt<T> {
+    fn ctx(self, what: impl fmt::Display) -> Result<T>;
+    fn with_ctx<D: fmt::Display>(self, what: impl FnOnce() -> D) -> Result<T>;
+}
+
+impl<T, E: Into<Error>> ResultExt<T> for std::result::Result<T, E> {
+    fn ctx(self, what: impl fmt::Display) -> Result<T> {
+        self.map_err(|e| e.into().context(what))
+    }
+    fn with_ctx<D: fmt::Display>(self, what: impl FnOnce() -> D) -> Result<T> {
+        self.map_err(|e| e.into().context(what()))
+    }
+}
+
+/// The end of every `main`: print `rvol-<tool>: <msg>` and exit with its
+/// status. A broken pipe on stdout is not worth a message.
+pub fn exit_with(tool: &str, r: Result<i32>) -> ! {
+    match r {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            if !e.msg.ends_with("Broken pipe (os error 32)") {
+                eprintln!("{tool}: {}", e.msg);
+            }
+            std::process::exit(e.code)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! Small file operations every tool needs the same way: write a record
+//! atomically, hold an flock.
+
+use std::fs::File;
+use std::io::Write;
+use std::os::fd::AsRawFd;
+use std::path::Path;
+
+use crate::error::{Result, ResultExt};
+
+/// Write `bytes` to `path` through a temp file and a rename, so a reader
+/// (or a crash) sees the old content or the new, never half of it.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let r = (|| -> std::io::Result<()> {
+        let mut f = File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_data()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if r.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    r.with_ctx(|| format!("write {}", path.display()))
+}
+
+/// Serialize `value` as pretty JSON and write it atomically.
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    let mut bytes = serde_json::to_vec_pretty(value)?;
+    bytes.push(b'\n');
+    write_atomic(path, &bytes)
+}
+
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let bytes = std::fs::read(path).with_ctx(|| format!("read {}", path.display()))?;
+    serde_json::from_slice(&bytes).with_ctx(|| format!("parse {}", path.display()))
+}
+
+/// An exclusive flock, released when dropped (or when the process dies,
+/// so a `kill -9` never leaves a lock held).
+pub struct Lock {
+    _file: File,
+}
+
+impl Lock {
+    /// Lock `path` (created if missing), waiting for another holder.
+    pub fn exclusive(path: &Path) -> Result<Lock> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .with_ctx(|| format!("open lock {}", path.display()))?;
+        loop {
+            // SAFETY: flock on an fd we own.
+            let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
+            if r == 0 {
+                return Ok(Lock { _file: file });
+            }
+            let e = std::io::Error::last_os_error();
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                return Err(e).with_ctx(|| format!("lock {}", path.display()));
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! The state every rvol tool shares: where the state root is, how a
+//! container, a volume and a layer are laid out under it, the records
+//! (JSON) one tool writes and another reads, and the error convention.
+//!
+//! Kept small on purpose: each binary owns its own logic; only the
+//! contract between them lives here.
+
+pub mod container;
+pub mod error;
+pub mod fsx;
+pub mod record;
+pub mod root;
+pub mod time;
+
+pub use error::{Error, Result, ResultExt};
+pub use root::Root;
