@@ -10,6 +10,7 @@ pub mod error;
 pub mod fsx;
 pub mod record;
 pub mod root;
+pub mod store;
 pub mod time;
 
 pub use error::{Error, Result, ResultExt};

@@ -1,0 +1,519 @@
+//! The local image store `ROOT/images/`: an OCI image layout
+//! (`oci-layout`, `index.json`, `blobs/sha256/<hex>`), so skopeo, umoci
+//! and containerd can read it as it is.
+//!
+//! A tag is one `index.json` entry whose annotation
+//! `org.opencontainers.image.ref.name` holds the FULL `name:tag`
+//! (`busybox:latest`), not only the tag as skopeo writes it; so one layout
+//! holds many names.
+//!
+//! Writers (rvol-unpack's import/load, rvol-commit) do, in this order:
+//! 1. [`Store::open`] (makes the layout when missing);
+//! 2. every layer and the config with [`Store::blob_writer`] (streamed) or
+//!    [`Store::write_blob`] (small, in memory): each blob lands under its
+//!    digest only after its bytes were hashed, so a blob file is always
+//!    complete and correct;
+//! 3. the manifest with [`Store::write_blob`];
+//! 4. [`Store::tag`] with the manifest's digest and size: rewrites
+//!    `index.json` atomically under an flock, replacing an older entry of the
+//!    same name.
+//!
+//! Readers: [`Store::resolve`] (`NAME[:TAG]` -> manifest), then
+//! [`Store::read_json`] for the config (`oci_spec::image::ImageConfiguration`,
+//! or `serde_json::Value` to keep every field) and [`Store::blob_path`] /
+//! [`Store::open_blob`] for the layers. [`Store::at`] opens any OCI layout
+//! read-only (`oci:DIR`).
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use oci_spec::image::ImageManifest;
+use serde_json::{json, Value};
+use sha2::{Digest as _, Sha256};
+
+use crate::error::{Error, Result, ResultExt};
+use crate::fsx;
+use crate::root::Root;
+
+/// The annotation holding an index entry's name.
+pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
+pub const MEDIA_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+pub const MEDIA_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+pub const MEDIA_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+pub const MEDIA_LAYER_TAR: &str = "application/vnd.oci.image.layer.v1.tar";
+pub const MEDIA_LAYER_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+pub const MEDIA_LAYER_ZSTD: &str = "application/vnd.oci.image.layer.v1.tar+zstd";
+
+/// An OCI image layout on disk: the store, or any `oci:DIR`.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub dir: PathBuf,
+}
+
+/// What a name resolved to.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// The index entry's `ref.name` (`busybox:latest`), when there is one.
+    pub name: Option<String>,
+    /// `sha256:<hex>` of the manifest blob.
+    pub manifest_digest: String,
+    pub manifest: ImageManifest,
+}
+
+/// `busybox` -> `busybox:latest`; `reg:5000/a/b` -> `reg:5000/a/b:latest`;
+/// `a:1` stays. A colon counts as a tag separator only after the last `/`.
+pub fn normalize_name(name: &str) -> String {
+    let last = name.rsplit('/').next().unwrap_or(name);
+    if last.contains(':') || name.contains('@') {
+        name.to_string()
+    } else {
+        format!("{name}:latest")
+    }
+}
+
+/// Check a `NAME[:TAG]` for the store: non-empty, no whitespace or control
+/// characters, lowercase name as docker wants.
+pub fn check_name(name: &str) -> Result<()> {
+    let full = normalize_name(name);
+    let (n, tag) = full.rsplit_once(':').unwrap_or((&full, ""));
+    let ok_name = !n.is_empty()
+        && n.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-/:".contains(&b))
+        && !n.starts_with(['.', '-', '/', ':'])
+        && !n.ends_with('/');
+    let ok_tag = !tag.is_empty()
+        && tag.len() <= 128
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        && !tag.starts_with(['.', '-']);
+    if ok_name && ok_tag {
+        Ok(())
+    } else {
+        Err(Error::new(format!(
+            "invalid reference format: {name:?} (NAME[:TAG], lowercase name)"
+        )))
+    }
+}
+
+/// The hex part of `sha256:<64 hex>`, or an error naming the bad digest.
+pub fn digest_hex(digest: &str) -> Result<&str> {
+    match digest.strip_prefix("sha256:") {
+        Some(hex)
+            if hex.len() == 64
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) =>
+        {
+            Ok(hex)
+        }
+        _ => Err(Error::new(format!(
+            "bad digest {digest:?} (want sha256:<64 lowercase hex>)"
+        ))),
+    }
+}
+
+/// `sha256:<hex>` of some bytes.
+pub fn sha256_digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex(&Sha256::digest(bytes)))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    const H: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(H[(b >> 4) as usize] as char);
+        s.push(H[(b & 15) as usize] as char);
+    }
+    s
+}
+
+impl Store {
+    /// The store of a state root, made (an empty layout) when missing.
+    pub fn open(root: &Root) -> Result<Store> {
+        let s = Store { dir: root.images() };
+        s.init()?;
+        Ok(s)
+    }
+
+    /// Any OCI image layout, as it is (nothing is created).
+    pub fn at(dir: &Path) -> Store {
+        Store {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// Make `oci-layout`, `index.json` and `blobs/sha256/` when missing.
+    pub fn init(&self) -> Result<()> {
+        let blobs = self.blobs();
+        std::fs::create_dir_all(&blobs).with_ctx(|| format!("mkdir {}", blobs.display()))?;
+        let layout = self.dir.join("oci-layout");
+        if !layout.exists() {
+            fsx::write_atomic(&layout, br#"{"imageLayoutVersion":"1.0.0"}"#)?;
+        }
+        if !self.index_path().exists() {
+            let _lock = self.lock()?;
+            if !self.index_path().exists() {
+                fsx::write_json(
+                    &self.index_path(),
+                    &json!({"schemaVersion": 2, "mediaType": MEDIA_INDEX, "manifests": []}),
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn blobs(&self) -> PathBuf {
+        self.dir.join("blobs/sha256")
+    }
+    pub fn index_path(&self) -> PathBuf {
+        self.dir.join("index.json")
+    }
+
+    /// The file of a blob (it may not exist).
+    pub fn blob_path(&self, digest: &str) -> Result<PathBuf> {
+        Ok(self.blobs().join(digest_hex(digest)?))
+    }
+
+    pub fn has_blob(&self, digest: &str) -> bool {
+        self.blob_path(digest).map(|p| p.is_file()).unwrap_or(false)
+    }
+
+    /// Open a blob for streaming; the caller checks the digest while reading.
+    pub fn open_blob(&self, digest: &str) -> Result<File> {
+        let p = self.blob_path(digest)?;
+        File::open(&p).with_ctx(|| format!("blob {digest}: open {}", p.display()))
+    }
+
+    /// A small blob (manifest, config), read whole and checked against its digest.
+    pub fn read_blob(&self, digest: &str) -> Result<Vec<u8>> {
+        let p = self.blob_path(digest)?;
+        let bytes =
+            std::fs::read(&p).with_ctx(|| format!("blob {digest}: read {}", p.display()))?;
+        let got = sha256_digest(&bytes);
+        if got != digest {
+            return Err(Error::new(format!(
+                "blob {digest}: content has digest {got}: corrupted"
+            )));
+        }
+        Ok(bytes)
+    }
+
+    /// A small blob parsed as JSON (`ImageManifest`, `ImageConfiguration`, `Value`).
+    pub fn read_json<T: serde::de::DeserializeOwned>(&self, digest: &str) -> Result<T> {
+        let bytes = self.read_blob(digest)?;
+        serde_json::from_slice(&bytes).with_ctx(|| format!("blob {digest}: parse"))
+    }
+
+    /// Store small bytes as a blob; returns its digest. Idempotent.
+    pub fn write_blob(&self, bytes: &[u8]) -> Result<String> {
+        let mut w = self.blob_writer()?;
+        w.write_all(bytes)
+            .with_ctx(|| format!("write blob in {}", self.blobs().display()))?;
+        Ok(w.finish(None)?.0)
+    }
+
+    /// A writer that hashes what passes through it into a temp file next to
+    /// the blobs; [`BlobWriter::finish`] renames it to its digest. Dropped
+    /// unfinished, the temp file is removed.
+    pub fn blob_writer(&self) -> Result<BlobWriter> {
+        let tmp = self.blobs().join(format!(
+            ".tmp-{}-{}",
+            std::process::id(),
+            crate::container::new_id()?.get(..16).unwrap_or("0")
+        ));
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .with_ctx(|| format!("create {}", tmp.display()))?;
+        Ok(BlobWriter {
+            blobs: self.blobs(),
+            tmp: Some(tmp),
+            file: Some(file),
+            hasher: Sha256::new(),
+            size: 0,
+        })
+    }
+
+    /// The parsed `index.json` (as JSON, so no field of other tools is lost).
+    pub fn index(&self) -> Result<Value> {
+        let p = self.index_path();
+        let v: Value = fsx::read_json(&p)?;
+        if !v["manifests"].is_array() {
+            return Err(Error::new(format!(
+                "{}: no \"manifests\" array: not an OCI image layout",
+                p.display()
+            )));
+        }
+        Ok(v)
+    }
+
+    /// Every `(name, manifest digest)` the index names, in index order.
+    pub fn tags(&self) -> Result<Vec<(String, String)>> {
+        let index = self.index()?;
+        Ok(index["manifests"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| {
+                Some((
+                    m["annotations"][REF_NAME].as_str()?.to_string(),
+                    m["digest"].as_str()?.to_string(),
+                ))
+            })
+            .collect())
+    }
+
+    /// Resolve `NAME[:TAG]` (tag `latest` by default; an entry whose
+    /// ref.name is the bare tag also matches, as skopeo writes), or a
+    /// manifest or config digest `sha256:<hex>`, to its manifest.
+    /// `None` takes the only manifest of a one-image layout.
+    pub fn resolve(&self, name: Option<&str>) -> Result<Resolved> {
+        let index = self.index()?;
+        let entries: Vec<&Value> = index["manifests"].as_array().unwrap().iter().collect();
+        let ref_of = |m: &Value| m["annotations"][REF_NAME].as_str().map(str::to_string);
+        let found: Option<&Value> = match name {
+            None => match entries.len() {
+                1 => Some(entries[0]),
+                0 => {
+                    return Err(Error::new(format!(
+                        "{}: no image in the layout",
+                        self.dir.display()
+                    )))
+                }
+                n => {
+                    return Err(Error::new(format!(
+                        "{}: {n} images in the layout: give a tag",
+                        self.dir.display()
+                    )))
+                }
+            },
+            Some(want) if want.starts_with("sha256:") => {
+                digest_hex(want)?;
+                match entries.iter().find(|m| m["digest"] == want) {
+                    Some(m) => Some(*m),
+                    None => {
+                        // An image id (config digest), as docker accepts.
+                        let mut hit = None;
+                        for m in &entries {
+                            if let Some(d) = m["digest"].as_str() {
+                                if let Ok(man) = self.read_json::<Value>(d) {
+                                    if man["config"]["digest"] == want {
+                                        hit = Some(*m);
+                                        break;
+                                    }
+                                }
+                            }
+                        }
+                        hit
+                    }
+                }
+            }
+            Some(want) => {
+                let full = normalize_name(want);
+                entries
+                    .iter()
+                    .find(|m| ref_of(m).as_deref() == Some(full.as_str()))
+                    .or_else(|| entries.iter().find(|m| ref_of(m).as_deref() == Some(want)))
+                    .copied()
+            }
+        };
+        let m = found.ok_or_else(|| {
+            Error::new(format!(
+                "Unable to find image '{}' locally",
+                name.map(normalize_name).unwrap_or_default()
+            ))
+        })?;
+        let media = m["mediaType"].as_str().unwrap_or(MEDIA_MANIFEST);
+        if media == MEDIA_INDEX || media.ends_with("manifest.list.v2+json") {
+            return Err(Error::new(format!(
+                "{}: entry {} is an image index (multi-platform): not supported",
+                self.dir.display(),
+                ref_of(m).unwrap_or_default()
+            )));
+        }
+        let digest = m["digest"]
+            .as_str()
+            .ok_or_else(|| {
+                Error::new(format!(
+                    "{}: index entry without digest",
+                    self.dir.display()
+                ))
+            })?
+            .to_string();
+        let manifest: ImageManifest = self.read_json(&digest).ctx("manifest")?;
+        Ok(Resolved {
+            name: ref_of(m),
+            manifest_digest: digest,
+            manifest,
+        })
+    }
+
+    /// Point `name` (`NAME[:TAG]`, normalized to `name:tag`) at a manifest
+    /// already in the blobs, replacing the entry of the same name. The
+    /// index is rewritten atomically under the store's flock.
+    pub fn tag(&self, name: &str, manifest_digest: &str, manifest_size: u64) -> Result<()> {
+        check_name(name)?;
+        if !self.has_blob(manifest_digest) {
+            return Err(Error::new(format!(
+                "tag {name}: manifest {manifest_digest} is not in {}",
+                self.blobs().display()
+            )));
+        }
+        let full = normalize_name(name);
+        let _lock = self.lock()?;
+        let mut index = self.index()?;
+        let list = index["manifests"].as_array_mut().unwrap();
+        list.retain(|m| m["annotations"][REF_NAME].as_str() != Some(full.as_str()));
+        list.push(json!({
+            "mediaType": MEDIA_MANIFEST,
+            "digest": manifest_digest,
+            "size": manifest_size,
+            "annotations": {REF_NAME: full},
+        }));
+        fsx::write_json(&self.index_path(), &index)
+    }
+
+    /// Drop the entry named `name`; false when there was none. The blobs stay.
+    pub fn untag(&self, name: &str) -> Result<bool> {
+        let full = normalize_name(name);
+        let _lock = self.lock()?;
+        let mut index = self.index()?;
+        let list = index["manifests"].as_array_mut().unwrap();
+        let before = list.len();
+        list.retain(|m| m["annotations"][REF_NAME].as_str() != Some(full.as_str()));
+        let removed = list.len() != before;
+        if removed {
+            fsx::write_json(&self.index_path(), &index)?;
+        }
+        Ok(removed)
+    }
+
+    /// The store's writer lock (index.json read-modify-write).
+    pub fn lock(&self) -> Result<fsx::Lock> {
+        fsx::Lock::exclusive(&self.dir.join(".index.lock"))
+    }
+}
+
+/// See [`Store::blob_writer`].
+pub struct BlobWriter {
+    blobs: PathBuf,
+    tmp: Option<PathBuf>,
+    file: Option<File>,
+    hasher: Sha256,
+    size: u64,
+}
+
+impl Write for BlobWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.as_mut().expect("unfinished").write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl BlobWriter {
+    /// Bytes written so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Move the blob under its digest. With `expected` (`sha256:<hex>`), a
+    /// different digest is an error and nothing is stored. Returns the
+    /// digest and the size.
+    pub fn finish(mut self, expected: Option<&str>) -> Result<(String, u64)> {
+        let digest = format!("sha256:{}", hex(&self.hasher.clone().finalize()));
+        if let Some(want) = expected {
+            if want != digest {
+                return Err(Error::new(format!(
+                    "blob {want}: content has digest {digest}: corrupted"
+                )));
+            }
+        }
+        let file = self.file.take().unwrap();
+        file.sync_data().ctx("sync blob")?;
+        drop(file);
+        let tmp = self.tmp.take().unwrap();
+        let dest = self.blobs.join(&digest["sha256:".len()..]);
+        let r = std::fs::rename(&tmp, &dest)
+            .with_ctx(|| format!("rename {} to {}", tmp.display(), dest.display()));
+        if r.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        r?;
+        Ok((digest, self.size))
+    }
+}
+
+impl Drop for BlobWriter {
+    fn drop(&mut self) {
+        if let Some(tmp) = self.tmp.take() {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// Read everything from `r` into the store as one blob (streamed).
+pub fn copy_blob(
+    store: &Store,
+    r: &mut impl Read,
+    expected: Option<&str>,
+) -> Result<(String, u64)> {
+    let mut w = store.blob_writer()?;
+    std::io::copy(r, &mut w).with_ctx(|| format!("write blob in {}", store.blobs().display()))?;
+    w.finish(expected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(normalize_name("busybox"), "busybox:latest");
+        assert_eq!(normalize_name("a:1"), "a:1");
+        assert_eq!(normalize_name("reg:5000/a/b"), "reg:5000/a/b:latest");
+        assert!(check_name("busybox:local").is_ok());
+        assert!(check_name("Busybox").is_err());
+        assert!(check_name("a:").is_err());
+        assert!(check_name("a b").is_err());
+    }
+
+    #[test]
+    fn store_round_trip() {
+        let dir = std::env::temp_dir().join(format!("rvol-store-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let root = Root { path: dir.clone() };
+        let s = Store::open(&root).unwrap();
+        let layer = s.write_blob(b"layer").unwrap();
+        let cfg = s
+            .write_blob(br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#)
+            .unwrap();
+        let man = serde_json::to_vec(&json!({
+            "schemaVersion": 2, "mediaType": MEDIA_MANIFEST,
+            "config": {"mediaType": MEDIA_CONFIG, "digest": cfg, "size": 10},
+            "layers": [{"mediaType": MEDIA_LAYER_TAR, "digest": layer, "size": 5}],
+        }))
+        .unwrap();
+        let md = s.write_blob(&man).unwrap();
+        s.tag("x", &md, man.len() as u64).unwrap();
+        s.tag("x:latest", &md, man.len() as u64).unwrap();
+        assert_eq!(s.tags().unwrap().len(), 1);
+        let r = s.resolve(Some("x")).unwrap();
+        assert_eq!(r.manifest_digest, md);
+        assert_eq!(r.name.as_deref(), Some("x:latest"));
+        assert!(s.resolve(Some("y")).is_err());
+        assert_eq!(s.resolve(Some(&cfg)).unwrap().manifest_digest, md);
+        let mut w = s.blob_writer().unwrap();
+        w.write_all(b"abc").unwrap();
+        assert!(w.finish(Some(&layer)).is_err());
+        assert_eq!(std::fs::read_dir(s.blobs()).unwrap().count(), 3);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
