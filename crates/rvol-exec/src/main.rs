@@ -1,6 +1,50 @@
-//! rvol-exec: not built yet; prints its usage.
+//! rvol-exec: become the container process. Inside the namespaces rvol-ns
+//! made (and after rvol-mount apply mounted the root), pivot_root into the
+//! bundle's rootfs, mount /proc /dev /sys as Docker does, set the hostname,
+//! resolve the user, drop to Docker's default capabilities, and execve the
+//! command. Exit 127 not found, 126 cannot run, 125 our own failure.
+
+mod args;
+mod caps;
+mod command;
+mod dev;
+mod kernelfs;
+mod pivot;
+mod plan;
+mod sys;
+mod user;
+
+use rvol_state::Result;
 
 fn main() {
-    eprintln!("usage: rvol-exec (not implemented yet)");
-    std::process::exit(125);
+    let r = args::parse().and_then(run);
+    rvol_state::error::exit_with("rvol-exec", r)
+}
+
+fn run(args: args::Args) -> Result<i32> {
+    let plan = plan::Plan::new(args)?;
+    // Setup needs exact modes (0666 devices); the command gets docker's 022.
+    // SAFETY: umask(2) cannot fail.
+    unsafe { libc::umask(0) };
+    // The hostname only in a uts namespace of our own: never the host's.
+    let own_uts = sys::own_namespace("uts")?.unwrap_or(plan.new_uts);
+    sys::require_own_mount_namespace()?;
+    pivot::into(&plan.rootfs)?;
+    kernelfs::mount_proc(&plan)?;
+    dev::mount(&plan)?;
+    kernelfs::mount_sys(&plan)?;
+    kernelfs::protect()?;
+    if let (true, Some(h)) = (own_uts, &plan.hostname) {
+        sys::set_hostname(h)?;
+    }
+    let user = user::resolve(&plan.user, &plan.additional_gids)?;
+    command::make_cwd(&plan.cwd)?;
+    if plan.readonly {
+        pivot::remount_root_readonly()?;
+    }
+    sys::close_fds_on_exec()?;
+    caps::drop_bounding()?;
+    user::switch(&user)?;
+    caps::settle(user.uid)?;
+    command::exec(&plan, &user)
 }

@@ -1,6 +1,25 @@
-//! rvol-ns: not built yet; prints its usage.
+//! rvol-ns: enter new namespaces (from flags or a bundle's
+//! `linux.namespaces`), fork once so the command is PID 1 of its pid
+//! namespace, forward signals to it, record the bundle's state, and exit
+//! with the command's status (128+N when signal N killed it).
+
+mod args;
+mod loopback;
+mod namespaces;
+mod state;
+mod supervise;
 
 fn main() {
-    eprintln!("usage: rvol-ns (not implemented yet)");
-    std::process::exit(125);
+    let r = args::parse().and_then(run);
+    rvol_state::error::exit_with("rvol-ns", r)
+}
+
+fn run(args: args::Args) -> rvol_state::Result<i32> {
+    let spec = match &args.bundle {
+        Some(b) => Some(namespaces::load_spec(b)?),
+        None => None,
+    };
+    let plan = namespaces::Plan::new(args.flags, spec.as_ref())?;
+    plan.enter_parent()?;
+    supervise::run(&args.cmd, args.bundle.as_deref(), || plan.enter_child())
 }

@@ -1,0 +1,78 @@
+//! /dev as Docker gives it: a 64 MiB tmpfs (mode 755, nosuid) holding the
+//! character devices null zero full random urandom tty (made with mknod,
+//! 0666, as runc does), the fd/stdin/stdout/stderr/ptmx links, a devpts
+//! instance on /dev/pts, a 64 MiB tmpfs on /dev/shm and mqueue.
+
+use nix::mount::MsFlags;
+use nix::sys::stat::{makedev, mknod, Mode, SFlag};
+use rvol_state::{Result, ResultExt};
+
+use crate::kernelfs::mount_fs;
+use crate::plan::Plan;
+
+const DEVICES: [(&str, u64, u64); 6] = [
+    ("/dev/null", 1, 3),
+    ("/dev/zero", 1, 5),
+    ("/dev/full", 1, 7),
+    ("/dev/random", 1, 8),
+    ("/dev/urandom", 1, 9),
+    ("/dev/tty", 5, 0),
+];
+
+const LINKS: [(&str, &str); 5] = [
+    ("/proc/self/fd", "/dev/fd"),
+    ("/proc/self/fd/0", "/dev/stdin"),
+    ("/proc/self/fd/1", "/dev/stdout"),
+    ("/proc/self/fd/2", "/dev/stderr"),
+    ("pts/ptmx", "/dev/ptmx"),
+];
+
+const KERNEL: MsFlags = MsFlags::MS_NOSUID
+    .union(MsFlags::MS_NODEV)
+    .union(MsFlags::MS_NOEXEC);
+
+pub fn mount(plan: &Plan) -> Result<()> {
+    if !plan.has_user_mount("/dev") {
+        mount_fs(
+            "tmpfs",
+            "/dev",
+            "tmpfs",
+            MsFlags::MS_NOSUID | MsFlags::MS_STRICTATIME,
+            Some("mode=755,size=65536k"),
+        )?;
+        for (path, major, minor) in DEVICES {
+            mknod(
+                path,
+                SFlag::S_IFCHR,
+                Mode::from_bits_truncate(0o666),
+                makedev(major, minor),
+            )
+            .with_ctx(|| format!("mknod {path}"))?;
+        }
+        for (target, link) in LINKS {
+            std::os::unix::fs::symlink(target, link).with_ctx(|| format!("symlink {link}"))?;
+        }
+    }
+    if !plan.has_user_mount("/dev/pts") {
+        mount_fs(
+            "devpts",
+            "/dev/pts",
+            "devpts",
+            MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
+            Some("newinstance,ptmxmode=0666,mode=0620,gid=5"),
+        )?;
+    }
+    if !plan.has_user_mount("/dev/shm") {
+        mount_fs(
+            "shm",
+            "/dev/shm",
+            "tmpfs",
+            KERNEL,
+            Some("mode=1777,size=65536k"),
+        )?;
+    }
+    if !plan.has_user_mount("/dev/mqueue") {
+        mount_fs("mqueue", "/dev/mqueue", "mqueue", KERNEL, None)?;
+    }
+    Ok(())
+}

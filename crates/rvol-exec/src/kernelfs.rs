@@ -1,0 +1,110 @@
+//! /proc and /sys as Docker gives them: proc nosuid,nodev,noexec with
+//! /proc/{bus,fs,irq,sys,sysrq-trigger} read-only and the masked paths
+//! covered (a directory by a read-only tmpfs, a file by /dev/null), sysfs
+//! read-only with /sys/firmware masked. Runs after pivot_root, so every
+//! path resolves inside the container's root.
+
+use std::os::unix::fs::DirBuilderExt;
+
+use nix::mount::{mount, MsFlags};
+use rvol_state::{Error, Result, ResultExt};
+
+use crate::plan::Plan;
+
+const NONE: Option<&str> = None;
+
+/// docker's (moby oci/defaults.go) ReadonlyPaths.
+const READONLY: [&str; 5] = [
+    "/proc/bus",
+    "/proc/fs",
+    "/proc/irq",
+    "/proc/sys",
+    "/proc/sysrq-trigger",
+];
+
+/// docker's MaskedPaths.
+const MASKED: [&str; 9] = [
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+];
+
+pub fn mkdir(path: &str) -> Result<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create(path)
+        .with_ctx(|| format!("mkdir {path}"))
+}
+
+pub fn mount_fs(
+    src: &str,
+    dest: &str,
+    fstype: &str,
+    flags: MsFlags,
+    data: Option<&str>,
+) -> Result<()> {
+    mkdir(dest)?;
+    mount(Some(src), dest, Some(fstype), flags, data)
+        .with_ctx(|| format!("mount {fstype} on {dest}"))
+}
+
+const KERNEL: MsFlags = MsFlags::MS_NOSUID
+    .union(MsFlags::MS_NODEV)
+    .union(MsFlags::MS_NOEXEC);
+
+pub fn mount_proc(plan: &Plan) -> Result<()> {
+    if plan.has_user_mount("/proc") {
+        return Ok(());
+    }
+    mount_fs("proc", "/proc", "proc", KERNEL, None)
+}
+
+pub fn mount_sys(plan: &Plan) -> Result<()> {
+    if plan.has_user_mount("/sys") {
+        return Ok(());
+    }
+    mount_fs("sysfs", "/sys", "sysfs", KERNEL | MsFlags::MS_RDONLY, None)
+}
+
+/// Read-only and masked paths; the masks need /dev/null, so after /dev.
+pub fn protect() -> Result<()> {
+    for p in READONLY {
+        match std::fs::symlink_metadata(p) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Error::from(e).context(format!("read-only path {p}"))),
+            Ok(_) => {}
+        }
+        mount(Some(p), p, NONE, MsFlags::MS_BIND | MsFlags::MS_REC, NONE)
+            .with_ctx(|| format!("read-only path {p}: bind"))?;
+        let flags = crate::pivot::current_flags(p)?;
+        mount(
+            NONE,
+            p,
+            NONE,
+            flags | MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY,
+            NONE,
+        )
+        .with_ctx(|| format!("read-only path {p}: remount"))?;
+    }
+    for p in MASKED {
+        let md = match std::fs::symlink_metadata(p) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Error::from(e).context(format!("masked path {p}"))),
+            Ok(md) => md,
+        };
+        if md.is_dir() {
+            mount(Some("tmpfs"), p, Some("tmpfs"), MsFlags::MS_RDONLY, NONE)
+        } else {
+            mount(Some("/dev/null"), p, NONE, MsFlags::MS_BIND, NONE)
+        }
+        .with_ctx(|| format!("mask {p}"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,161 @@
+//! What rvol-exec will do, read once from the bundle's config.json (or the
+//! defaults for a bare ROOTFS): the root, the command, env, cwd, user,
+//! hostname, and which of its own mounts a user mount replaces.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use oci_spec::runtime::Spec;
+use rvol_state::record::ann;
+use rvol_state::{Error, Result};
+
+use crate::args::Args;
+
+pub struct Plan {
+    pub rootfs: PathBuf,
+    pub args: Vec<OsString>,
+    pub env: Vec<String>,
+    pub cwd: String,
+    /// `user[:group]` as given, resolved inside the rootfs; empty = root.
+    pub user: String,
+    pub additional_gids: Vec<u32>,
+    pub hostname: Option<String>,
+    pub readonly: bool,
+    /// The spec asks for a new uts namespace (rvol-ns made it).
+    pub new_uts: bool,
+    /// Destinations of the spec's own mounts (already made by apply).
+    pub user_mounts: Vec<String>,
+}
+
+impl Plan {
+    pub fn new(args: Args) -> Result<Plan> {
+        let mut plan = match &args.bundle {
+            Some(b) => from_bundle(b)?,
+            None => Plan {
+                rootfs: args.rootfs.clone().unwrap_or_default(),
+                args: Vec::new(),
+                env: Vec::new(),
+                cwd: "/".into(),
+                user: String::new(),
+                additional_gids: Vec::new(),
+                hostname: None,
+                readonly: false,
+                new_uts: false,
+                user_mounts: Vec::new(),
+            },
+        };
+        if !args.cmd.is_empty() {
+            plan.args = args.cmd;
+        }
+        if plan.args.is_empty() {
+            // docker's words for an image with neither Entrypoint nor Cmd.
+            return Err(Error::new("no command specified"));
+        }
+        plan.rootfs = std::path::absolute(&plan.rootfs)
+            .map_err(|e| Error::new(format!("rootfs {}: {e}", plan.rootfs.display())))?;
+        Ok(plan)
+    }
+
+    /// Whether the spec mounts something at `dest` itself (a user mount wins
+    /// over our default one, as in docker).
+    pub fn has_user_mount(&self, dest: &str) -> bool {
+        self.user_mounts.iter().any(|d| d == dest)
+    }
+}
+
+fn from_bundle(bundle: &Path) -> Result<Plan> {
+    let path = bundle.join("config.json");
+    let spec =
+        Spec::load(&path).map_err(|e| Error::new(format!("read {}: {e}", path.display())))?;
+    let root = spec
+        .root()
+        .as_ref()
+        .map(|r| r.path().clone())
+        .unwrap_or_else(|| PathBuf::from("rootfs"));
+    let rootfs = if root.is_absolute() {
+        root
+    } else {
+        bundle.join(root)
+    };
+    let readonly = spec
+        .root()
+        .as_ref()
+        .and_then(|r| r.readonly())
+        .unwrap_or(false);
+    let anns = spec.annotations().as_ref();
+    let (args, env, cwd, mut user, additional_gids) = match spec.process() {
+        Some(p) => {
+            let u = p.user();
+            let user = match (u.uid(), u.gid()) {
+                (0, 0) => String::new(),
+                (uid, gid) => format!("{uid}:{gid}"),
+            };
+            (
+                p.args().clone().unwrap_or_default(),
+                p.env().clone().unwrap_or_default(),
+                p.cwd().to_string_lossy().into_owned(),
+                user,
+                u.additional_gids().clone().unwrap_or_default(),
+            )
+        }
+        None => (
+            Vec::new(),
+            Vec::new(),
+            "/".into(),
+            String::new(),
+            Vec::new(),
+        ),
+    };
+    if let Some(u) = anns.and_then(|a| a.get(ann::USER)) {
+        // A JSON string by the annotation convention; a bare string is taken as it is.
+        user = serde_json::from_str::<String>(u).unwrap_or_else(|_| u.clone());
+    }
+    let hostname = spec.hostname().clone().or_else(|| {
+        let config: Option<serde_json::Value> = rvol_state::record::annotation(anns, ann::CONFIG)
+            .ok()
+            .flatten();
+        config
+            .as_ref()
+            .and_then(|c| c.get("Hostname"))
+            .and_then(|h| h.as_str())
+            .filter(|h| !h.is_empty())
+            .map(str::to_owned)
+            .or_else(|| {
+                let id = rvol_state::root::Bundle(bundle).id();
+                rvol_state::container::is_id(&id).then(|| id[..12].to_owned())
+            })
+    });
+    let new_uts = spec
+        .linux()
+        .as_ref()
+        .and_then(|l| l.namespaces().as_ref())
+        .is_some_and(|nss| {
+            nss.iter().any(|n| {
+                n.typ() == oci_spec::runtime::LinuxNamespaceType::Uts
+                    && n.path().as_ref().map_or(true, |p| p.as_os_str().is_empty())
+            })
+        });
+    let user_mounts = spec
+        .mounts()
+        .iter()
+        .flatten()
+        .map(|m| {
+            m.destination()
+                .to_string_lossy()
+                .trim_end_matches('/')
+                .to_owned()
+        })
+        .collect();
+    Ok(Plan {
+        rootfs,
+        args: args.into_iter().map(OsString::from).collect(),
+        env,
+        cwd: if cwd.is_empty() { "/".into() } else { cwd },
+        user,
+        additional_gids,
+        hostname,
+        readonly,
+        new_uts,
+        user_mounts,
+    })
+}

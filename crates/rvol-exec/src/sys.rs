@@ -1,0 +1,56 @@
+//! Small process-wide steps: which namespaces are our own, the hostname,
+//! and no stray descriptor reaching the command.
+
+use std::os::unix::fs::MetadataExt;
+
+use rvol_state::{Error, Result, ResultExt};
+
+/// Whether we are in a namespace of our own rather than the host's (PID 1
+/// of the /proc we still see before pivot_root is the host's init). None
+/// when that cannot be told: /proc/1/ns is closed to us (inside another
+/// sandbox, say).
+pub fn own_namespace(name: &str) -> Result<Option<bool>> {
+    let ours = std::fs::metadata(format!("/proc/self/ns/{name}"))
+        .with_ctx(|| format!("stat /proc/self/ns/{name}"))?;
+    Ok(std::fs::metadata(format!("/proc/1/ns/{name}"))
+        .ok()
+        .map(|host| (ours.dev(), ours.ino()) != (host.dev(), host.ino())))
+}
+
+/// pivot_root in the host's mount namespace would move the host's root
+/// for every process in it: refuse when we can tell. (When we cannot, a
+/// host whose root is shared makes pivot_root fail on its own.)
+pub fn require_own_mount_namespace() -> Result<()> {
+    if own_namespace("mnt")? == Some(false) {
+        return Err(Error::new(
+            "not in a mount namespace of its own: run it under `rvol-ns --mount` (or with a bundle)",
+        ));
+    }
+    Ok(())
+}
+
+pub fn set_hostname(name: &str) -> Result<()> {
+    nix::unistd::sethostname(name).with_ctx(|| format!("sethostname {name:?}"))
+}
+
+/// Mark every descriptor above 2 close-on-exec: the command starts with
+/// stdin, stdout and stderr only, while our own error reports still work.
+pub fn close_fds_on_exec() -> Result<()> {
+    const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
+    // SAFETY: close_range(2) with flags only marks descriptors.
+    let r = unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, CLOSE_RANGE_CLOEXEC) };
+    if r == 0 {
+        return Ok(());
+    }
+    // Kernels before 5.11: walk /proc/self/fd.
+    let fds: Vec<i32> = std::fs::read_dir("/proc/self/fd")
+        .ctx("list /proc/self/fd")?
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .filter(|fd| *fd > 2)
+        .collect();
+    for fd in fds {
+        // SAFETY: setting FD_CLOEXEC on a descriptor number; EBADF is harmless.
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
+    Ok(())
+}

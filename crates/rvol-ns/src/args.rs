@@ -1,0 +1,56 @@
+//! Command line: `rvol-ns [--bundle DIR] [--mount] [--pid] [--uts] [--ipc]
+//! [--net] [--cgroup] [--user] -- CMD ARGS...`. The first positional ends
+//! our options: it and everything after it is the child's argv.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use rvol_state::{Error, Result};
+
+const USAGE: &str = "usage: rvol-ns [--bundle DIR] [--mount] [--pid] [--uts] [--ipc] [--net] [--cgroup] [--user] -- CMD [ARGS...]
+
+Unshare the namespaces given by the flags (and by linux.namespaces of
+DIR/config.json), fork once so CMD is PID 1 of a new pid namespace, pass
+SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 on to it, and exit with its
+status (128+N for signal N). With --bundle, DIR/state.json follows the
+container: running, then exited.";
+
+pub struct Args {
+    pub bundle: Option<PathBuf>,
+    /// CLONE_NEW* flags asked for on the command line.
+    pub flags: libc::c_int,
+    pub cmd: Vec<OsString>,
+}
+
+pub fn parse() -> Result<Args> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_env();
+    let mut bundle = None;
+    let mut flags = 0;
+    let mut cmd = Vec::new();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("bundle") => bundle = Some(PathBuf::from(parser.value()?)),
+            Long("mount") => flags |= libc::CLONE_NEWNS,
+            Long("pid") => flags |= libc::CLONE_NEWPID,
+            Long("uts") => flags |= libc::CLONE_NEWUTS,
+            Long("ipc") => flags |= libc::CLONE_NEWIPC,
+            Long("net") => flags |= libc::CLONE_NEWNET,
+            Long("cgroup") => flags |= libc::CLONE_NEWCGROUP,
+            Long("user") => flags |= libc::CLONE_NEWUSER,
+            Short('h') | Long("help") => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            Value(v) => {
+                cmd.push(v);
+                cmd.extend(parser.raw_args()?);
+            }
+            _ => return Err(Error::new(format!("{}\n{USAGE}", arg.unexpected()))),
+        }
+    }
+    if cmd.is_empty() {
+        return Err(Error::new(format!("no command given\n{USAGE}")));
+    }
+    Ok(Args { bundle, flags, cmd })
+}

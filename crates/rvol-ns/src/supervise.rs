@@ -1,0 +1,125 @@
+//! Fork once (the first child of a new pid namespace is its PID 1), then
+//! in the parent: forward the terminating signals, reap the child, record
+//! the state, and turn its wait status into our exit status.
+//!
+//! The child dies with the parent (PR_SET_PDEATHSIG), so a `kill -9` of
+//! rvol-ns takes the whole container down; its mount namespace goes with
+//! its last process, and nothing mounted in it was ever visible to the host.
+
+use std::ffi::{CString, OsString};
+use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use nix::sys::signal::{SigSet, SigmaskHow, Signal};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::{fork, ForkResult, Pid};
+use rvol_state::{Error, Result, ResultExt};
+
+use crate::state;
+
+const FORWARDED: [Signal; 6] = [
+    Signal::SIGINT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+    Signal::SIGUSR1,
+    Signal::SIGUSR2,
+];
+
+/// `setup` runs in the child before the exec (the namespaces it enters).
+pub fn run(
+    cmd: &[OsString],
+    bundle: Option<&Path>,
+    setup: impl FnOnce() -> Result<()>,
+) -> Result<i32> {
+    let argv: Vec<CString> = cmd
+        .iter()
+        .map(|a| CString::new(a.as_bytes()))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| Error::new("command line: argument contains a NUL byte"))?;
+
+    // Blocked before the fork so that no signal is lost between fork and
+    // the wait loop; the child restores the old mask before exec.
+    let mut set = SigSet::empty();
+    for s in FORWARDED {
+        set.add(s);
+    }
+    set.add(Signal::SIGCHLD);
+    let old = set
+        .thread_swap_mask(SigmaskHow::SIG_BLOCK)
+        .ctx("block signals")?;
+
+    // The parent holds the write end; if it is already gone when the
+    // child has set its death signal, the child sees a hang-up and stops.
+    let (alive_r, alive_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ctx("pipe")?;
+
+    // SAFETY: single-threaded here; the child only execs or exits.
+    match unsafe { fork() }.ctx("fork")? {
+        ForkResult::Child => {
+            drop(alive_w);
+            // SAFETY: prctl with integer arguments.
+            unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
+            let mut pfd = libc::pollfd {
+                fd: alive_r.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: poll on one valid fd, no wait.
+            if unsafe { libc::poll(&mut pfd, 1, 0) } != 0 {
+                // SAFETY: leave without running the parent's atexit work.
+                unsafe { libc::_exit(125) };
+            }
+            if let Err(e) = setup() {
+                eprintln!("rvol-ns: {e}");
+                // SAFETY: as above.
+                unsafe { libc::_exit(e.code) };
+            }
+            let _ = old.thread_set_mask();
+            let e = nix::unistd::execvp(&argv[0], &argv).unwrap_err();
+            eprintln!("rvol-ns: exec {}: {}", cmd[0].to_string_lossy(), e.desc());
+            let code = match e {
+                nix::errno::Errno::ENOENT => rvol_state::error::EXIT_NOT_FOUND,
+                _ => rvol_state::error::EXIT_CANNOT_RUN,
+            };
+            // SAFETY: as above.
+            unsafe { libc::_exit(code) }
+        }
+        ForkResult::Parent { child } => {
+            drop(alive_r);
+            if let Some(b) = bundle {
+                if let Err(e) = state::running(b, child.as_raw()) {
+                    eprintln!("rvol-ns: {e}");
+                }
+            }
+            let code = wait(child, &set)?;
+            if let Some(b) = bundle {
+                state::exited(b, code)?;
+            }
+            drop(alive_w);
+            Ok(code)
+        }
+    }
+}
+
+/// Forward signals until the child is gone; its exit status, or 128+N.
+fn wait(child: Pid, set: &SigSet) -> Result<i32> {
+    loop {
+        let sig = set.wait().ctx("wait for signals")?;
+        if sig != Signal::SIGCHLD {
+            // The child may just have exited: ESRCH is fine.
+            let _ = nix::sys::signal::kill(child, sig);
+            continue;
+        }
+        loop {
+            match waitpid(child, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::Exited(_, code)) => return Ok(code),
+                Ok(WaitStatus::Signaled(_, s, _)) => return Ok(128 + s as i32),
+                Ok(WaitStatus::StillAlive) => break,
+                Ok(_) => continue,
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => return Err(Error::new(format!("wait for pid {child}: {}", e.desc()))),
+            }
+        }
+    }
+}
