@@ -1,6 +1,36 @@
-//! rvol-commit: not built yet; prints its usage.
+//! rvol-commit: a container's changes as a new image (`docker commit`),
+//! and images out of the store as docker-archive or OCI layout (`docker save`).
+
+mod args;
+mod blob;
+mod change;
+mod commit;
+mod digest;
+mod image;
+mod layer;
+mod pause;
+mod save;
+mod tarfmt;
+
+use rvol_state::{Error, Root};
 
 fn main() {
-    eprintln!("usage: rvol-commit (not implemented yet)");
-    std::process::exit(125);
+    rvol_state::error::exit_with("rvol-commit", run());
+}
+
+fn run() -> rvol_state::Result<i32> {
+    let args = args::parse().map_err(|e| Error::new(format!("{e}\n{}", args::USAGE)))?;
+    let root = Root::resolve(args.root);
+    match args.command {
+        args::Command::Help => {
+            print!("{}", args::USAGE);
+            Ok(0)
+        }
+        args::Command::Commit(c) => {
+            let id = commit::commit(&root, &c)?;
+            println!("{id}");
+            Ok(0)
+        }
+        args::Command::Save(s) => save::save(&root, &s).map(|()| 0),
+    }
 }

@@ -1,0 +1,155 @@
+//! Command line: `rvol-commit [OPTIONS] CONTAINER [NAME[:TAG]]` (docker
+//! commit) and `rvol-commit save [-o DEST] [--format F] IMAGE...` (docker save).
+
+use std::path::PathBuf;
+
+use lexopt::prelude::*;
+
+use crate::blob::Compression;
+
+pub const USAGE: &str = "\
+usage: rvol-commit [--root DIR] [OPTIONS] CONTAINER [NAME[:TAG]]
+       rvol-commit [--root DIR] save [-o FILE|DIR|oci:DIR[:TAG]] [--format docker-archive|oci] IMAGE...
+
+Create a new image from a container's changes (docker commit), or write
+images out of the store (docker save).
+
+commit options:
+  -a, --author AUTHOR     author (\"John Doe <jd@example.com>\")
+  -c, --change INSTR      apply a Dockerfile instruction: CMD, ENTRYPOINT, ENV,
+                          EXPOSE, LABEL, USER, VOLUME, WORKDIR (repeatable)
+  -m, --message MSG       commit message
+  -p, --pause[=BOOL]      stop the container's processes while committing
+                          (default true)
+      --compress ALGO     layer compression: gzip (default) or zstd
+save options:
+  -o, --output DEST       a docker-archive FILE (default: stdout), or an OCI
+                          layout as oci:DIR[:TAG] or DIR with --format oci
+      --format FMT        docker-archive (default) or oci
+  --root DIR              state root (default $RVOL_ROOT or /var/lib/rvol)
+";
+
+pub enum Command {
+    Commit(CommitArgs),
+    Save(SaveArgs),
+    Help,
+}
+
+pub struct CommitArgs {
+    pub container: String,
+    pub reference: Option<String>,
+    pub changes: Vec<String>,
+    pub message: Option<String>,
+    pub author: Option<String>,
+    pub pause: bool,
+    pub compression: Compression,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Format {
+    DockerArchive,
+    Oci,
+}
+
+pub struct SaveArgs {
+    pub output: Option<String>,
+    pub format: Option<Format>,
+    pub images: Vec<String>,
+}
+
+pub struct Args {
+    pub root: Option<PathBuf>,
+    pub command: Command,
+}
+
+fn parse_bool(v: &str) -> Result<bool, lexopt::Error> {
+    match v {
+        "true" | "1" | "t" | "T" | "TRUE" | "True" => Ok(true),
+        "false" | "0" | "f" | "F" | "FALSE" | "False" => Ok(false),
+        _ => Err(format!("invalid boolean value {v:?} for --pause").into()),
+    }
+}
+
+pub fn parse() -> Result<Args, lexopt::Error> {
+    let mut parser = lexopt::Parser::from_env();
+    let mut root = None;
+    let mut save = false;
+    let mut positional: Vec<String> = Vec::new();
+    let mut commit = CommitArgs {
+        container: String::new(),
+        reference: None,
+        changes: Vec::new(),
+        message: None,
+        author: None,
+        pause: true,
+        compression: Compression::Gzip,
+    };
+    let mut output = None;
+    let mut format = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("root") => root = Some(PathBuf::from(parser.value()?)),
+            Short('h') | Long("help") => {
+                return Ok(Args {
+                    root,
+                    command: Command::Help,
+                })
+            }
+            Short('c') | Long("change") if !save => commit.changes.push(parser.value()?.string()?),
+            Short('m') | Long("message") if !save => {
+                commit.message = Some(parser.value()?.string()?)
+            }
+            Short('a') | Long("author") if !save => commit.author = Some(parser.value()?.string()?),
+            Short('p') | Long("pause") if !save => {
+                commit.pause = match parser.optional_value() {
+                    Some(v) => parse_bool(&v.string()?)?,
+                    None => true,
+                }
+            }
+            Long("compress") if !save => {
+                let v = parser.value()?.string()?;
+                commit.compression = Compression::parse(&v).ok_or_else(|| {
+                    lexopt::Error::from(format!("--compress {v:?}: want gzip or zstd"))
+                })?;
+            }
+            Short('o') | Long("output") if save => output = Some(parser.value()?.string()?),
+            Long("format") if save => {
+                format = Some(match parser.value()?.string()?.as_str() {
+                    "docker-archive" | "docker" => Format::DockerArchive,
+                    "oci" => Format::Oci,
+                    v => return Err(format!("--format {v:?}: want docker-archive or oci").into()),
+                })
+            }
+            Value(v) => {
+                let v = v.string()?;
+                if !save && positional.is_empty() && v == "save" {
+                    save = true;
+                } else {
+                    positional.push(v);
+                }
+            }
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    let command = if save {
+        if positional.is_empty() {
+            return Err("save: requires at least 1 IMAGE".into());
+        }
+        Command::Save(SaveArgs {
+            output,
+            format,
+            images: positional,
+        })
+    } else {
+        if positional.is_empty() || positional.len() > 2 {
+            return Err(
+                "requires at least 1 and at most 2 arguments: CONTAINER [REPOSITORY[:TAG]]".into(),
+            );
+        }
+        let mut it = positional.into_iter();
+        commit.container = it.next().unwrap();
+        commit.reference = it.next();
+        Command::Commit(commit)
+    };
+    Ok(Args { root, command })
+}

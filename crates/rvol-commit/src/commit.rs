@@ -1,0 +1,127 @@
+//! `docker commit`: find the container, stop it while its upper dir is
+//! read, stream the layer into the store, then write config and manifest,
+//! and tag. Bad input (unknown container, bad name, bad --change) is
+//! refused before anything is written; a failure while writing leaves at
+//! most unreferenced blobs, never a tag to half an image.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use rvol_state::record::{ann, ImageRecord};
+use rvol_state::root::Bundle;
+use rvol_state::store::{self, Store};
+use rvol_state::{container, fsx, Error, Result, ResultExt, Root};
+
+use crate::args::CommitArgs;
+use crate::blob::LayerWriter;
+use crate::image::{self, Meta, Parent};
+use crate::{change, layer, pause};
+
+/// Commit and return the new image id (`sha256:<config digest>`).
+pub fn commit(root: &Root, a: &CommitArgs) -> Result<String> {
+    if let Some(r) = &a.reference {
+        store::check_name(r)?;
+    }
+    let id = container::find(root, &a.container)?;
+    let bundle = root.container(&id);
+    let spec: Value = fsx::read_json(&Bundle(&bundle).config()).ctx(format!("container {id}"))?;
+    let annotations: HashMap<String, String> = spec
+        .get("annotations")
+        .cloned()
+        .map(serde_json::from_value)
+        .transpose()
+        .ctx(format!("container {id}: annotations"))?
+        .unwrap_or_default();
+    let rec: ImageRecord = rvol_state::record::annotation(Some(&annotations), ann::IMAGE)?
+        .ok_or_else(|| {
+            Error::new(format!(
+                "container {id}: no {} annotation: which image it runs is unknown",
+                ann::IMAGE
+            ))
+        })?;
+    let store = Store::open(root)?;
+    let parent = Parent::read(&store, &rec.manifest_digest, &rec.id)
+        .ctx(format!("image of container {id}"))?;
+
+    // The new Config: the parent's, then what the container ran with (as
+    // docker commits the container's Config), then the changes.
+    let mut config: Map<String, Value> = parent.config["config"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let run_config: Option<Map<String, Value>> =
+        rvol_state::record::annotation(Some(&annotations), ann::CONFIG)?;
+    if let Some(rc) = &run_config {
+        for (k, v) in rc {
+            config.insert(k.clone(), v.clone());
+        }
+    }
+    let created_by = config
+        .get("Cmd")
+        .and_then(Value::as_array)
+        .map(|c| {
+            c.iter()
+                .map(|s| s.as_str().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    change::apply_all(&mut config, &a.changes)?;
+
+    let upper = Bundle(&bundle).upper();
+    let written = {
+        let _paused = if a.pause {
+            pause::pause(&bundle).ctx(format!("container {id}"))?
+        } else {
+            None
+        };
+        let mut w = LayerWriter::create(&store, a.compression)?;
+        layer::pack(&upper, &mut w).ctx(format!("container {id}"))?;
+        w.finish()?
+    };
+
+    let created = rvol_state::time::now_nanos();
+    let meta = Meta {
+        created: &created,
+        author: a.author.as_deref(),
+        comment: a.message.as_deref(),
+        created_by,
+        container_id: &id,
+        config,
+    };
+    let new_config = image::new_config(&parent, &written, &meta)?;
+    let config_bytes = serde_json::to_vec(&new_config)?;
+    let config_digest = store.write_blob(&config_bytes)?;
+    let manifest = image::new_manifest(
+        &parent,
+        &config_digest,
+        config_bytes.len() as u64,
+        &written,
+        a.compression.media_type(),
+    )?;
+    let manifest_bytes = serde_json::to_vec(&manifest)?;
+    let manifest_digest = store.write_blob(&manifest_bytes)?;
+    match &a.reference {
+        Some(r) => store.tag(r, &manifest_digest, manifest_bytes.len() as u64)?,
+        None => tag_untagged(&store, &manifest_digest, manifest_bytes.len() as u64)?,
+    }
+    Ok(config_digest)
+}
+
+/// An image without a name still needs an index entry, or nothing would
+/// reach it (`docker images` shows it as `<none>`): an entry without a
+/// ref.name annotation.
+fn tag_untagged(store: &Store, digest: &str, size: u64) -> Result<()> {
+    let _lock = store.lock()?;
+    let mut index = store.index()?;
+    let list = index["manifests"].as_array_mut().unwrap();
+    if !list.iter().any(|m| m["digest"] == digest) {
+        list.push(serde_json::json!({
+            "mediaType": store::MEDIA_MANIFEST,
+            "digest": digest,
+            "size": size,
+        }));
+    }
+    fsx::write_json(&store.index_path(), &index)
+}

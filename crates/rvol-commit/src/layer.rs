@@ -1,0 +1,310 @@
+//! A container's upper dir turned back into an image layer (a tar stream).
+//!
+//! Overlayfs records a deletion as a 0/0 character device and a directory
+//! that hides the lower ones with `trusted.overlay.opaque=y`; a layer says
+//! the same with `.wh.NAME` files and a `.wh..wh..opq` file (the OCI image
+//! spec's whiteouts, as docker's overlay2 driver writes them). Entries come
+//! in byte order of their names, each directory before its content, with
+//! headers that hold only what the tree holds (see tarfmt), so the same
+//! tree always gives the same stream and digest.
+//!
+//! The walk goes through directory file descriptors (`/proc/self/fd/N/NAME`,
+//! never following a symlink), so a container that swaps a directory for a
+//! symlink cannot make us read outside its upper dir.
+
+use std::collections::HashMap;
+use std::ffi::{CString, OsStr, OsString};
+use std::fs::{File, Metadata};
+use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use rvol_state::{Error, Result, ResultExt};
+
+use crate::tarfmt::{self, Entry, Kind};
+
+const OPAQUE_XATTR: &[u8] = b"trusted.overlay.opaque";
+const WHITEOUT_PREFIX: &[u8] = b".wh.";
+const OPAQUE_MARKER: &[u8] = b".wh..wh..opq";
+
+/// Counts of what went into the layer.
+#[derive(Default, Debug)]
+pub struct Stats {
+    pub entries: u64,
+    pub whiteouts: u64,
+    pub bytes: u64,
+}
+
+/// Write the layer tar of `upper` to `out`.
+pub fn pack(upper: &Path, out: &mut impl Write) -> Result<Stats> {
+    let dir = open_dir(upper).with_ctx(|| format!("open {}", upper.display()))?;
+    let mut p = Packer {
+        out,
+        links: HashMap::new(),
+        stats: Stats::default(),
+        buf: vec![0u8; 1 << 20],
+    };
+    p.dir(&dir, &mut Vec::new())
+        .ctx(format!("pack {}", upper.display()))?;
+    tarfmt::write_end(p.out).ctx("write layer")?;
+    Ok(p.stats)
+}
+
+struct Packer<'w, W> {
+    out: &'w mut W,
+    /// (dev, ino) of files with more than one link -> the name written first.
+    links: HashMap<(u64, u64), Vec<u8>>,
+    stats: Stats,
+    buf: Vec<u8>,
+}
+
+fn open_dir(path: &Path) -> io::Result<File> {
+    File::options()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW)
+        .open(path)
+}
+
+/// A path naming `name` inside the open directory `dir`, for the l* calls
+/// (which do not follow the last component).
+fn at(dir: &File, name: &OsStr) -> PathBuf {
+    let mut p = PathBuf::from(format!("/proc/self/fd/{}", dir.as_raw_fd()));
+    p.push(name);
+    p
+}
+
+fn display(rel: &[u8]) -> String {
+    String::from_utf8_lossy(rel).into_owned()
+}
+
+impl<W: Write> Packer<'_, W> {
+    /// Write the entries inside `dir`, whose layer path is `rel` ("" for the top).
+    fn dir(&mut self, dir: &File, rel: &mut Vec<u8>) -> Result<()> {
+        let here = PathBuf::from(format!("/proc/self/fd/{}", dir.as_raw_fd()));
+        let mut names: Vec<OsString> = std::fs::read_dir(&here)
+            .and_then(|rd| rd.map(|e| e.map(|e| e.file_name())).collect())
+            .with_ctx(|| format!("read directory /{}", display(rel)))?;
+        names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        for name in names {
+            let len = rel.len();
+            rel.extend_from_slice(name.as_bytes());
+            let r = self.entry(dir, &name, rel);
+            if let Err(e) = r {
+                return Err(e.context(display(rel)));
+            }
+            rel.truncate(len);
+        }
+        Ok(())
+    }
+
+    fn entry(&mut self, dir: &File, name: &OsStr, rel: &mut Vec<u8>) -> Result<()> {
+        let path = at(dir, name);
+        let md = std::fs::symlink_metadata(&path).ctx("stat")?;
+        let ft = md.file_type();
+        if is_runtime_mountpoint(rel, &md, &path) {
+            return Ok(());
+        }
+        if ft.is_char_device() && md.rdev() == 0 {
+            // An overlay whiteout (often hard-linked to one shared inode,
+            // so it is handled before the hard link check).
+            let slash = rel.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+            let mut wh = rel[..slash].to_vec();
+            wh.extend_from_slice(WHITEOUT_PREFIX);
+            wh.extend_from_slice(&rel[slash..]);
+            let mut e = header(wh, Kind::File, &md);
+            e.mode = 0o600;
+            self.put(&e)?;
+            self.stats.whiteouts += 1;
+            return Ok(());
+        }
+        let xattrs = read_xattrs(&path).ctx("read xattrs")?;
+        let opaque = xattrs
+            .iter()
+            .any(|(k, v)| k == OPAQUE_XATTR && v.as_slice() == b"y");
+        let kept: Vec<_> = xattrs.into_iter().filter(|(k, _)| keep_xattr(k)).collect();
+
+        if ft.is_dir() {
+            let child = open_dir(&path).ctx("open directory")?;
+            rel.push(b'/');
+            let mut e = header(rel.clone(), Kind::Dir, &md);
+            e.xattrs = kept;
+            self.put(&e)?;
+            if opaque {
+                let mut marker = rel.clone();
+                marker.extend_from_slice(OPAQUE_MARKER);
+                let mut m = header(marker, Kind::File, &md);
+                m.mode = md.mode() & 0o777;
+                self.put(&m)?;
+                self.stats.whiteouts += 1;
+            }
+            self.dir(&child, rel)?;
+            rel.pop();
+            return Ok(());
+        }
+        if md.nlink() > 1 {
+            let key = (md.dev(), md.ino());
+            if let Some(first) = self.links.get(&key) {
+                let mut e = header(rel.clone(), Kind::HardLink, &md);
+                e.link = first.clone();
+                return self.put(&e);
+            }
+            self.links.insert(key, rel.clone());
+        }
+        let kind = if ft.is_file() {
+            Kind::File
+        } else if ft.is_symlink() {
+            Kind::Symlink
+        } else if ft.is_char_device() {
+            Kind::Char
+        } else if ft.is_block_device() {
+            Kind::Block
+        } else if ft.is_fifo() {
+            Kind::Fifo
+        } else {
+            // Sockets have no tar form; docker leaves them out too.
+            return Ok(());
+        };
+        let mut e = header(rel.clone(), kind, &md);
+        e.xattrs = kept;
+        match kind {
+            Kind::Symlink => {
+                e.link = std::fs::read_link(&path)
+                    .ctx("read symlink")?
+                    .into_os_string()
+                    .into_vec();
+                self.put(&e)
+            }
+            Kind::Char | Kind::Block => {
+                e.dev_major = libc::major(md.rdev());
+                e.dev_minor = libc::minor(md.rdev());
+                self.put(&e)
+            }
+            Kind::File => self.file(&path, e, &md),
+            _ => self.put(&e),
+        }
+    }
+
+    fn put(&mut self, e: &Entry) -> Result<()> {
+        self.stats.entries += 1;
+        tarfmt::write_header(self.out, e).ctx("write layer")
+    }
+
+    fn file(&mut self, path: &Path, mut e: Entry, md: &Metadata) -> Result<()> {
+        let mut f = File::options()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NOCTTY | libc::O_NONBLOCK)
+            .open(path)
+            .ctx("open")?;
+        let fmd = f.metadata().ctx("stat")?;
+        if fmd.ino() != md.ino() || fmd.dev() != md.dev() {
+            return Err(Error::new("file replaced while committing"));
+        }
+        e.size = fmd.len();
+        self.put(&e)?;
+        let mut left = e.size;
+        while left > 0 {
+            let want = left.min(self.buf.len() as u64) as usize;
+            let n = match f.read(&mut self.buf[..want]) {
+                Ok(0) => return Err(Error::new("file shrank while committing")),
+                Ok(n) => n,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) => return Err(err).ctx("read"),
+            };
+            self.out.write_all(&self.buf[..n]).ctx("write layer")?;
+            left -= n as u64;
+        }
+        self.out
+            .write_all(&[0u8; tarfmt::BLOCK][..tarfmt::padding(e.size)])
+            .ctx("write layer")?;
+        self.stats.bytes += e.size;
+        Ok(())
+    }
+}
+
+fn header(name: Vec<u8>, kind: Kind, md: &Metadata) -> Entry {
+    let mut e = Entry::new(name, kind);
+    e.mode = md.mode() & 0o7777;
+    e.uid = md.uid() as u64;
+    e.gid = md.gid() as u64;
+    e.mtime = md.mtime();
+    e
+}
+
+/// What rvol's runtime made as mount points, and docker keeps in the
+/// container's init layer rather than in its diff: the empty files under
+/// /etc that hostname/hosts/resolv.conf are bound over, and the empty
+/// /proc, /sys, /dev directories, when the image lacked them.
+fn is_runtime_mountpoint(rel: &[u8], md: &Metadata, path: &Path) -> bool {
+    match rel {
+        b"etc/hostname" | b"etc/hosts" | b"etc/resolv.conf" => {
+            md.file_type().is_file() && md.len() == 0
+        }
+        b"proc" | b"sys" | b"dev" => {
+            md.file_type().is_dir()
+                && std::fs::read_dir(path)
+                    .map(|mut d| d.next().is_none())
+                    .unwrap_or(false)
+        }
+        _ => false,
+    }
+}
+
+/// Overlay's own bookkeeping (opaque, origin, impure, redirect, ...) is not
+/// content: a layer never carries it.
+fn keep_xattr(name: &[u8]) -> bool {
+    !name.starts_with(b"trusted.overlay.") && !name.starts_with(b"user.overlay.")
+}
+
+/// All xattrs of `path` (not following a symlink), sorted by name.
+fn read_xattrs(path: &Path) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    let c = CString::new(path.as_os_str().as_bytes()).map_err(io::Error::other)?;
+    let mut names = vec![0u8; 1024];
+    let len = loop {
+        // SAFETY: c is NUL-terminated, names is a valid buffer of its length.
+        let n = unsafe { libc::llistxattr(c.as_ptr(), names.as_mut_ptr().cast(), names.len()) };
+        if n >= 0 {
+            break n as usize;
+        }
+        let err = io::Error::last_os_error();
+        match err.raw_os_error() {
+            Some(libc::ERANGE) => names.resize(names.len() * 4, 0),
+            Some(libc::ENOTSUP) => return Ok(Vec::new()),
+            _ => return Err(err),
+        }
+    };
+    let mut out = Vec::new();
+    for name in names[..len].split(|&b| b == 0).filter(|n| !n.is_empty()) {
+        let cname = CString::new(name).map_err(io::Error::other)?;
+        let mut val = vec![0u8; 256];
+        loop {
+            // SAFETY: as above; val is a valid buffer of its length.
+            let n = unsafe {
+                libc::lgetxattr(
+                    c.as_ptr(),
+                    cname.as_ptr(),
+                    val.as_mut_ptr().cast(),
+                    val.len(),
+                )
+            };
+            if n >= 0 {
+                val.truncate(n as usize);
+                break;
+            }
+            let err = io::Error::last_os_error();
+            match err.raw_os_error() {
+                Some(libc::ERANGE) => val.resize(val.len() * 16, 0),
+                // Removed between list and get.
+                Some(libc::ENODATA) => {
+                    val.clear();
+                    break;
+                }
+                _ => return Err(err),
+            }
+        }
+        out.push((name.to_vec(), val));
+    }
+    out.sort();
+    Ok(out)
+}
