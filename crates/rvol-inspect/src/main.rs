@@ -1,6 +1,30 @@
-//! rvol-inspect: not built yet; prints its usage.
+//! rvol-inspect: what `docker inspect`, `docker ps`, `docker images` and
+//! `docker volume ls|inspect` print, read from the rvol state root alone.
+
+mod args;
+mod container;
+mod image;
+mod output;
+mod ps;
+mod table;
+mod template;
+mod volume;
 
 fn main() {
-    eprintln!("usage: rvol-inspect (not implemented yet)");
-    std::process::exit(125);
+    let r = args::parse().and_then(run);
+    rvol_state::error::exit_with("rvol-inspect", r);
+}
+
+fn run(cmd: args::Command) -> rvol_state::Result<i32> {
+    use args::Command::*;
+    match cmd {
+        Help(text) => {
+            print!("{text}");
+            Ok(0)
+        }
+        Inspect(a) => output::inspect(&a),
+        Ps(a) => ps::run(&a),
+        Images(a) => image::list(&a),
+        VolumeLs(a) => volume::list(&a),
+    }
 }

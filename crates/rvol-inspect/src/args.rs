@@ -1,0 +1,354 @@
+//! Command line: `rvol-inspect [--root DIR] [--type T] [-f FMT] NAME...`,
+//! `ps [-a] [-q] [--no-trunc]`, `images [-q]`, `volume ls [-q]`,
+//! `volume inspect [-f FMT] NAME...`. Usage errors read as docker's, with
+//! `rvol` in place of `docker`, and exit 125.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use lexopt::prelude::*;
+use rvol_state::Root;
+
+pub enum Command {
+    Help(&'static str),
+    Inspect(InspectArgs),
+    Ps(PsArgs),
+    Images(ListArgs),
+    VolumeLs(ListArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    Any,
+    Container,
+    Volume,
+    Image,
+}
+
+pub struct InspectArgs {
+    pub root: Root,
+    pub kind: Kind,
+    pub format: Option<String>,
+    pub names: Vec<String>,
+}
+
+pub struct PsArgs {
+    pub root: Root,
+    pub all: bool,
+    pub quiet: bool,
+    pub no_trunc: bool,
+}
+
+pub struct ListArgs {
+    pub root: Root,
+    pub quiet: bool,
+}
+
+pub const INSPECT_HELP: &str = "\
+Usage:  rvol inspect [OPTIONS] NAME|ID [NAME|ID...]
+
+Return low-level information on rvol objects
+
+Options:
+  -f, --format string   Format output using a custom template:
+                        'json':             Print in JSON format
+                        'TEMPLATE':         Print output using the given Go template
+      --root string     State root (default $RVOL_ROOT, else /var/lib/rvol)
+      --type string     Return JSON for specified type (container, image, volume)
+
+Also: rvol-inspect ps [-a] [-q] [--no-trunc], rvol-inspect images [-q],
+      rvol-inspect volume ls [-q], rvol-inspect volume inspect [-f FORMAT] VOLUME...
+";
+
+pub const PS_HELP: &str = "\
+Usage:  rvol ps [OPTIONS]
+
+List containers
+
+Options:
+  -a, --all             Show all containers (default shows just running)
+      --no-trunc        Don't truncate output
+  -q, --quiet           Only display container IDs
+";
+
+pub const IMAGES_HELP: &str = "\
+Usage:  rvol images [OPTIONS]
+
+List images
+
+Options:
+  -q, --quiet           Only show image IDs
+";
+
+pub const VOLUME_LS_HELP: &str = "\
+Usage:  rvol volume ls [OPTIONS]
+
+List volumes
+
+Options:
+  -q, --quiet           Only display volume names
+";
+
+pub const VOLUME_INSPECT_HELP: &str = "\
+Usage:  rvol volume inspect [OPTIONS] VOLUME [VOLUME...]
+
+Display detailed information on one or more volumes
+
+Options:
+  -f, --format string   Format output using a custom template:
+                        'json':             Print in JSON format
+                        'TEMPLATE':         Print output using the given Go template
+";
+
+/// A usage error: docker's text, for the verb it came from.
+pub struct Usage {
+    pub msg: String,
+    pub verb: &'static str,
+    pub synopsis: &'static str,
+}
+
+impl Usage {
+    pub fn print_and_exit(&self) -> ! {
+        eprintln!(
+            "{}\n\nUsage:  rvol {} {}\n\nRun 'rvol {} --help' for more information",
+            self.msg, self.verb, self.synopsis, self.verb
+        );
+        std::process::exit(rvol_state::error::EXIT_OWN)
+    }
+}
+
+/// Turn lexopt's complaint into docker's (`unknown flag: --x`,
+/// `unknown shorthand flag: 'x' in -x`, `flag needs an argument: --x`).
+fn docker_text(e: lexopt::Error) -> String {
+    match e {
+        lexopt::Error::UnexpectedOption(o) if o.starts_with("--") => format!("unknown flag: {o}"),
+        lexopt::Error::UnexpectedOption(o) => {
+            let c = o.trim_start_matches('-');
+            format!("unknown shorthand flag: '{c}' in {o}")
+        }
+        lexopt::Error::MissingValue { option: Some(o) } if o.starts_with("--") => {
+            format!("flag needs an argument: {o}")
+        }
+        lexopt::Error::MissingValue { option: Some(o) } => {
+            let c = o.trim_start_matches('-');
+            format!("flag needs an argument: '{c}' in {o}")
+        }
+        other => other.to_string(),
+    }
+}
+
+const INSPECT_SYN: &str = "[OPTIONS] NAME|ID [NAME|ID...]";
+
+pub fn parse() -> rvol_state::Result<Command> {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    parse_from(args)
+}
+
+fn parse_from(args: Vec<OsString>) -> rvol_state::Result<Command> {
+    let mut p = lexopt::Parser::from_args(args);
+    let mut root: Option<PathBuf> = None;
+    let mut kind = Kind::Any;
+    let mut format = None;
+    let mut names = Vec::new();
+    let mut flags_seen = false;
+    let usage = |msg: String| Usage {
+        msg,
+        verb: "inspect",
+        synopsis: INSPECT_SYN,
+    };
+    loop {
+        let arg = match p.next() {
+            Ok(Some(a)) => a,
+            Ok(None) => break,
+            Err(e) => usage(docker_text(e)).print_and_exit(),
+        };
+        match arg {
+            Long("root") => root = Some(value(&mut p, "inspect", INSPECT_SYN)?.into()),
+            Long("help") | Short('h') => return Ok(Command::Help(INSPECT_HELP)),
+            Long("type") => {
+                flags_seen = true;
+                let t = value(&mut p, "inspect", INSPECT_SYN)?;
+                kind = match t.as_str() {
+                    "container" => Kind::Container,
+                    "volume" => Kind::Volume,
+                    "image" => Kind::Image,
+                    "" => Kind::Any,
+                    other => usage(format!("\"{other}\" is not a valid value for --type"))
+                        .print_and_exit(),
+                };
+            }
+            Short('f') | Long("format") => {
+                flags_seen = true;
+                format = Some(value(&mut p, "inspect", INSPECT_SYN)?);
+            }
+            Short('s') | Long("size") => flags_seen = true,
+            Value(v) => {
+                let v = v.to_string_lossy().into_owned();
+                if names.is_empty() && !flags_seen {
+                    let root = Root::resolve(root.clone());
+                    match v.as_str() {
+                        "ps" => return parse_ps(p, root),
+                        "images" => return parse_images(p, root),
+                        "volume" => return parse_volume(p, root),
+                        _ => {}
+                    }
+                }
+                names.push(v);
+            }
+            other => usage(docker_text(other.unexpected())).print_and_exit(),
+        }
+    }
+    if names.is_empty() {
+        eprintln!(
+            "rvol: 'rvol inspect' requires at least 1 argument\n\nUsage:  rvol inspect {INSPECT_SYN}\n\nSee 'rvol inspect --help' for more information"
+        );
+        // docker's status for a missing argument
+        std::process::exit(1);
+    }
+    Ok(Command::Inspect(InspectArgs {
+        root: Root::resolve(root),
+        kind,
+        format,
+        names,
+    }))
+}
+
+fn value(
+    p: &mut lexopt::Parser,
+    verb: &'static str,
+    syn: &'static str,
+) -> rvol_state::Result<String> {
+    match p.value() {
+        Ok(v) => Ok(v.to_string_lossy().into_owned()),
+        Err(e) => Usage {
+            msg: docker_text(e),
+            verb,
+            synopsis: syn,
+        }
+        .print_and_exit(),
+    }
+}
+
+fn parse_ps(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command> {
+    let (mut all, mut quiet, mut no_trunc) = (false, false, false);
+    let usage = |msg| Usage {
+        msg,
+        verb: "ps",
+        synopsis: "[OPTIONS]",
+    };
+    loop {
+        match p.next() {
+            Ok(None) => break,
+            Ok(Some(Short('a') | Long("all"))) => all = true,
+            Ok(Some(Short('q') | Long("quiet"))) => quiet = true,
+            Ok(Some(Long("no-trunc"))) => no_trunc = true,
+            Ok(Some(Long("help") | Short('h'))) => return Ok(Command::Help(PS_HELP)),
+            Ok(Some(Value(v))) => usage(format!(
+                "\"rvol ps\" accepts no arguments, got {}",
+                v.to_string_lossy()
+            ))
+            .print_and_exit(),
+            Ok(Some(other)) => usage(docker_text(other.unexpected())).print_and_exit(),
+            Err(e) => usage(docker_text(e)).print_and_exit(),
+        }
+    }
+    Ok(Command::Ps(PsArgs {
+        root,
+        all,
+        quiet,
+        no_trunc,
+    }))
+}
+
+fn parse_images(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command> {
+    let mut quiet = false;
+    let usage = |msg| Usage {
+        msg,
+        verb: "images",
+        synopsis: "[OPTIONS] [REPOSITORY[:TAG]]",
+    };
+    loop {
+        match p.next() {
+            Ok(None) => break,
+            Ok(Some(Short('q') | Long("quiet"))) => quiet = true,
+            Ok(Some(Long("help") | Short('h'))) => return Ok(Command::Help(IMAGES_HELP)),
+            Ok(Some(other)) => usage(docker_text(other.unexpected())).print_and_exit(),
+            Err(e) => usage(docker_text(e)).print_and_exit(),
+        }
+    }
+    Ok(Command::Images(ListArgs { root, quiet }))
+}
+
+fn parse_volume(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command> {
+    let sub = match p.next() {
+        Ok(Some(Value(v))) => v.to_string_lossy().into_owned(),
+        _ => {
+            eprintln!(
+                "Usage:  rvol volume ls|inspect\n\nRun 'rvol volume --help' for more information"
+            );
+            std::process::exit(rvol_state::error::EXIT_OWN);
+        }
+    };
+    match sub.as_str() {
+        "ls" | "list" => {
+            let mut quiet = false;
+            let usage = |msg| Usage {
+                msg,
+                verb: "volume ls",
+                synopsis: "[OPTIONS]",
+            };
+            loop {
+                match p.next() {
+                    Ok(None) => break,
+                    Ok(Some(Short('q') | Long("quiet"))) => quiet = true,
+                    Ok(Some(Long("help") | Short('h'))) => {
+                        return Ok(Command::Help(VOLUME_LS_HELP))
+                    }
+                    Ok(Some(other)) => usage(docker_text(other.unexpected())).print_and_exit(),
+                    Err(e) => usage(docker_text(e)).print_and_exit(),
+                }
+            }
+            Ok(Command::VolumeLs(ListArgs { root, quiet }))
+        }
+        "inspect" => {
+            const SYN: &str = "[OPTIONS] VOLUME [VOLUME...]";
+            let mut format = None;
+            let mut names = Vec::new();
+            let usage = |msg| Usage {
+                msg,
+                verb: "volume inspect",
+                synopsis: SYN,
+            };
+            loop {
+                match p.next() {
+                    Ok(None) => break,
+                    Ok(Some(Short('f') | Long("format"))) => {
+                        format = Some(value(&mut p, "volume inspect", SYN)?)
+                    }
+                    Ok(Some(Long("help") | Short('h'))) => {
+                        return Ok(Command::Help(VOLUME_INSPECT_HELP))
+                    }
+                    Ok(Some(Value(v))) => names.push(v.to_string_lossy().into_owned()),
+                    Ok(Some(other)) => usage(docker_text(other.unexpected())).print_and_exit(),
+                    Err(e) => usage(docker_text(e)).print_and_exit(),
+                }
+            }
+            if names.is_empty() {
+                eprintln!(
+                    "rvol: 'rvol volume inspect' requires at least 1 argument\n\nUsage:  rvol volume inspect {SYN}\n\nSee 'rvol volume inspect --help' for more information"
+                );
+                std::process::exit(1);
+            }
+            Ok(Command::Inspect(InspectArgs {
+                root,
+                kind: Kind::Volume,
+                format,
+                names,
+            }))
+        }
+        other => {
+            eprintln!("rvol: unknown command: rvol volume {other}\n\nUsage:  rvol volume COMMAND\n\nRun 'rvol volume --help' for more information");
+            std::process::exit(rvol_state::error::EXIT_OWN);
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! Images in the local store (`ROOT/images/`, an OCI image layout) as
+//! `docker image inspect` and `docker images` show them. Tags are the
+//! index.json entries' `org.opencontainers.image.ref.name` (`NAME:TAG`).
+
+use std::path::{Path, PathBuf};
+
+use rvol_state::{Result, ResultExt, Root};
+use serde_json::{json, Map, Value};
+
+use crate::args::ListArgs;
+use crate::table::{human_duration, human_size, parse_time, render, since};
+
+const REF_NAME: &str = "org.opencontainers.image.ref.name";
+
+/// One image (one config) and every tag that points at it.
+pub struct Image {
+    pub id: String,
+    pub tags: Vec<String>,
+    pub config: Value,
+    pub manifest: Value,
+}
+
+fn blob(root: &Root, digest: &str) -> PathBuf {
+    let (alg, hex) = digest.split_once(':').unwrap_or(("sha256", digest));
+    root.images().join("blobs").join(alg).join(hex)
+}
+
+fn read_json(p: &Path) -> Result<Value> {
+    rvol_state::fsx::read_json(p)
+}
+
+pub fn all(root: &Root) -> Result<Vec<Image>> {
+    let index_path = root.images().join("index.json");
+    if !index_path.exists() {
+        return Ok(Vec::new());
+    }
+    let index = read_json(&index_path)?;
+    let mut out: Vec<Image> = Vec::new();
+    for m in index["manifests"].as_array().into_iter().flatten() {
+        let Some(digest) = m["digest"].as_str() else {
+            continue;
+        };
+        let manifest = read_json(&blob(root, digest)).with_ctx(|| format!("manifest {digest}"))?;
+        let Some(cfg_digest) = manifest["config"]["digest"].as_str() else {
+            continue;
+        };
+        let tag = m["annotations"][REF_NAME].as_str().map(String::from);
+        if let Some(img) = out.iter_mut().find(|i| i.id == cfg_digest) {
+            img.tags.extend(tag);
+            continue;
+        }
+        let config =
+            read_json(&blob(root, cfg_digest)).with_ctx(|| format!("config {cfg_digest}"))?;
+        out.push(Image {
+            id: cfg_digest.to_string(),
+            tags: tag.into_iter().collect(),
+            config,
+            manifest,
+        });
+    }
+    for i in &mut out {
+        i.tags.sort();
+    }
+    Ok(out)
+}
+
+/// `NAME[:TAG]` (tag `latest` by default), `sha256:HEX`, or a prefix of the id's hex.
+pub fn find<'a>(images: &'a [Image], what: &str) -> Option<&'a Image> {
+    let with_tag = if has_tag(what) {
+        what.to_string()
+    } else {
+        format!("{what}:latest")
+    };
+    if let Some(i) = images.iter().find(|i| i.tags.contains(&with_tag)) {
+        return Some(i);
+    }
+    let hex = what.strip_prefix("sha256:").unwrap_or(what);
+    if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut m = images
+        .iter()
+        .filter(|i| i.id.trim_start_matches("sha256:").starts_with(hex));
+    match (m.next(), m.next()) {
+        (Some(i), None) => Some(i),
+        _ => None,
+    }
+}
+
+/// A tag is after the last ':' that follows the last '/' (`host:5000/x` has none).
+fn has_tag(r: &str) -> bool {
+    let last = r.rsplit('/').next().unwrap_or(r);
+    last.contains(':')
+}
+
+fn split_tag(t: &str) -> (String, String) {
+    if has_tag(t) {
+        let (n, tag) = t.rsplit_once(':').unwrap();
+        (n.to_string(), tag.to_string())
+    } else {
+        (t.to_string(), "<none>".to_string())
+    }
+}
+
+/// Bytes of the unpacked layers (what docker calls Size), else the blobs'.
+fn size(root: &Root, img: &Image) -> u64 {
+    let mut total = 0;
+    let diff_ids = img.config["rootfs"]["diff_ids"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let layers = img.manifest["layers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for (i, d) in diff_ids.iter().enumerate() {
+        let dir = d.as_str().map(|d| root.layer(d));
+        match dir.filter(|d| d.is_dir()) {
+            Some(d) => total += du(&d),
+            None => total += layers.get(i).and_then(|l| l["size"].as_u64()).unwrap_or(0),
+        }
+    }
+    total
+}
+
+fn du(dir: &Path) -> u64 {
+    let mut n = 0;
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    for e in rd.flatten() {
+        let Ok(md) = e.metadata() else { continue };
+        if md.is_dir() {
+            n += du(&e.path());
+        } else if md.is_file() {
+            n += md.len();
+        }
+    }
+    n
+}
+
+const IMAGE_CONFIG_KEYS: &[&str] = &[
+    "Hostname",
+    "Domainname",
+    "User",
+    "AttachStdin",
+    "AttachStdout",
+    "AttachStderr",
+    "ExposedPorts",
+    "Tty",
+    "OpenStdin",
+    "StdinOnce",
+    "Env",
+    "Cmd",
+    "Healthcheck",
+    "ArgsEscaped",
+    "Image",
+    "Volumes",
+    "WorkingDir",
+    "Entrypoint",
+    "OnBuild",
+    "Labels",
+    "StopSignal",
+    "Shell",
+];
+
+fn docker_config(c: &Value) -> Value {
+    let src = c.as_object().cloned().unwrap_or_default();
+    let mut out = Map::new();
+    for k in IMAGE_CONFIG_KEYS {
+        let v = src.get(*k).cloned();
+        let v = match (*k, v) {
+            (_, Some(v)) => v,
+            ("Hostname" | "Domainname" | "User" | "Image" | "WorkingDir", None) => json!(""),
+            (
+                "AttachStdin" | "AttachStdout" | "AttachStderr" | "Tty" | "OpenStdin" | "StdinOnce",
+                None,
+            ) => {
+                json!(false)
+            }
+            ("Env" | "Cmd" | "Volumes" | "Entrypoint" | "OnBuild" | "Labels", None) => Value::Null,
+            _ => continue,
+        };
+        out.insert((*k).into(), v);
+    }
+    Value::Object(out)
+}
+
+pub fn inspect_value(root: &Root, img: &Image) -> Value {
+    let c = &img.config;
+    let s = size(root, img);
+    let lower: Vec<String> = c["rootfs"]["diff_ids"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .rev()
+        .filter_map(|d| {
+            d.as_str()
+                .map(|d| root.layer(d).to_string_lossy().into_owned())
+        })
+        .collect();
+    json!({
+        "Id": img.id,
+        "RepoTags": img.tags,
+        "RepoDigests": [],
+        "Parent": "",
+        "Comment": c["history"].as_array().and_then(|h| h.last()).and_then(|h| h["comment"].as_str()).unwrap_or(""),
+        "Created": c["created"].as_str().unwrap_or(rvol_state::time::ZERO),
+        "Author": c["author"].as_str().unwrap_or(""),
+        "Config": docker_config(&c["config"]),
+        "Architecture": c["architecture"].as_str().unwrap_or(""),
+        "Os": c["os"].as_str().unwrap_or(""),
+        "Size": s,
+        "GraphDriver": {
+            "Data": {"LowerDir": lower.join(":")},
+            "Name": "overlay2",
+        },
+        "RootFS": {
+            "Type": c["rootfs"]["type"].as_str().unwrap_or("layers"),
+            "Layers": c["rootfs"]["diff_ids"].clone(),
+        },
+    })
+}
+
+pub fn inspect(root: &Root, what: &str) -> Result<Option<Value>> {
+    let imgs = all(root)?;
+    Ok(find(&imgs, what).map(|i| inspect_value(root, i)))
+}
+
+pub fn list(a: &ListArgs) -> Result<i32> {
+    let mut imgs = all(&a.root)?;
+    imgs.sort_by(|x, y| {
+        let t = |i: &Image| parse_time(i.config["created"].as_str().unwrap_or("")).unwrap_or(0.0);
+        t(y).partial_cmp(&t(x)).unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let short = |i: &Image| {
+        i.id.trim_start_matches("sha256:")
+            .chars()
+            .take(12)
+            .collect::<String>()
+    };
+    if a.quiet {
+        for i in &imgs {
+            println!("{}", short(i));
+        }
+        return Ok(0);
+    }
+    let mut rows = vec![["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"]
+        .map(String::from)
+        .to_vec()];
+    for i in &imgs {
+        let created = match since(i.config["created"].as_str().unwrap_or("")) {
+            Some(d) => format!("{} ago", human_duration(d)),
+            None => "N/A".into(),
+        };
+        let size = human_size(size(&a.root, i) as f64);
+        let tags = if i.tags.is_empty() {
+            vec!["<none>:<none>".to_string()]
+        } else {
+            i.tags.clone()
+        };
+        for t in tags {
+            let (repo, tag) = split_tag(&t);
+            rows.push(vec![repo, tag, short(i), created.clone(), size.clone()]);
+        }
+    }
+    print!("{}", render(&rows));
+    Ok(0)
+}
