@@ -6,6 +6,7 @@
 //! unless `RVOL_MUST_WORK=1` (CI sets it), where it fails loudly.
 
 pub mod image;
+pub mod probe;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,509 @@
+//! rvol-ns + rvol-exec: real containers (a busybox rootfs, real namespaces)
+//! and what the process sees from inside, checked fact by fact, and
+//! against docker running the same probe on the same rootfs.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rvol_tests::probe::{self, bundle, chain, facts, probe_rvol, PROBE};
+use rvol_tests::{bin, have_docker, have_root, run, TempDir};
+use serde_json::json;
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn probe_ok(tmp: &TempDir, name: &str, patch: serde_json::Value) -> BTreeMap<String, String> {
+    let o = probe_rvol(tmp, name, patch);
+    assert!(
+        o.status.success(),
+        "probe failed: {}\n{}",
+        o.status,
+        stderr(&o)
+    );
+    facts(&o.stdout)
+}
+
+fn user(u: &str) -> serde_json::Value {
+    json!({"annotations": {"org.rvol.user": serde_json::to_string(u).unwrap()}})
+}
+
+#[test]
+fn the_container_environment() {
+    if !have_root() {
+        return;
+    }
+    let tmp = TempDir::new("exec-env");
+    let f = probe_ok(&tmp, "c", json!({}));
+    assert_eq!(f["pid"], "1", "the command is PID 1");
+    assert_eq!(f["hostname"], "rvoltest");
+    assert_eq!(f["net"].trim(), "lo", "only lo in a new net namespace");
+    assert_eq!(f["lo_flags"], "0x9", "lo is up");
+    for k in ["CapPrm", "CapEff", "CapBnd"] {
+        assert_eq!(f[k], "00000000a80425fb", "{k}");
+    }
+    assert_eq!(f["CapInh"], "0000000000000000");
+    assert_eq!(f["CapAmb"], "0000000000000000");
+    assert_eq!(f["uid"], "0");
+    assert_eq!(f["groups"], "0");
+    assert_eq!(f["cwd"], "/");
+    assert_eq!(f["umask"], "0022");
+    assert_eq!(
+        f["env"],
+        format!("HOME=/root;HOSTNAME=rvoltest;PATH={};", probe::DEFAULT_PATH)
+    );
+    let dev: Vec<&str> = f["dev"].split(';').filter(|s| !s.is_empty()).collect();
+    assert_eq!(
+        dev,
+        [
+            "/dev/fd lrwxrwxrwx 0:0 0:0",
+            "/dev/full crw-rw-rw- 0:0 1:7",
+            "/dev/mqueue drwxrwxrwt 0:0 0:0",
+            "/dev/null crw-rw-rw- 0:0 1:3",
+            "/dev/ptmx lrwxrwxrwx 0:0 0:0",
+            "/dev/pts drwxr-xr-x 0:0 0:0",
+            "/dev/random crw-rw-rw- 0:0 1:8",
+            "/dev/shm drwxrwxrwt 0:0 0:0",
+            "/dev/stderr lrwxrwxrwx 0:0 0:0",
+            "/dev/stdin lrwxrwxrwx 0:0 0:0",
+            "/dev/stdout lrwxrwxrwx 0:0 0:0",
+            "/dev/tty crw-rw-rw- 0:0 5:0",
+            "/dev/urandom crw-rw-rw- 0:0 1:9",
+            "/dev/zero crw-rw-rw- 0:0 1:5",
+        ]
+    );
+    assert_eq!(
+        f["dev_links"].trim(),
+        "fd->/proc/self/fd stdin->/proc/self/fd/0 stdout->/proc/self/fd/1 stderr->/proc/self/fd/2 ptmx->pts/ptmx"
+    );
+    let mounts: Vec<&str> = f["mounts"].split(';').filter(|s| !s.is_empty()).collect();
+    for want in [
+        "proc /proc proc rw,nosuid,nodev,noexec,relatime",
+        "tmpfs /dev tmpfs rw,nosuid,size=65536k,mode=755",
+        "devpts /dev/pts devpts rw,nosuid,noexec,relatime,gid=5,mode=620,ptmxmode=666",
+        "shm /dev/shm tmpfs rw,nosuid,nodev,noexec,relatime,size=65536k",
+        "mqueue /dev/mqueue mqueue rw,nosuid,nodev,noexec,relatime",
+        "sysfs /sys sysfs ro,nosuid,nodev,noexec,relatime",
+        "proc /proc/sys proc ro,nosuid,nodev,noexec,relatime",
+        "proc /proc/irq proc ro,nosuid,nodev,noexec,relatime",
+    ] {
+        assert!(
+            mounts.contains(&want),
+            "missing mount {want:?} in {mounts:#?}"
+        );
+    }
+    // Masked paths, where this kernel has them: a directory gets a
+    // read-only tmpfs, a file /dev/null (a bind from the /dev tmpfs).
+    if Path::new("/proc/keys").exists() {
+        assert!(
+            mounts.contains(&"tmpfs /proc/keys tmpfs rw,nosuid,size=65536k,mode=755"),
+            "{mounts:#?}"
+        );
+    }
+    if Path::new("/proc/acpi").is_dir() {
+        assert!(
+            mounts.contains(&"tmpfs /proc/acpi tmpfs ro,relatime"),
+            "{mounts:#?}"
+        );
+    }
+    if Path::new("/sys/firmware").is_dir() {
+        assert!(
+            mounts.contains(&"tmpfs /sys/firmware tmpfs ro,relatime"),
+            "{mounts:#?}"
+        );
+    }
+}
+
+#[test]
+fn users_groups_and_home() {
+    if !have_root() {
+        return;
+    }
+    let tmp = TempDir::new("exec-user");
+    let f = probe_ok(&tmp, "u1000", user("1000:1000"));
+    assert_eq!(
+        (f["uid"].as_str(), f["gid"].as_str(), f["groups"].as_str()),
+        ("1000", "1000", "1000")
+    );
+    assert_eq!(
+        f["CapEff"], "0000000000000000",
+        "no effective capabilities as a user"
+    );
+    assert_eq!(f["CapPrm"], "0000000000000000");
+    assert_eq!(f["CapBnd"], "00000000a80425fb");
+    assert!(f["env"].contains("HOME=/home/user;"), "{}", f["env"]);
+
+    let f = probe_ok(&tmp, "nobody", user("nobody"));
+    assert_eq!(
+        (f["uid"].as_str(), f["gid"].as_str(), f["groups"].as_str()),
+        ("65534", "65534", "65534")
+    );
+    assert!(f["env"].contains("HOME=/nonexistent;"), "{}", f["env"]);
+
+    // By name, no group: the primary group plus those listing the user.
+    let f = probe_ok(&tmp, "user", user("user"));
+    assert_eq!((f["uid"].as_str(), f["gid"].as_str()), ("1000", "1000"));
+    assert_eq!(f["Groups"], "100 1000");
+
+    // A uid that /etc/passwd does not know: gid 0, HOME /.
+    let f = probe_ok(&tmp, "u1234", user("1234"));
+    assert_eq!((f["uid"].as_str(), f["gid"].as_str()), ("1234", "0"));
+    assert!(f["env"].contains("HOME=/;"), "{}", f["env"]);
+
+    let f = probe_ok(&tmp, "rootgrp", user("root:nogroup"));
+    assert_eq!(
+        (f["uid"].as_str(), f["gid"].as_str(), f["Groups"].as_str()),
+        ("0", "65534", "65534")
+    );
+    assert_eq!(f["CapEff"], "00000000a80425fb");
+
+    let b = bundle(&tmp.join("nouser"), user("nouser"));
+    let o = run(&mut chain(&b, &["true"]));
+    assert_eq!(o.status.code(), Some(125));
+    assert!(
+        stderr(&o).contains("unable to find user nouser: no matching entries in passwd file"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn cwd_env_and_hostname() {
+    if !have_root() {
+        return;
+    }
+    let tmp = TempDir::new("exec-cwd");
+    let f = probe_ok(
+        &tmp,
+        "c",
+        json!({"process": {"cwd": "/work/new", "env": ["FOO=bar baz", "HOME=/custom"]}}),
+    );
+    assert_eq!(f["cwd"], "/work/new", "a missing cwd is created");
+    assert_eq!(
+        f["env"],
+        format!(
+            "FOO=bar baz;HOME=/custom;HOSTNAME=rvoltest;PATH={};",
+            probe::DEFAULT_PATH
+        ),
+        "PATH defaulted, HOME kept, HOSTNAME added"
+    );
+    assert!(tmp.join("c/rootfs/work/new").is_dir());
+
+    // No hostname in the spec, bundle named by a container id: its first 12 hex.
+    let id = "0123456789abcdef".repeat(4);
+    let b = bundle(&tmp.join(&id), json!({"hostname": null}));
+    let o = run(&mut chain(&b, &["hostname"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "0123456789ab");
+
+    // A cwd that is a file: docker's words, 125.
+    let b = bundle(
+        &tmp.join("badcwd"),
+        json!({"process": {"cwd": "/etc/passwd"}}),
+    );
+    let o = run(&mut chain(&b, &["true"]));
+    assert_eq!(o.status.code(), Some(125));
+    assert!(
+        stderr(&o).contains("Cannot mkdir: /etc/passwd is not a directory"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn exit_statuses() {
+    if !have_root() {
+        return;
+    }
+    let tmp = TempDir::new("exec-status");
+    let b = bundle(&tmp.join("c"), json!({}));
+    let status = |cmd: &[&str]| {
+        let o = run(&mut chain(&b, cmd));
+        (o.status.code(), stderr(&o))
+    };
+    assert_eq!(status(&["true"]).0, Some(0));
+    assert_eq!(status(&["sh", "-c", "exit 3"]).0, Some(3));
+    let (code, err) = status(&["nonexist"]);
+    assert_eq!(code, Some(127));
+    assert_eq!(
+        err.trim(),
+        r#"rvol-exec: exec: "nonexist": executable file not found in $PATH"#
+    );
+    let (code, err) = status(&["/nonexist"]);
+    assert_eq!(code, Some(127));
+    assert!(
+        err.contains(r#"exec: "/nonexist": stat /nonexist: no such file or directory"#),
+        "{err}"
+    );
+    let (code, err) = status(&["/etc"]);
+    assert_eq!(code, Some(126));
+    assert!(err.contains(r#"exec: "/etc": permission denied"#), "{err}");
+    let (code, _) = status(&["/etc/passwd"]);
+    assert_eq!(code, Some(126));
+
+    // Our own failure: a rootfs that is not there.
+    let bad = bundle(
+        &tmp.join("bad"),
+        json!({"root": {"path": "/nonexistent-rootfs"}}),
+    );
+    let o = run(&mut chain(&bad, &["true"]));
+    assert_eq!(o.status.code(), Some(125), "{}", stderr(&o));
+    assert!(stderr(&o).contains("/nonexistent-rootfs"), "{}", stderr(&o));
+
+    // 128+N: a command killed by SIGINT (not PID 1 here: PID 1 of a pid
+    // namespace cannot be killed by a signal it has no handler for).
+    let rootfs = tmp.join("c/rootfs");
+    let o = run(Command::new(bin("rvol-ns"))
+        .args(["--mount", "--uts", "--ipc", "--net", "--"])
+        .arg(bin("rvol-exec"))
+        .arg(&rootfs)
+        .args(["--", "sh", "-c", "kill -INT $$"]));
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.join("c/state.json")).unwrap()).unwrap();
+    assert_eq!(state["Status"], "exited");
+    assert_eq!(
+        state["ExitCode"], 126,
+        "the last run through the bundle: /etc/passwd"
+    );
+}
+
+/// Wait until `path` holds the container's record as running; its host pid.
+fn wait_running(state: &Path) -> i32 {
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(10) {
+        if let Ok(b) = std::fs::read(state) {
+            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&b) {
+                if v["Status"] == "running" {
+                    return v["Pid"].as_i64().unwrap() as i32;
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("{} never said running", state.display());
+}
+
+fn wait_ready(child: &mut std::process::Child) {
+    use std::io::BufRead;
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready");
+}
+
+fn alive(pid: i32) -> bool {
+    // A zombie still has /proc/PID: count it as gone.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| !s.contains(") Z "))
+        .unwrap_or(false)
+}
+
+#[test]
+fn signals_are_forwarded_and_killed_containers_report_137() {
+    if !have_root() {
+        return;
+    }
+    let tmp = TempDir::new("exec-sig");
+    let b = bundle(&tmp.join("c"), json!({}));
+    let script = r#"trap 'echo got TERM; exit 7' TERM; trap 'exit 130' INT; echo ready; while :; do sleep 0.05; done"#;
+    for (sig, code) in [(libc_sig::TERM, 7), (libc_sig::INT, 130)] {
+        let mut child = chain(&b, &["sh", "-c", script])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_ready(&mut child);
+        assert!(run(Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(child.id().to_string()))
+        .status
+        .success());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "after SIG{sig}");
+        if sig == libc_sig::TERM {
+            assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "got TERM");
+        }
+    }
+
+    // kill -9 of the container's PID 1 from the host: 128+9.
+    let mut child = chain(&b, &["sleep", "1000"]).spawn().unwrap();
+    let pid = wait_running(&tmp.join("c/state.json"));
+    assert!(alive(pid));
+    assert!(run(Command::new("kill").arg("-9").arg(pid.to_string()))
+        .status
+        .success());
+    assert_eq!(child.wait().unwrap().code(), Some(137));
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.join("c/state.json")).unwrap()).unwrap();
+    assert_eq!(
+        (
+            state["Status"].as_str(),
+            state["ExitCode"].as_i64(),
+            state["Pid"].as_i64()
+        ),
+        (Some("exited"), Some(137), Some(0))
+    );
+}
+
+mod libc_sig {
+    pub const TERM: &str = "TERM";
+    pub const INT: &str = "INT";
+}
+
+#[test]
+fn killing_rvol_ns_kills_the_container_and_leaves_no_mount() {
+    if !have_root() {
+        return;
+    }
+    let tmp = TempDir::new("exec-kill9");
+    let b = bundle(&tmp.join("c"), json!({}));
+    let mut child = chain(&b, &["sleep", "1000"]).spawn().unwrap();
+    let pid = wait_running(&tmp.join("c/state.json"));
+    assert!(alive(pid));
+    child.kill().unwrap(); // SIGKILL to rvol-ns itself
+    child.wait().unwrap();
+    let t = Instant::now();
+    while alive(pid) && t.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!alive(pid), "the container outlived rvol-ns");
+    assert!(
+        rvol_tests::mounts_under(&tmp.path).is_empty(),
+        "mounts left on the host"
+    );
+}
+
+#[test]
+fn read_only_binds_and_root_cannot_be_remounted() {
+    if !have_root() {
+        return;
+    }
+    let tmp = TempDir::new("exec-ro");
+    let host = tmp.join("hostdir");
+    std::fs::create_dir_all(&host).unwrap();
+    std::fs::write(host.join("f"), "data\n").unwrap();
+    let b = bundle(&tmp.join("c"), json!({"root": {"readonly": true}}));
+    std::fs::create_dir_all(b.join("rootfs/data")).unwrap();
+    // What rvol-mount apply does for `-v HOSTDIR:/data:ro`, done by the
+    // host's mount(8) inside the container's mount namespace.
+    let apply = format!(
+        "mount --rbind {h} {r}/data && mount -o remount,bind,ro {r}/data && exec \"$@\"",
+        h = host.display(),
+        r = b.join("rootfs").display()
+    );
+    let inside = r#"
+        cat /data/f
+        mount -o remount,rw /data 2>/dev/null && echo REMOUNTED-DATA
+        touch /data/x 2>/dev/null && echo WROTE-DATA
+        mount -o remount,rw / 2>/dev/null && echo REMOUNTED-ROOT
+        touch /newfile 2>&1
+        touch /dev/shm/ok && echo shm-ok
+        grep -c ' / .* ro,' /proc/mounts
+    "#;
+    let o = run(Command::new(bin("rvol-ns"))
+        .arg("--bundle")
+        .arg(&b)
+        .args(["--", "sh", "-c", &apply, "apply"])
+        .arg(bin("rvol-exec"))
+        .arg("--bundle")
+        .arg(&b)
+        .args(["--", "sh", "-c", inside]));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}\n{out}", stderr(&o));
+    assert!(out.starts_with("data\n"), "{out}");
+    assert!(
+        !out.contains("REMOUNTED") && !out.contains("WROTE"),
+        "{out}"
+    );
+    assert!(out.contains("Read-only file system"), "{out}");
+    assert!(out.contains("shm-ok"), "{out}");
+    assert!(!host.join("x").exists());
+    assert!(!b.join("rootfs/newfile").exists());
+}
+
+#[test]
+fn bare_rootfs_and_refusals() {
+    if !have_root() {
+        return;
+    }
+    let tmp = TempDir::new("exec-bare");
+    let b = bundle(&tmp.join("c"), json!({}));
+    // ROOTFS form inside flags-only namespaces.
+    let o = run(Command::new(bin("rvol-ns"))
+        .args(["--mount", "--pid", "--uts", "--ipc", "--net", "--"])
+        .arg(bin("rvol-exec"))
+        .arg(b.join("rootfs"))
+        .args(["--", "sh", "-c", "echo $$ $HOME; ls /sys/class/net"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "1 /root\nlo\n");
+    // No command at all.
+    let nocmd = bundle(&tmp.join("nocmd"), json!({"process": {"args": []}}));
+    let o = run(&mut chain(&nocmd, &[]));
+    assert_eq!(o.status.code(), Some(125));
+    assert!(
+        stderr(&o).contains("no command specified"),
+        "{}",
+        stderr(&o)
+    );
+    // rvol-ns usage errors are ours: 125.
+    let o = run(Command::new(bin("rvol-ns")).arg("--bogus"));
+    assert_eq!(o.status.code(), Some(125));
+    let o = run(Command::new(bin("rvol-ns")).args(["--pid", "--", "nonexist-cmd"]));
+    assert_eq!(o.status.code(), Some(127));
+}
+
+/// The same probe under docker and under rvol, on the same busybox rootfs,
+/// with the same user, cwd, env and hostname: every fact must agree.
+#[test]
+fn same_facts_as_docker() {
+    if !have_root() || !have_docker() {
+        return;
+    }
+    let tmp = TempDir::new("exec-docker");
+    let image = probe::DockerImage::busybox(&tmp);
+    for (i, u) in ["", "1000:1000", "nobody", "user"].iter().enumerate() {
+        let mut d = Command::new("docker");
+        d.args([
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--hostname",
+            "rvoltest",
+            "-w",
+            "/work/dir",
+            "-e",
+            "FOO=bar",
+        ]);
+        if !u.is_empty() {
+            d.args(["-u", u]);
+        }
+        d.args([image.tag.as_str(), "sh", "-c", PROBE]);
+        let o = run(&mut d);
+        assert!(o.status.success(), "docker: {}", stderr(&o));
+        let theirs = facts(&o.stdout);
+        let mut patch = json!({"process": {"cwd": "/work/dir", "env": [format!("PATH={}", probe::DEFAULT_PATH), "FOO=bar"]}});
+        if !u.is_empty() {
+            patch["annotations"] = json!({"org.rvol.user": serde_json::to_string(u).unwrap()});
+        }
+        let ours = probe_ok(&tmp, &format!("c{i}"), patch);
+        let mut diff = String::new();
+        for k in theirs
+            .keys()
+            .chain(ours.keys())
+            .collect::<std::collections::BTreeSet<_>>()
+        {
+            let (t, o) = (theirs.get(k), ours.get(k));
+            if t != o {
+                diff += &format!("{k}:\n  docker: {t:?}\n  rvol:   {o:?}\n");
+            }
+        }
+        assert!(
+            diff.is_empty(),
+            "user {u:?}: rvol differs from docker:\n{diff}"
+        );
+    }
+}
