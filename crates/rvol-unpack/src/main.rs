@@ -1,6 +1,21 @@
-//! rvol-unpack: not built yet; prints its usage.
+//! rvol-unpack: an image reference in, verified unpacked layers under
+//! `ROOT/layers/` and an OCI runtime config.json on stdout. Also `import`
+//! and `load`, which put images into the local store.
+
+mod archive;
+mod args;
+mod extract;
+mod fsat;
+mod image;
+mod import;
+mod layer;
+mod pipeline;
+mod run;
+mod spec;
+mod transport;
+mod whiteout;
 
 fn main() {
-    eprintln!("usage: rvol-unpack (not implemented yet)");
-    std::process::exit(125);
+    let r = args::parse().and_then(run::run);
+    rvol_state::error::exit_with("rvol-unpack", r)
 }

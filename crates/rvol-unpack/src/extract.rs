@@ -1,0 +1,432 @@
+//! One tar stream into one (empty) layer directory, entry by entry, in the
+//! overlay form a lowerdir needs. Every entry is created relative to a
+//! directory fd resolved inside the layer (openat2 RESOLVE_IN_ROOT), with
+//! a single-name system call that does not follow a symlink, so no entry
+//! can reach outside the layer: `../` is refused, absolute names and
+//! symlinked parents stay inside, hardlinks only link what is inside.
+
+use std::ffi::{CStr, CString};
+use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+
+use rvol_state::{Error, Result};
+
+use crate::fsat;
+use crate::whiteout::{self, Kind};
+
+/// Extract every entry of `archive` into the directory `root`.
+pub fn extract<R: Read>(archive: &mut tar::Archive<R>, root: &OwnedFd) -> Result<()> {
+    let mut x = Extractor {
+        root: root.as_raw_fd(),
+        cache: None,
+        dirs: Vec::new(),
+        buf: vec![0u8; 1 << 20],
+    };
+    let entries = archive
+        .entries()
+        .map_err(|e| Error::new(format!("read tar: {e}")))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| Error::new(format!("read tar: {e}")))?;
+        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        x.entry(&mut entry)
+            .map_err(|e| e.context(format!("entry {name}")))?;
+    }
+    x.cache = None;
+    // Directory times last: creating their children changed them.
+    for (path, mtime) in x.dirs.iter().rev() {
+        let (parent, name) = x.parent_of(path)?;
+        fsat::utimes_at(parent.as_raw_fd(), &name, *mtime)
+            .map_err(|e| Error::new(format!("set times of {}: {e}", show(path))))?;
+    }
+    Ok(())
+}
+
+struct Extractor {
+    root: RawFd,
+    /// The last parent directory used: tar streams list a directory's
+    /// entries together, so one openat2 serves many entries.
+    cache: Option<(Vec<u8>, OwnedFd)>,
+    /// Directories whose mtime is set at the end (path, mtime).
+    dirs: Vec<(Vec<u8>, (i64, u32))>,
+    buf: Vec<u8>,
+}
+
+/// Metadata of an entry as the header (and its pax records) give it.
+struct Meta {
+    uid: u32,
+    gid: u32,
+    mode: u32,
+    mtime: (i64, u32),
+    xattrs: Vec<(CString, Vec<u8>)>,
+}
+
+fn show(path: &[u8]) -> String {
+    String::from_utf8_lossy(path).into_owned()
+}
+
+fn io_err(what: &str, path: &[u8], e: io::Error) -> Error {
+    Error::new(format!("{what} {}: {e}", show(path)))
+}
+
+/// Clean an entry name into the components of a path below the layer
+/// root: `./` and `/` prefixes, `.` and empty parts go; `..` may only undo
+/// a component of the same name, and going above the root is refused.
+pub fn clean(name: &[u8]) -> Result<Vec<&[u8]>> {
+    let mut out: Vec<&[u8]> = Vec::new();
+    for c in name.split(|b| *b == b'/') {
+        match c {
+            b"" | b"." => {}
+            b".." => {
+                if out.pop().is_none() {
+                    return Err(Error::new("path escapes the layer (\"..\")"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+fn join(parts: &[&[u8]]) -> Vec<u8> {
+    parts.join(&b'/')
+}
+
+impl Extractor {
+    fn entry<R: Read>(&mut self, entry: &mut tar::Entry<'_, R>) -> Result<()> {
+        use tar::EntryType as T;
+        let kind = entry.header().entry_type();
+        match kind {
+            // Headers that describe the next entry were consumed by the tar
+            // reader; global pax headers carry nothing a layer uses.
+            T::XGlobalHeader | T::XHeader | T::GNULongName | T::GNULongLink => return Ok(()),
+            _ => {}
+        }
+        let raw = entry.path_bytes().into_owned();
+        let parts = clean(&raw)?;
+        let meta = self.meta(entry)?;
+
+        // The root of the layer itself (`./`): its metadata only.
+        let Some((&base, dir_parts)) = parts.split_last() else {
+            if kind != T::Directory {
+                return Err(Error::new("the layer root is not a directory"));
+            }
+            let root = fsat::reopen_dir(self.root).map_err(|e| io_err("open", b".", e))?;
+            self.set_meta_fd(root.as_raw_fd(), &meta, b".")?;
+            self.dirs.push((b".".to_vec(), meta.mtime));
+            return Ok(());
+        };
+        let parent_path = join(dir_parts);
+
+        match whiteout::classify(base)? {
+            Kind::Opaque => {
+                let dir = self.dir(&parent_path)?;
+                let d = fsat::reopen_dir(dir).map_err(|e| io_err("open", &parent_path, e))?;
+                return fsat::fsetxattr(d.as_raw_fd(), whiteout::OPAQUE_XATTR, b"y")
+                    .map_err(|e| io_err("mark opaque", &parent_path, e));
+            }
+            Kind::Meta => return Ok(()),
+            Kind::Whiteout(target) => {
+                let dir = self.dir(&parent_path)?;
+                let name = fsat::cstr(target).map_err(|e| io_err("name", &raw, e))?;
+                self.make_room(dir, &name, false, &raw)?;
+                fsat::mknod_at(dir, &name, libc::S_IFCHR, 0)
+                    .map_err(|e| io_err("whiteout", &raw, e))?;
+                return fsat::chown_at(dir, &name, meta.uid, meta.gid)
+                    .map_err(|e| io_err("chown", &raw, e));
+            }
+            Kind::Plain => {}
+        }
+
+        let name = fsat::cstr(base).map_err(|e| io_err("name", &raw, e))?;
+        let dir = self.dir(&parent_path)?;
+        match kind {
+            T::Directory => {
+                let exists = self.make_room(dir, &name, true, &raw)?;
+                if !exists {
+                    fsat::mkdir_at(dir, &name, 0o700).map_err(|e| io_err("mkdir", &raw, e))?;
+                }
+                fsat::chown_at(dir, &name, meta.uid, meta.gid)
+                    .map_err(|e| io_err("chown", &raw, e))?;
+                fsat::chmod_at(dir, &name, meta.mode).map_err(|e| io_err("chmod", &raw, e))?;
+                self.xattrs_at(dir, &name, &meta, &raw)?;
+                self.dirs.push((join(&parts), meta.mtime));
+            }
+            T::Regular | T::Continuous | T::GNUSparse => {
+                self.make_room(dir, &name, false, &raw)?;
+                let f = fsat::create_file(dir, &name).map_err(|e| io_err("create", &raw, e))?;
+                self.copy(entry, &f, &raw)?;
+                self.set_meta_fd(f.as_raw_fd(), &meta, &raw)?;
+                fsat::futimes(f.as_raw_fd(), meta.mtime)
+                    .map_err(|e| io_err("set times of", &raw, e))?;
+            }
+            T::Symlink => {
+                let target = entry
+                    .link_name_bytes()
+                    .ok_or_else(|| Error::new("symlink without a target"))?;
+                let target = fsat::cstr(&target).map_err(|e| io_err("symlink", &raw, e))?;
+                self.make_room(dir, &name, false, &raw)?;
+                fsat::symlink_at(&target, dir, &name).map_err(|e| io_err("symlink", &raw, e))?;
+                fsat::chown_at(dir, &name, meta.uid, meta.gid)
+                    .map_err(|e| io_err("chown", &raw, e))?;
+                self.xattrs_at(dir, &name, &meta, &raw)?;
+                fsat::utimes_at(dir, &name, meta.mtime)
+                    .map_err(|e| io_err("set times of", &raw, e))?;
+            }
+            T::Link => {
+                let target = entry
+                    .link_name_bytes()
+                    .ok_or_else(|| Error::new("hardlink without a target"))?
+                    .into_owned();
+                let tparts = clean(&target)
+                    .map_err(|e| e.context(format!("hardlink target {}", show(&target))))?;
+                let Some((&tbase, tdir)) = tparts.split_last() else {
+                    return Err(Error::new("hardlink to the layer root"));
+                };
+                let tname = fsat::cstr(tbase).map_err(|e| io_err("hardlink", &raw, e))?;
+                let tdir_fd = self.resolve(&join(tdir), false)?;
+                if fsat::lstat_at(tdir_fd.as_raw_fd(), &tname)
+                    .map_err(|e| io_err("hardlink target", &target, e))?
+                    .is_none()
+                {
+                    return Err(Error::new(format!(
+                        "hardlink target {} is not in the layer",
+                        show(&target)
+                    )));
+                }
+                // Linking an entry to itself (a re-listed file) is a no-op.
+                if tparts == parts {
+                    return Ok(());
+                }
+                let dir = self.dir(&parent_path)?;
+                self.make_room(dir, &name, false, &raw)?;
+                fsat::link_at(tdir_fd.as_raw_fd(), &tname, dir, &name)
+                    .map_err(|e| io_err("hardlink", &raw, e))?;
+            }
+            T::Char | T::Block | T::Fifo => {
+                let (fmt, dev) = match kind {
+                    T::Char => (libc::S_IFCHR, self.dev(entry)?),
+                    T::Block => (libc::S_IFBLK, self.dev(entry)?),
+                    _ => (libc::S_IFIFO, 0),
+                };
+                self.make_room(dir, &name, false, &raw)?;
+                fsat::mknod_at(dir, &name, fmt | 0o600, dev)
+                    .map_err(|e| io_err("mknod", &raw, e))?;
+                fsat::chown_at(dir, &name, meta.uid, meta.gid)
+                    .map_err(|e| io_err("chown", &raw, e))?;
+                fsat::chmod_at(dir, &name, meta.mode).map_err(|e| io_err("chmod", &raw, e))?;
+                self.xattrs_at(dir, &name, &meta, &raw)?;
+                fsat::utimes_at(dir, &name, meta.mtime)
+                    .map_err(|e| io_err("set times of", &raw, e))?;
+            }
+            other => {
+                return Err(Error::new(format!("unsupported tar entry type {other:?}")));
+            }
+        }
+        Ok(())
+    }
+
+    fn meta<R: Read>(&self, entry: &mut tar::Entry<'_, R>) -> Result<Meta> {
+        let h = entry.header();
+        let bad = |what: &str, e: io::Error| Error::new(format!("bad {what} in header: {e}"));
+        // Pax uid/gid were already applied to the header by the tar crate.
+        let uid = h.uid().map_err(|e| bad("uid", e))?;
+        let gid = h.gid().map_err(|e| bad("gid", e))?;
+        let mode = h.mode().map_err(|e| bad("mode", e))? & 0o7777;
+        let mut mtime = (h.mtime().map_err(|e| bad("mtime", e))? as i64, 0u32);
+        let (uid, gid) = (
+            u32::try_from(uid).map_err(|_| Error::new(format!("uid {uid} out of range")))?,
+            u32::try_from(gid).map_err(|_| Error::new(format!("gid {gid} out of range")))?,
+        );
+        let mut xattrs = Vec::new();
+        if let Some(pax) = entry.pax_extensions().map_err(|e| bad("pax header", e))? {
+            for ext in pax {
+                let ext = ext.map_err(|e| bad("pax record", e))?;
+                let key = ext.key_bytes();
+                if key == b"mtime" {
+                    if let Some(t) = parse_pax_time(ext.value_bytes()) {
+                        mtime = t;
+                    }
+                } else if let Some(x) = key.strip_prefix(b"SCHILY.xattr.") {
+                    // The image may not set overlay's own attributes: that
+                    // would let a layer fake whiteouts, opaque dirs or
+                    // redirects. Only whiteout entries produce them.
+                    if x.starts_with(b"trusted.overlay.") {
+                        continue;
+                    }
+                    let k = fsat::cstr(x).map_err(|e| bad("xattr name", e))?;
+                    xattrs.push((k, ext.value_bytes().to_vec()));
+                }
+            }
+        }
+        Ok(Meta {
+            uid,
+            gid,
+            mode,
+            mtime,
+            xattrs,
+        })
+    }
+
+    fn dev<R: Read>(&self, entry: &tar::Entry<'_, R>) -> Result<libc::dev_t> {
+        let h = entry.header();
+        let major = h.device_major().ok().flatten().unwrap_or(0);
+        let minor = h.device_minor().ok().flatten().unwrap_or(0);
+        Ok(libc::makedev(major, minor))
+    }
+
+    /// chown, then chmod (chown clears setuid/setgid), then xattrs (chown
+    /// clears security.capability), on an open fd.
+    fn set_meta_fd(&self, fd: RawFd, meta: &Meta, raw: &[u8]) -> Result<()> {
+        fsat::fchown(fd, meta.uid, meta.gid).map_err(|e| io_err("chown", raw, e))?;
+        fsat::fchmod(fd, meta.mode).map_err(|e| io_err("chmod", raw, e))?;
+        for (k, v) in &meta.xattrs {
+            fsat::fsetxattr(fd, k, v)
+                .map_err(|e| io_err(&format!("set xattr {k:?} on"), raw, e))?;
+        }
+        Ok(())
+    }
+
+    fn xattrs_at(&self, dir: RawFd, name: &CStr, meta: &Meta, raw: &[u8]) -> Result<()> {
+        for (k, v) in &meta.xattrs {
+            fsat::lsetxattr_at(dir, name, k, v)
+                .map_err(|e| io_err(&format!("set xattr {k:?} on"), raw, e))?;
+        }
+        Ok(())
+    }
+
+    fn copy<R: Read>(
+        &mut self,
+        entry: &mut tar::Entry<'_, R>,
+        f: &OwnedFd,
+        raw: &[u8],
+    ) -> Result<()> {
+        let mut file = std::fs::File::from(f.try_clone().map_err(|e| io_err("dup", raw, e))?);
+        loop {
+            let n = match entry.read(&mut self.buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io_err("read content of", raw, e)),
+            };
+            file.write_all(&self.buf[..n])
+                .map_err(|e| io_err("write", raw, e))?;
+        }
+    }
+
+    /// Clear the way for a new entry `name` in `dir`: anything there goes,
+    /// except a directory when the new entry is a directory too (merged,
+    /// as docker does). Returns whether that directory was kept.
+    fn make_room(&mut self, dir: RawFd, name: &CStr, is_dir: bool, raw: &[u8]) -> Result<bool> {
+        let Some(st) = fsat::lstat_at(dir, name).map_err(|e| io_err("stat", raw, e))? else {
+            return Ok(false);
+        };
+        if is_dir && st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+            return Ok(true);
+        }
+        if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+            // The cached parent could be inside what goes away.
+            self.cache = None;
+        }
+        fsat::remove_at(dir, name).map_err(|e| io_err("replace", raw, e))?;
+        Ok(false)
+    }
+
+    /// The directory `path` (below the root) as an fd, made when missing;
+    /// cached for the next entries.
+    fn dir(&mut self, path: &[u8]) -> Result<RawFd> {
+        if let Some((p, fd)) = &self.cache {
+            if p == path {
+                return Ok(fd.as_raw_fd());
+            }
+        }
+        let fd = self.resolve(path, true)?;
+        self.cache = Some((path.to_vec(), fd));
+        Ok(self.cache.as_ref().unwrap().1.as_raw_fd())
+    }
+
+    /// Resolve `path` inside the root; with `create`, missing directories
+    /// are made (0755 root:root, as docker makes them).
+    fn resolve(&self, path: &[u8], create: bool) -> Result<OwnedFd> {
+        let c = fsat::cstr(if path.is_empty() { b"." } else { path })
+            .map_err(|e| io_err("path", path, e))?;
+        match fsat::open_dir_in_root(self.root, &c) {
+            Ok(fd) => return Ok(fd),
+            Err(e) if create && e.raw_os_error() == Some(libc::ENOENT) => {}
+            Err(e) => return Err(io_err("open directory", path, e)),
+        }
+        let parts: Vec<&[u8]> = path.split(|b| *b == b'/').collect();
+        let mut cur =
+            fsat::open_dir_in_root(self.root, c".").map_err(|e| io_err("open", b".", e))?;
+        for i in 0..parts.len() {
+            let prefix = join(&parts[..=i]);
+            let pc = fsat::cstr(&prefix).map_err(|e| io_err("path", &prefix, e))?;
+            cur = match fsat::open_dir_in_root(self.root, &pc) {
+                Ok(fd) => fd,
+                Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
+                    let name = fsat::cstr(parts[i]).map_err(|e| io_err("path", &prefix, e))?;
+                    match fsat::mkdir_at(cur.as_raw_fd(), &name, 0o755) {
+                        Ok(()) => {}
+                        // A dangling symlink: resolve-in-root found nothing
+                        // at its target, and we do not create through it.
+                        Err(e) => return Err(io_err("mkdir", &prefix, e)),
+                    }
+                    fsat::open_dir_in_root(cur.as_raw_fd(), &name)
+                        .map_err(|e| io_err("open directory", &prefix, e))?
+                }
+                Err(e) => return Err(io_err("open directory", &prefix, e)),
+            };
+        }
+        Ok(cur)
+    }
+
+    /// The parent fd and last name of a cleaned path (for deferred work).
+    fn parent_of(&self, path: &[u8]) -> Result<(OwnedFd, CString)> {
+        if path == b"." {
+            return Ok((
+                fsat::open_dir_in_root(self.root, c".").map_err(|e| io_err("open", b".", e))?,
+                c".".to_owned(),
+            ));
+        }
+        let parts: Vec<&[u8]> = path.split(|b| *b == b'/').collect();
+        let (base, dir) = parts.split_last().unwrap();
+        let fd = self.resolve(&join(dir), false)?;
+        Ok((fd, fsat::cstr(base).map_err(|e| io_err("path", path, e))?))
+    }
+}
+
+/// A pax time `SECONDS[.FRACTION]` as (seconds, nanoseconds).
+fn parse_pax_time(v: &[u8]) -> Option<(i64, u32)> {
+    let s = std::str::from_utf8(v).ok()?;
+    let (secs, frac) = s.split_once('.').unwrap_or((s, ""));
+    let secs: i64 = secs.parse().ok()?;
+    let mut nanos = 0u32;
+    for (i, c) in frac.bytes().take(9).enumerate() {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        nanos += (c - b'0') as u32 * 10u32.pow(8 - i as u32);
+    }
+    if secs < 0 && nanos > 0 {
+        return Some((secs - 1, 1_000_000_000 - nanos));
+    }
+    Some((secs, nanos))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn cleaning() {
+        assert_eq!(clean(b"./a/b/").unwrap(), vec![&b"a"[..], b"b"]);
+        assert_eq!(clean(b"/etc/passwd").unwrap(), vec![&b"etc"[..], b"passwd"]);
+        assert_eq!(clean(b"a/../b").unwrap(), vec![&b"b"[..]]);
+        assert!(clean(b"../x").is_err());
+        assert!(clean(b"a/../../x").is_err());
+        assert!(clean(b"./").unwrap().is_empty());
+    }
+    #[test]
+    fn pax_time() {
+        assert_eq!(parse_pax_time(b"12.5"), Some((12, 500_000_000)));
+        assert_eq!(parse_pax_time(b"12"), Some((12, 0)));
+    }
+}

@@ -1,0 +1,144 @@
+//! One layer into `ROOT/layers/<hex of diff_id>/`: complete or absent.
+//! Under an flock per layer, the blob is streamed into a temp directory
+//! beside the final one; only when the digest, the size and the diff_id
+//! all match (and the data is on disk) is the temp directory renamed into
+//! place. Any failure removes the temp directory.
+
+use std::io::Read;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+use rvol_state::fsx::Lock;
+use rvol_state::store::digest_hex;
+use rvol_state::{Error, Result, Root};
+
+use crate::extract;
+use crate::fsat;
+use crate::pipeline::{Compression, Stream};
+
+/// What a manifest says about a layer, plus the config's diff_id for it.
+#[derive(Debug, Clone)]
+pub struct LayerRef {
+    pub media_type: String,
+    pub digest: String,
+    pub size: u64,
+    pub diff_id: String,
+}
+
+/// Make sure the layer is unpacked; returns its directory and whether this
+/// call did the unpacking. `blob` opens the compressed blob.
+pub fn ensure(
+    root: &Root,
+    layer: &LayerRef,
+    blob: &dyn Fn() -> Result<std::fs::File>,
+) -> Result<(PathBuf, bool)> {
+    let hex = digest_hex(&layer.diff_id)?.to_string();
+    let dest = root.layer(&layer.diff_id);
+    if dest.is_dir() {
+        return Ok((dest, false));
+    }
+    let layers = root.layers();
+    std::fs::create_dir_all(&layers)
+        .map_err(|e| Error::new(format!("mkdir {}: {e}", layers.display())))?;
+    let _lock = Lock::exclusive(&layers.join(format!(".lock-{hex}")))?;
+    if dest.is_dir() {
+        // Another run unpacked it while we waited.
+        return Ok((dest, false));
+    }
+    // We hold the lock: any temp dir of this layer is a dead run's leftover.
+    sweep(&layers, &hex);
+    let tmp = layers.join(format!(".tmp-{hex}-{}", std::process::id()));
+    std::fs::create_dir(&tmp).map_err(|e| Error::new(format!("mkdir {}: {e}", tmp.display())))?;
+    let r = unpack_into(&tmp, layer, blob).and_then(|()| {
+        std::fs::rename(&tmp, &dest).map_err(|e| {
+            Error::new(format!(
+                "rename {} to {}: {e}",
+                tmp.display(),
+                dest.display()
+            ))
+        })
+    });
+    if let Err(e) = r {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    if let Ok(d) = std::fs::File::open(&layers) {
+        let _ = fsat::fsync(d.as_raw_fd());
+    }
+    Ok((dest, true))
+}
+
+fn sweep(layers: &Path, hex: &str) {
+    let prefix = format!(".tmp-{hex}-");
+    if let Ok(rd) = std::fs::read_dir(layers) {
+        for e in rd.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
+
+fn unpack_into(
+    tmp: &Path,
+    layer: &LayerRef,
+    blob: &dyn Fn() -> Result<std::fs::File>,
+) -> Result<()> {
+    let comp = Compression::from_media_type(&layer.media_type)?;
+    let mut file = blob()?;
+    // The magic bytes must agree with the media type.
+    let mut head = [0u8; 4];
+    let mut got = 0;
+    while got < head.len() {
+        match file.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) => return Err(Error::new(format!("read blob: {e}"))),
+        }
+    }
+    let sniffed = Compression::sniff(&head[..got]);
+    if sniffed != comp {
+        return Err(Error::new(format!(
+            "media type {} says {} but the blob starts as {}",
+            layer.media_type,
+            comp.name(),
+            sniffed.name()
+        )));
+    }
+    let src = std::io::Cursor::new(head[..got].to_vec()).chain(file);
+    let root: OwnedFd = std::fs::File::open(tmp)
+        .map_err(|e| Error::new(format!("open {}: {e}", tmp.display())))?
+        .into();
+    // Layer roots are 0755 unless the layer's `./` entry says otherwise.
+    fsat::fchmod(root.as_raw_fd(), 0o755)
+        .map_err(|e| Error::new(format!("chmod {}: {e}", tmp.display())))?;
+
+    let mut archive = tar::Archive::new(Stream::start(Box::new(src), comp));
+    if let Err(e) = extract::extract(&mut archive, &root) {
+        return Err(archive.into_inner().abort().unwrap_or(e));
+    }
+    let sums = archive.into_inner().finish()?;
+    if sums.size != layer.size {
+        return Err(Error::new(format!(
+            "blob is {} bytes, the manifest says {}",
+            sums.size, layer.size
+        )));
+    }
+    if sums.digest != layer.digest {
+        return Err(Error::new(format!(
+            "blob has digest {}: corrupted",
+            sums.digest
+        )));
+    }
+    if sums.diff_id != layer.diff_id {
+        return Err(Error::new(format!(
+            "uncompressed layer has digest {}, the image config says {}",
+            sums.diff_id, layer.diff_id
+        )));
+    }
+    // Complete also after a crash: the data reaches the disk before the
+    // rename publishes it.
+    fsat::syncfs(root.as_raw_fd())
+        .map_err(|e| Error::new(format!("syncfs {}: {e}", tmp.display())))?;
+    Ok(())
+}
