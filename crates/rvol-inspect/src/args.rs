@@ -56,7 +56,8 @@ Options:
       --root string     State root (default $RVOL_ROOT, else /var/lib/rvol)
       --type string     Return JSON for specified type (container, image, volume)
 
-Also: rvol-inspect ps [-a] [-q] [--no-trunc], rvol-inspect images [-q],
+Also: rvol-inspect [--root DIR] inspect [OPTIONS] NAME... (the same; NAME may be ps),
+      rvol-inspect ps [-a] [-q] [--no-trunc], rvol-inspect images [-q],
       rvol-inspect volume ls [-q], rvol-inspect volume inspect [-f FORMAT] VOLUME...
 ";
 
@@ -151,6 +152,8 @@ fn parse_from(args: Vec<OsString>) -> rvol_state::Result<Command> {
     let mut format = None;
     let mut names = Vec::new();
     let mut flags_seen = false;
+    // `rvol-inspect inspect ARGS`: ARGS are docker inspect's, whatever they say.
+    let mut explicit = false;
     let usage = |msg: String| Usage {
         msg,
         verb: "inspect",
@@ -184,9 +187,13 @@ fn parse_from(args: Vec<OsString>) -> rvol_state::Result<Command> {
             Short('s') | Long("size") => flags_seen = true,
             Value(v) => {
                 let v = v.to_string_lossy().into_owned();
-                if names.is_empty() && !flags_seen {
+                if names.is_empty() && !flags_seen && !explicit {
                     let root = Root::resolve(root.clone());
                     match v.as_str() {
+                        "inspect" => {
+                            explicit = true;
+                            continue;
+                        }
                         "ps" => return parse_ps(p, root),
                         "images" => return parse_images(p, root),
                         "volume" => return parse_volume(p, root),

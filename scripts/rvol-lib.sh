@@ -1,0 +1,293 @@
+# Sourced by every scripts/rvol-VERB (not a verb itself): where the binaries
+# are, docker's usage-error texts, argv normalization, container lookup.
+# POSIX sh.
+
+RVOL_SCRIPTS=${RVOL_SCRIPTS:-$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)}
+
+# Binaries: $RVOL_BIN_DIR, else PATH, else the workspace's target/release.
+# Nothing is ever built here.
+if [ -n "${RVOL_BIN_DIR:-}" ]; then
+    PATH=$RVOL_BIN_DIR:$PATH
+elif ! command -v rvol-unpack >/dev/null 2>&1; then
+    PATH=$RVOL_SCRIPTS/../target/release:$PATH
+fi
+export PATH RVOL_SCRIPTS
+
+need_bin() {
+    command -v "$1" >/dev/null 2>&1 && return 0
+    echo "rvol: $1 not found on PATH nor in $RVOL_SCRIPTS/../target/release: run 'cargo build --release' first" >&2
+    exit 125
+}
+
+# q ARG: ARG single-quoted for eval.
+q() {
+    printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+}
+
+# usage_error VERB SYNOPSIS MESSAGE: docker's text for a bad command line, 125.
+usage_error() {
+    printf '%s\n\nUsage:  rvol %s %s\n\nRun '"'"'rvol %s --help'"'"' for more information\n' \
+        "$3" "$1" "$2" "$1" >&2
+    exit 125
+}
+
+# unknown_flag VERB SYNOPSIS FLAG
+unknown_flag() {
+    case $3 in
+    --*) usage_error "$1" "$2" "unknown flag: ${3%%=*}" ;;
+    *) usage_error "$1" "$2" "unknown shorthand flag: '$(printf '%s' "${3#-}" | cut -c1)' in $3" ;;
+    esac
+}
+
+# needs_value VERB SYNOPSIS FLAG NARGS: a flag given last without its value.
+needs_value() {
+    [ "$4" -ge 2 ] && return 0
+    case $3 in
+    --*) usage_error "$1" "$2" "flag needs an argument: $3" ;;
+    *) usage_error "$1" "$2" "flag needs an argument: '${3#-}' in $3" ;;
+    esac
+}
+
+# min_args VERB SYNOPSIS N COUNT: docker's "requires at least N argument(s)", exit 1.
+min_args() {
+    [ "$4" -ge "$3" ] && return 0
+    s=''
+    [ "$3" -gt 1 ] && s=s
+    printf "rvol: 'rvol %s' requires at least %s argument%s\n\nUsage:  rvol %s %s\n\nSee 'rvol %s --help' for more information\n" \
+        "$1" "$3" "$s" "$1" "$2" "$1" >&2
+    exit 1
+}
+
+# normalize SHORT_VALUE_FLAGS LONG_VALUE_FLAGS ARGS...: print ARGS quoted for
+# `eval set --`, with `-it` split into `-i -t`, `-eK=V` into `-e K=V` and
+# `--name=x` into `--name x`, up to the first operand or `--`.
+normalize() {
+    _vs=$1
+    _vl=" $2 "
+    shift 2
+    _out=''
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --)
+            _out="$_out --"
+            shift
+            break
+            ;;
+        --*=*)
+            case $_vl in
+            *" ${1%%=*} "*) _out="$_out $(q "${1%%=*}") $(q "${1#*=}")" ;;
+            *) _out="$_out $(q "$1")" ;;
+            esac
+            ;;
+        --?*)
+            _out="$_out $(q "$1")"
+            case $_vl in
+            *" $1 "*)
+                if [ $# -gt 1 ]; then
+                    shift
+                    _out="$_out $(q "$1")"
+                fi
+                ;;
+            esac
+            ;;
+        -?*)
+            _c=${1#-}
+            while [ -n "$_c" ]; do
+                _f=${_c%"${_c#?}"}
+                _c=${_c#?}
+                _out="$_out $(q "-$_f")"
+                case $_vs in
+                *"$_f"*)
+                    if [ -n "$_c" ]; then
+                        _out="$_out $(q "$_c")"
+                        _c=''
+                    elif [ $# -gt 1 ]; then
+                        shift
+                        _out="$_out $(q "$1")"
+                    fi
+                    ;;
+                esac
+            done
+            ;;
+        *) break ;;
+        esac
+        shift
+    done
+    for _a in "$@"; do
+        _out="$_out $(q "$_a")"
+    done
+    printf '%s\n' "$_out"
+}
+
+# resolve NAME|ID: sets cid, cstatus, cpid, cbundle; docker's text and
+# exit 1 for an unknown container.
+resolve() {
+    need_bin rvol-inspect
+    _r=$(rvol-inspect --type container \
+        -f '{{.Id}}|{{.State.Status}}|{{.State.Pid}}|{{.HostnamePath}}' -- "$1" 2>/dev/null) || {
+        echo "Error: No such container: $1" >&2
+        exit 1
+    }
+    cid=${_r%%|*}
+    _r=${_r#*|}
+    cstatus=${_r%%|*}
+    _r=${_r#*|}
+    cpid=${_r%%|*}
+    cbundle=$(dirname -- "${_r#*|}")
+}
+
+# The chain that runs a created container (DESIGN.md): namespaces, mounts, exec.
+chain() {
+    need_bin rvol-ns
+    need_bin rvol-mount
+    need_bin rvol-exec
+    printf '%s --bundle %s -- rvol-mount apply --bundle %s -- rvol-exec --bundle %s' \
+        rvol-ns "$(q "$1")" "$(q "$1")" "$(q "$1")"
+}
+
+# wait_started BUNDLE: after a background start, until state.json leaves
+# `created` (or 10 s), so that ps/inspect right after see it running.
+wait_started() {
+    _i=0
+    while [ $_i -lt 200 ]; do
+        grep -q '"Status": *"created"' "$1/state.json" 2>/dev/null || return 0
+        sleep 0.05
+        _i=$((_i + 1))
+    done
+}
+
+# start_detached BUNDLE ID RM: run the chain in its own session, output to
+# the bundle's container.log; with RM=1 the container and its anonymous
+# volumes go when it ends.
+start_detached() {
+    : >>"$1/container.log"
+    setsid -f sh -c '
+        sh -c "$1" </dev/null >>"$2/container.log" 2>&1
+        [ "$4" = 1 ] && rvol-mount rm -v -f -- "$3" >/dev/null 2>&1
+        exit 0' rvol-start "$(chain "$1")" "$1" "$2" "$3" </dev/null >/dev/null 2>&1
+    wait_started "$1"
+}
+
+# start_attached BUNDLE INTERACTIVE TTY: run the chain in the foreground and
+# return its status. -t relays a pty with util-linux script(1); without -i
+# the container's stdin is /dev/null, as docker's.
+start_attached() {
+    _cmd=$(chain "$1")
+    # A trap (not an ignore): the shell outlives a ^C to clean up after the
+    # container, while the chain gets the default disposition back at exec.
+    trap ':' INT TERM HUP QUIT
+    set +e
+    if [ "$3" = 1 ]; then
+        if [ "$2" = 1 ]; then
+            script -q -e -f -c "$_cmd" /dev/null
+        else
+            script -q -e -f -c "$_cmd" /dev/null </dev/null
+        fi
+    elif [ "$2" = 1 ]; then
+        eval "$_cmd"
+    else
+        eval "$_cmd" </dev/null
+    fi
+    _st=$?
+    set -e
+    trap - INT TERM HUP QUIT
+    return $_st
+}
+
+RUN_SYN='[OPTIONS] IMAGE [COMMAND] [ARG...]'
+
+# parse_create VERB ARGS...: docker's run/create flags sorted for the tools.
+# Prints shell code for eval (`code=$(parse_create ...) || exit; eval "$code"`,
+# so that a usage error's status is kept): ufl (rvol-unpack's process flags), mfl
+# (rvol-mount create's mount flags, --name, --rm), rm, detach,
+# interactive, tty, and `set --` to IMAGE [CMD ARGS...].
+parse_create() {
+    _verb=$1
+    shift
+    eval "set -- $(normalize evwuh '--env --env-file --workdir --user --hostname --network --net --entrypoint --volume --mount --tmpfs --volumes-from --name' "$@")"
+    _u=''
+    _m=''
+    _rm=0 _d=0 _i=0 _t=0
+    while [ $# -gt 0 ]; do
+        case $1 in
+        -e | --env)
+            needs_value "$_verb" "$RUN_SYN" "$1" $#
+            _u="$_u --env $(q "$2")"
+            shift 2
+            ;;
+        --env-file)
+            needs_value "$_verb" "$RUN_SYN" "$1" $#
+            _u="$_u --env-file $(q "$2")"
+            shift 2
+            ;;
+        -w | --workdir | -u | --user | -h | --hostname | --network | --net | --entrypoint)
+            needs_value "$_verb" "$RUN_SYN" "$1" $#
+            case $1 in
+            -w) _f=--workdir ;;
+            -u) _f=--user ;;
+            -h) _f=--hostname ;;
+            --net) _f=--network ;;
+            *) _f=$1 ;;
+            esac
+            _u="$_u $_f $(q "$2")"
+            shift 2
+            ;;
+        -v | --volume | --mount | --tmpfs | --volumes-from | --name)
+            needs_value "$_verb" "$RUN_SYN" "$1" $#
+            _f=$1
+            [ "$_f" = -v ] && _f=--volume
+            _m="$_m $_f $(q "$2")"
+            shift 2
+            ;;
+        --read-only)
+            _m="$_m --read-only"
+            shift
+            ;;
+        --rm)
+            _rm=1
+            _m="$_m --rm"
+            shift
+            ;;
+        -d | --detach)
+            _d=1
+            shift
+            ;;
+        -i | --interactive)
+            _i=1
+            shift
+            ;;
+        -t | --tty)
+            _t=1
+            shift
+            ;;
+        --help)
+            # this function's output is eval'd by the verb: let it show help
+            echo 'help; exit 0'
+            return 0
+            ;;
+        --)
+            shift
+            break
+            ;;
+        -?*) unknown_flag "$_verb" "$RUN_SYN" "$1" ;;
+        *) break ;;
+        esac
+    done
+    min_args "$_verb" "$RUN_SYN" 1 $#
+    printf 'ufl=%s\nmfl=%s\nrm=%s detach=%s interactive=%s tty=%s\nset --' \
+        "$(q "$_u")" "$(q "$_m")" $_rm $_d $_i $_t
+    for _a in "$@"; do
+        printf ' %s' "$(q "$_a")"
+    done
+    printf '\n'
+}
+
+# create_container: rvol-unpack | rvol-mount create with the parsed flags
+# (ufl, mfl, "$@" = IMAGE [CMD...]); sets bundle and cid.
+create_container() {
+    need_bin rvol-unpack
+    need_bin rvol-mount
+    _spec=$(eval "rvol-unpack $ufl -- $(for _a in "$@"; do printf ' %s' "$(q "$_a")"; done)")
+    bundle=$(printf '%s\n' "$_spec" | eval "rvol-mount create $mfl")
+    cid=$(basename -- "$bundle")
+}
