@@ -743,3 +743,121 @@ fn running_container_is_paused_and_resumed() {
     umount(&bundle);
     r.unwrap();
 }
+
+/// rvol-unpack IMAGE CMD | rvol-mount create [flags], then rvol-ns --
+/// rvol-mount apply -- rvol-exec: the chain scripts/rvol-run runs. Returns
+/// the bundle and the container's output.
+fn run_chain(root: &TestRoot, image: &str, flags: &[&str], cmd: &[&str]) -> (PathBuf, String) {
+    use std::io::Write;
+    let spec = ok(root.cmd("rvol-unpack").arg(image).args(cmd));
+    let mut create = root.cmd("rvol-mount");
+    create
+        .arg("create")
+        .args(flags)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = create.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(spec.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(
+        o.status.success(),
+        "rvol-mount create: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let bundle = PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
+    let out = ok(root
+        .cmd("rvol-ns")
+        .arg("--bundle")
+        .arg(&bundle)
+        .arg("--")
+        .arg(rvol_tests::bin("rvol-mount"))
+        .arg("apply")
+        .arg("--bundle")
+        .arg(&bundle)
+        .arg("--")
+        .arg(rvol_tests::bin("rvol-exec"))
+        .arg("--bundle")
+        .arg(&bundle));
+    (bundle, out)
+}
+
+/// The issue's test: a container run by the real chain adds, changes and
+/// deletes files, removes a directory and writes into a volume; committed
+/// with VOLUME and CMD, a run of the new image shows the changes, a fresh
+/// anonymous volume at /opt/xxx, and not the volume's files.
+#[test]
+fn chain_run_commit_run_shows_changes_and_volume() {
+    if !have_root() {
+        return;
+    }
+    let s = setup("commit-chain");
+    let script = format!("{CHANGES}\necho in-volume > /vol/file\n");
+    let (bundle, _) = run_chain(
+        &s.root,
+        IMAGE,
+        &["--name", "c1", "-v", "keep:/vol"],
+        &["sh", "-c", &script],
+    );
+    assert!(bundle.join("upper/added").exists());
+    commit(
+        &s.root,
+        &[
+            "--change",
+            "VOLUME /opt/xxx",
+            "--change",
+            r#"CMD ["/bin/sh"]"#,
+            "c1",
+            "bb:committed",
+        ],
+    );
+    // The volume's file is in the volume, not in the image.
+    let m = manifest_of(&s.root, "bb:committed");
+    let names = layer_names(&blob_bytes(
+        &s.root,
+        m["layers"][1]["digest"].as_str().unwrap(),
+    ));
+    assert!(names.iter().any(|n| n == "added"), "{names:?}");
+    assert!(!names.iter().any(|n| n == "vol/file"), "{names:?}");
+    assert_eq!(
+        std::fs::read_to_string(s.root.path().join("volumes/keep/_data/file")).unwrap(),
+        "in-volume\n"
+    );
+
+    let (bundle2, out) = run_chain(
+        &s.root,
+        "bb:committed",
+        &["--name", "c2"],
+        &[
+            "sh",
+            "-c",
+            "cat /added /added.link /etc/motd; ls /etc/group /srv/old /data/keep 2>&1 | wc -l; \
+             ls /data/new; ls -A /vol; grep -c ' /opt/xxx ' /proc/mounts",
+        ],
+    );
+    assert_eq!(
+        out, "added\nadded\nhello\nchanged\n3\nn\n1\n",
+        "run of the committed image"
+    );
+    let spec: Value =
+        serde_json::from_slice(&std::fs::read(bundle2.join("config.json")).unwrap()).unwrap();
+    let mounts: Value =
+        serde_json::from_str(spec["annotations"]["org.rvol.mounts"].as_str().unwrap()).unwrap();
+    let vol = mounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["Destination"] == "/opt/xxx")
+        .unwrap_or_else(|| panic!("no mount at /opt/xxx: {mounts}"));
+    let name = vol["Name"].as_str().unwrap();
+    assert!(
+        name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit()),
+        "anonymous volume: {vol}"
+    );
+    assert_eq!(vol["Type"], "volume");
+}
