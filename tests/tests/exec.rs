@@ -507,3 +507,53 @@ fn same_facts_as_docker() {
         );
     }
 }
+
+/// A user mount below /dev (made before rvol-exec, as apply does) is not
+/// hidden by rvol-exec's own /dev; a user /dev/shm replaces the default.
+#[test]
+fn user_mounts_under_dev_stay_visible() {
+    if !have_root() {
+        return;
+    }
+    let tmp = TempDir::new("exec-devmnt");
+    let host = tmp.join("log");
+    std::fs::write(&host, "host file\n").unwrap();
+    let b = bundle(
+        &tmp.join("c"),
+        json!({"mounts": [
+            {"destination": "/dev/shm", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]},
+            {"destination": "/dev/log", "type": "bind", "source": host, "options": ["rbind"]},
+        ]}),
+    );
+    let r = b.join("rootfs");
+    std::fs::create_dir_all(r.join("dev/shm")).unwrap();
+    std::fs::write(r.join("dev/log"), "").unwrap();
+    let apply = format!(
+        "mount -t tmpfs -o size=1m tmpfs {r}/dev/shm && mount --bind {h} {r}/dev/log && exec \"$@\"",
+        h = host.display(),
+        r = r.display()
+    );
+    let o = run(Command::new(bin("rvol-ns"))
+        .arg("--bundle")
+        .arg(&b)
+        .args(["--", "sh", "-c", &apply, "apply"])
+        .arg(bin("rvol-exec"))
+        .arg("--bundle")
+        .arg(&b)
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "cat /dev/log; grep ' /dev/shm ' /proc/mounts; ls /dev/null",
+        ]));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}\n{out}", stderr(&o));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "host file");
+    assert_eq!(lines.len(), 3, "one /dev/shm mount only: {out}");
+    assert!(
+        lines[1].starts_with("tmpfs /dev/shm tmpfs rw,relatime,size=1024k"),
+        "{out}"
+    );
+    assert_eq!(lines[2], "/dev/null");
+}

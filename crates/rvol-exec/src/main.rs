@@ -8,6 +8,7 @@ mod args;
 mod caps;
 mod command;
 mod dev;
+mod keep;
 mod kernelfs;
 mod pivot;
 mod plan;
@@ -30,10 +31,12 @@ fn run(args: args::Args) -> Result<i32> {
     let own_uts = sys::own_namespace("uts")?.unwrap_or(plan.new_uts);
     sys::require_own_mount_namespace()?;
     pivot::into(&plan.rootfs)?;
+    let kept = keep::take(&plan)?;
     kernelfs::mount_proc(&plan)?;
     dev::mount(&plan)?;
     kernelfs::mount_sys(&plan)?;
     kernelfs::protect()?;
+    kept.restore()?;
     if let (true, Some(h)) = (own_uts, &plan.hostname) {
         sys::set_hostname(h)?;
     }

@@ -132,7 +132,7 @@ fn from_bundle(bundle: &Path) -> Result<Plan> {
         .is_some_and(|nss| {
             nss.iter().any(|n| {
                 n.typ() == oci_spec::runtime::LinuxNamespaceType::Uts
-                    && n.path().as_ref().map_or(true, |p| p.as_os_str().is_empty())
+                    && n.path().as_ref().is_none_or(|p| p.as_os_str().is_empty())
             })
         });
     let user_mounts = spec

@@ -101,7 +101,7 @@ pub fn resolve(spec: &str, additional: &[u32]) -> Result<User> {
         groups.extend(
             all_groups
                 .iter()
-                .filter(|(_, _, members)| members.iter().any(|m| *m == p.name))
+                .filter(|(_, _, members)| members.contains(&p.name))
                 .map(|(_, gid, _)| *gid),
         );
     }
