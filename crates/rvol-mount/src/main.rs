@@ -1,6 +1,38 @@
-//! rvol-mount: not built yet; prints its usage.
+//! rvol-mount: docker's mounts for one container. `create` plans them
+//! (volumes, copy-up, the bundle), `apply` makes them in the container's
+//! mount namespace and execs the next link of the chain; `rm` and
+//! `volume create|rm|prune` change the state those two share.
+
+mod apply;
+mod args;
+mod copyup;
+mod create;
+mod etcfiles;
+mod imageview;
+mod inroot;
+mod mountspec;
+mod names;
+mod plan;
+mod rm;
+mod volcmd;
+mod volume;
+
+use rvol_state::error::exit_with;
+use rvol_state::Result;
+
+fn run() -> Result<i32> {
+    match args::parse()? {
+        args::Command::Help => {
+            println!("{}", args::USAGE);
+            Ok(0)
+        }
+        args::Command::Create(a) => create::run(a),
+        args::Command::Apply(a) => apply::run(a),
+        args::Command::Rm(a) => rm::run(a),
+        args::Command::Volume(root, cmd) => volcmd::run(&root, cmd),
+    }
+}
 
 fn main() {
-    eprintln!("usage: rvol-mount (not implemented yet)");
-    std::process::exit(125);
+    exit_with("rvol-mount", run())
 }

@@ -1,0 +1,297 @@
+//! `rvol-mount apply`: in the current (new, private) mount namespace,
+//! stack the overlay root on the bundle's rootfs, then make every mount
+//! of the spec, shallowest destination first, each destination resolved
+//! inside the rootfs by fd and mounted through /proc/self/fd/N. Then
+//! exec the rest of argv (chain loading).
+
+use std::ffi::{CString, OsString};
+use std::io::Read;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use nix::mount::{mount, umount2, MntFlags, MsFlags};
+use rvol_state::error::{EXIT_CANNOT_RUN, EXIT_NOT_FOUND};
+use rvol_state::record::{ann, ImageRecord};
+use rvol_state::{fsx, Error, Result, ResultExt};
+use serde_json::Value;
+
+use crate::inroot::{self, Leaf};
+
+pub struct ApplyArgs {
+    pub bundle: Option<PathBuf>,
+    pub cmd: Vec<OsString>,
+}
+
+pub fn run(args: ApplyArgs) -> Result<i32> {
+    let spec: Value = match &args.bundle {
+        Some(b) => fsx::read_json(&b.join("config.json"))?,
+        None => {
+            let mut buf = Vec::new();
+            std::io::stdin().read_to_end(&mut buf).ctx("read config.json from stdin")?;
+            serde_json::from_slice(&buf).ctx("parse config.json from stdin")?
+        }
+    };
+    let rootfs = rootfs_path(&spec, args.bundle.as_deref())?;
+    let bundle = match &args.bundle {
+        Some(b) => b.clone(),
+        None => rootfs.parent().map(Path::to_path_buf).unwrap_or_default(),
+    };
+    refuse_host_namespace()?;
+    mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None::<&str>)
+        .ctx("apply: make / rprivate")?;
+    mount_overlay(&spec, &bundle, &rootfs)?;
+    if let Err(e) = mount_all(&spec, &rootfs) {
+        // Private namespace or not, leave nothing mounted behind.
+        let _ = umount2(&rootfs, MntFlags::MNT_DETACH);
+        return Err(e);
+    }
+    if args.cmd.is_empty() {
+        return Ok(0);
+    }
+    Err(exec(&args.cmd))
+}
+
+fn rootfs_path(spec: &Value, bundle: Option<&Path>) -> Result<PathBuf> {
+    let p = spec["root"]["path"]
+        .as_str()
+        .ok_or_else(|| Error::new("config.json: no root.path"))?;
+    let p = PathBuf::from(p);
+    Ok(match (p.is_absolute(), bundle) {
+        (true, _) => p,
+        (false, Some(b)) => b.join(p),
+        (false, None) => return Err(Error::new("config.json on stdin: root.path must be absolute")),
+    })
+}
+
+/// apply makes / rprivate and mounts over it: never in the host's own
+/// mount namespace (rvol-ns, or `unshare -m`, makes a new one).
+fn refuse_host_namespace() -> Result<()> {
+    let me = std::fs::read_link("/proc/self/ns/mnt").ctx("readlink /proc/self/ns/mnt")?;
+    if std::fs::read_link("/proc/1/ns/mnt").is_ok_and(|init| init == me) {
+        return Err(Error::new(
+            "apply: refusing to mount in the host's mount namespace; run it under rvol-ns (or unshare --mount)",
+        ));
+    }
+    Ok(())
+}
+
+fn mount_overlay(spec: &Value, bundle: &Path, rootfs: &Path) -> Result<()> {
+    let image: ImageRecord = spec["annotations"][ann::IMAGE]
+        .as_str()
+        .map(serde_json::from_str)
+        .transpose()
+        .ctx("config.json: annotation org.rvol.image")?
+        .ok_or_else(|| Error::new("config.json: no org.rvol.image annotation"))?;
+    if image.lower_dirs.is_empty() {
+        return Err(Error::new("overlay: the image has no layers"));
+    }
+    let data = format!(
+        "lowerdir={},upperdir={},workdir={}",
+        image.lower_dirs.join(":"),
+        bundle.join("upper").display(),
+        bundle.join("work").display()
+    );
+    mount(Some("overlay"), rootfs, Some("overlay"), MsFlags::empty(), Some(data.as_str()))
+        .with_ctx(|| format!("mount overlay on {} ({data})", rootfs.display()))
+}
+
+/// Depth of a destination as docker counts it (path elements).
+fn depth(dst: &str) -> usize {
+    crate::mountspec::clean(dst).split('/').count()
+}
+
+fn mount_all(spec: &Value, rootfs: &Path) -> Result<()> {
+    let root: OwnedFd = std::fs::File::open(rootfs)
+        .with_ctx(|| format!("open {}", rootfs.display()))?
+        .into();
+    let mut mounts: Vec<&Value> = spec["mounts"].as_array().into_iter().flatten().collect();
+    mounts.sort_by_key(|m| depth(m["destination"].as_str().unwrap_or("")));
+    for m in mounts {
+        mount_one(&root, m)?;
+    }
+    Ok(())
+}
+
+struct Opts {
+    flags: MsFlags,
+    propagation: Option<MsFlags>,
+    data: Vec<String>,
+    ro: bool,
+    rbind: bool,
+}
+
+fn parse_options(options: &[&str]) -> Opts {
+    let mut o = Opts {
+        flags: MsFlags::empty(),
+        propagation: None,
+        data: Vec::new(),
+        ro: false,
+        rbind: false,
+    };
+    for opt in options {
+        let (set, clear) = match *opt {
+            "ro" => {
+                o.ro = true;
+                (MsFlags::MS_RDONLY, MsFlags::empty())
+            }
+            "rw" => {
+                o.ro = false;
+                (MsFlags::empty(), MsFlags::MS_RDONLY)
+            }
+            "nosuid" => (MsFlags::MS_NOSUID, MsFlags::empty()),
+            "suid" => (MsFlags::empty(), MsFlags::MS_NOSUID),
+            "nodev" => (MsFlags::MS_NODEV, MsFlags::empty()),
+            "dev" => (MsFlags::empty(), MsFlags::MS_NODEV),
+            "noexec" => (MsFlags::MS_NOEXEC, MsFlags::empty()),
+            "exec" => (MsFlags::empty(), MsFlags::MS_NOEXEC),
+            "sync" => (MsFlags::MS_SYNCHRONOUS, MsFlags::empty()),
+            "async" => (MsFlags::empty(), MsFlags::MS_SYNCHRONOUS),
+            "dirsync" => (MsFlags::MS_DIRSYNC, MsFlags::empty()),
+            "mand" => (MsFlags::MS_MANDLOCK, MsFlags::empty()),
+            "nomand" => (MsFlags::empty(), MsFlags::MS_MANDLOCK),
+            "noatime" => (MsFlags::MS_NOATIME, MsFlags::empty()),
+            "atime" => (MsFlags::empty(), MsFlags::MS_NOATIME),
+            "nodiratime" => (MsFlags::MS_NODIRATIME, MsFlags::empty()),
+            "diratime" => (MsFlags::empty(), MsFlags::MS_NODIRATIME),
+            "relatime" => (MsFlags::MS_RELATIME, MsFlags::empty()),
+            "norelatime" => (MsFlags::empty(), MsFlags::MS_RELATIME),
+            "strictatime" => (MsFlags::MS_STRICTATIME, MsFlags::empty()),
+            "nostrictatime" => (MsFlags::empty(), MsFlags::MS_STRICTATIME),
+            "bind" => (MsFlags::MS_BIND, MsFlags::empty()),
+            "rbind" => {
+                o.rbind = true;
+                (MsFlags::MS_BIND | MsFlags::MS_REC, MsFlags::empty())
+            }
+            "private" => prop(&mut o, MsFlags::MS_PRIVATE),
+            "rprivate" => prop(&mut o, MsFlags::MS_PRIVATE | MsFlags::MS_REC),
+            "slave" => prop(&mut o, MsFlags::MS_SLAVE),
+            "rslave" => prop(&mut o, MsFlags::MS_SLAVE | MsFlags::MS_REC),
+            "shared" => prop(&mut o, MsFlags::MS_SHARED),
+            "rshared" => prop(&mut o, MsFlags::MS_SHARED | MsFlags::MS_REC),
+            "unbindable" => prop(&mut o, MsFlags::MS_UNBINDABLE),
+            "runbindable" => prop(&mut o, MsFlags::MS_UNBINDABLE | MsFlags::MS_REC),
+            "defaults" => (MsFlags::empty(), MsFlags::empty()),
+            other => {
+                o.data.push(other.to_string());
+                (MsFlags::empty(), MsFlags::empty())
+            }
+        };
+        o.flags = (o.flags - clear) | set;
+    }
+    o
+}
+
+fn prop(o: &mut Opts, f: MsFlags) -> (MsFlags, MsFlags) {
+    o.propagation = Some(f);
+    (MsFlags::empty(), MsFlags::empty())
+}
+
+/// runc's error, so people recognise it.
+fn mount_error(src: &str, dst: &str, via: &str, flags: MsFlags, e: nix::Error) -> Error {
+    let desc = e.desc();
+    let mut desc = desc.to_string();
+    if let Some(first) = desc.get(..1) {
+        desc = first.to_lowercase() + &desc[1..];
+    }
+    let mut msg = format!(
+        "error mounting \"{src}\" to rootfs at \"{dst}\": mount {src}:{dst} (via {via}), flags: {:#x}: {desc}",
+        flags.bits()
+    );
+    if e == nix::Error::ENOTDIR {
+        msg.push_str(": Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type");
+    }
+    Error::new(msg)
+}
+
+fn mount_one(root: &OwnedFd, m: &Value) -> Result<()> {
+    let dst = m["destination"].as_str().unwrap_or("");
+    let kind = m["type"].as_str().unwrap_or("");
+    let src = m["source"].as_str().unwrap_or("");
+    let options: Vec<&str> = m["options"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let o = parse_options(&options);
+    let bind = kind == "bind" || o.flags.contains(MsFlags::MS_BIND);
+    let leaf = if bind && !Path::new(src).is_dir() {
+        if !Path::new(src).exists() {
+            return Err(Error::new(format!(
+                "error mounting \"{src}\" to rootfs at \"{dst}\": stat {src}: no such file or directory"
+            )));
+        }
+        Leaf::File
+    } else {
+        Leaf::Dir
+    };
+    let target = inroot::make_all(root.as_fd(), dst, leaf)
+        .map_err(|e| Error::new(format!("error mounting \"{src}\" to rootfs at \"{dst}\": make mountpoint: {e}")))?;
+    let via = inroot::fd_path(&target);
+    if bind {
+        let flags = MsFlags::MS_BIND | (o.flags & MsFlags::MS_REC);
+        mount(Some(src), via.as_str(), None::<&str>, flags, None::<&str>)
+            .map_err(|e| mount_error(src, dst, &via, flags, e))?;
+    } else if kind == "tmpfs" || kind == "proc" || kind == "sysfs" || kind == "mqueue" || kind == "devpts" {
+        let flags = o.flags - MsFlags::MS_BIND - MsFlags::MS_REC;
+        let data = o.data.join(",");
+        mount(Some(src), via.as_str(), Some(kind), flags, Some(data.as_str()))
+            .map_err(|e| mount_error(src, dst, &via, flags, e))?;
+    } else {
+        return Err(Error::new(format!(
+            "mount {dst}: type {kind:?} cannot be applied (was the bundle made by rvol-mount create?)"
+        )));
+    }
+    // The fd still names the directory under the new mount: reopen the
+    // destination to reach the mount itself.
+    drop(target);
+    let top = inroot::open(root.as_fd(), dst, libc::O_PATH)
+        .map_err(|e| Error::new(format!("reopen {dst} after mounting: {e}")))?;
+    let via = inroot::fd_path(&top);
+    if let Some(p) = o.propagation {
+        mount(None::<&str>, via.as_str(), None::<&str>, p, None::<&str>)
+            .map_err(|e| mount_error(src, dst, &via, p, e))?;
+    }
+    if bind && o.ro {
+        // A read-only bind needs a remount, keeping the flags the kernel
+        // locked on the source (nosuid, nodev, noexec, atime).
+        let kept = nix::sys::statvfs::statvfs(via.as_str())
+            .map(|s| locked_flags(s.flags()))
+            .unwrap_or(MsFlags::empty());
+        let flags = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | kept;
+        mount(None::<&str>, via.as_str(), None::<&str>, flags, None::<&str>)
+            .map_err(|e| mount_error(src, dst, &via, flags, e))?;
+    }
+    Ok(())
+}
+
+fn locked_flags(f: nix::sys::statvfs::FsFlags) -> MsFlags {
+    use nix::sys::statvfs::FsFlags as F;
+    let mut m = MsFlags::empty();
+    for (a, b) in [
+        (F::ST_NOSUID, MsFlags::MS_NOSUID),
+        (F::ST_NODEV, MsFlags::MS_NODEV),
+        (F::ST_NOEXEC, MsFlags::MS_NOEXEC),
+        (F::ST_NOATIME, MsFlags::MS_NOATIME),
+        (F::ST_NODIRATIME, MsFlags::MS_NODIRATIME),
+        (F::ST_RELATIME, MsFlags::MS_RELATIME),
+    ] {
+        if f.contains(a) {
+            m |= b;
+        }
+    }
+    m
+}
+
+/// execvp the rest of argv; returns only on failure: 127 when the
+/// command is not found, 126 when it cannot be run.
+fn exec(cmd: &[OsString]) -> Error {
+    let argv: Vec<CString> = match cmd.iter().map(|a| CString::new(a.as_bytes())).collect() {
+        Ok(v) => v,
+        Err(_) => return Error::new("exec: an argument holds a NUL byte").with_code(EXIT_CANNOT_RUN),
+    };
+    let e = nix::unistd::execvp(&argv[0], &argv).unwrap_err();
+    let code = if e == nix::Error::ENOENT { EXIT_NOT_FOUND } else { EXIT_CANNOT_RUN };
+    Error::new(format!("exec {}: {}", cmd[0].to_string_lossy(), e.desc())).with_code(code)
+}

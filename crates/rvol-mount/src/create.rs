@@ -1,0 +1,358 @@
+//! `rvol-mount create`: read rvol-unpack's spec, check every mount flag
+//! and the image first, then make the bundle, the name link, the volumes
+//! (with copy-up), the /etc files and the final config.json. Anything
+//! made before a failure is taken back, so bad input leaves nothing.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use rvol_state::fsx::{self, Lock};
+use rvol_state::record::{ann, DockerMount, ImageRecord, State};
+use rvol_state::{container, Error, Result, ResultExt, Root};
+use serde_json::{json, Map, Value};
+
+use crate::etcfiles;
+use crate::imageview::ImageView;
+use crate::inroot;
+use crate::mountspec::{self, Kind, MountPoint};
+use crate::names;
+use crate::plan::{self, Flags, Plan};
+use crate::volume;
+
+pub struct CreateArgs {
+    pub root: Root,
+    pub name: Option<String>,
+    pub auto_remove: bool,
+    pub flags: Flags,
+}
+
+/// What was made so far, taken back in reverse on failure.
+#[derive(Default)]
+struct Made {
+    tmp_bundle: Option<PathBuf>,
+    name: Option<(String, String)>,
+    volumes: Vec<String>,
+    host_dirs: Vec<PathBuf>,
+}
+
+impl Made {
+    fn undo(&mut self, root: &Root) {
+        if let Some(b) = self.tmp_bundle.take() {
+            let _ = std::fs::remove_dir_all(b);
+        }
+        if let Some((name, id)) = self.name.take() {
+            names::release(root, &name, &id);
+        }
+        for v in self.volumes.drain(..).rev() {
+            let _ = volume::remove(root, &v);
+        }
+        for d in self.host_dirs.drain(..).rev() {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+}
+
+pub fn run(args: CreateArgs) -> Result<i32> {
+    let mut input = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut input)
+        .ctx("read config.json from stdin")?;
+    let mut spec: Value = serde_json::from_slice(&input).ctx("parse config.json from stdin")?;
+    let root = &args.root;
+
+    // 1. Everything that can be refused is refused before anything is made.
+    let name = args.name.as_deref().map(names::check).transpose()?;
+    if let Some(n) = &name {
+        names::check_free(root, n)?;
+    }
+    let image: ImageRecord = annotation(&spec, ann::IMAGE)?
+        .ok_or_else(|| Error::new("config.json: no org.rvol.image annotation (is it rvol-unpack's output?)"))?;
+    let plan = plan::build(root, &args.flags, &image_volumes(&spec))?;
+    let id = container::new_id()?;
+    let bundle = root.container(&id);
+    let view = ImageView::open(&image.lower_dirs)?;
+    check_image(root, &plan, &view, &bundle)?;
+
+    // 2. Make it.
+    let mut made = Made::default();
+    let r = make(root, &args, name, &id, &bundle, &mut spec, plan, &view, &mut made);
+    match r {
+        Ok(()) => {
+            println!("{}", bundle.display());
+            Ok(0)
+        }
+        Err(e) => {
+            made.undo(root);
+            Err(e)
+        }
+    }
+}
+
+fn annotation<T: serde::de::DeserializeOwned>(spec: &Value, key: &str) -> Result<Option<T>> {
+    match spec["annotations"][key].as_str() {
+        None => Ok(None),
+        Some(s) => serde_json::from_str(s)
+            .map(Some)
+            .map_err(|e| Error::new(format!("config.json: annotation {key}: {e}"))),
+    }
+}
+
+/// Image VOLUMEs: the spec's `volume` mounts (rvol-unpack's) and the
+/// keys of `Config.Volumes`, sorted, once each.
+fn image_volumes(spec: &Value) -> Vec<String> {
+    let mut v: Vec<String> = spec["mounts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["type"] == "volume")
+        .filter_map(|m| m["destination"].as_str().map(String::from))
+        .collect();
+    if let Ok(Some(cfg)) = annotation::<Value>(spec, ann::CONFIG) {
+        if let Some(vols) = cfg["Volumes"].as_object() {
+            v.extend(vols.keys().cloned());
+        }
+    }
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Docker's create-time checks against the image: a VOLUME (or `-v /p`)
+/// over a file, and copy-up into an empty volume from a non-directory.
+fn check_image(root: &Root, plan: &Plan, view: &ImageView, bundle: &Path) -> Result<()> {
+    for m in plan.mounts.iter().filter(|m| m.kind == Kind::Volume && m.copy_data) {
+        let shown = PathBuf::from(format!("{}/rootfs{}", bundle.display(), m.destination));
+        if m.config_volume {
+            if let Ok(fd) = inroot::open(view.root(), &m.destination, libc::O_PATH) {
+                if !inroot::is_dir(&inroot::fstat(std::os::fd::AsFd::as_fd(&fd))?) {
+                    return Err(Error::new(format!(
+                        "cannot mount volume over existing file, file exists {}",
+                        shown.display()
+                    )));
+                }
+            }
+        } else if !m.name.is_empty() {
+            volume::check_copy_up(root, &m.name, view, &m.destination, &shown)?;
+        } else if let Ok(fd) = inroot::open(view.root(), &m.destination, libc::O_PATH) {
+            if !inroot::is_dir(&inroot::fstat(std::os::fd::AsFd::as_fd(&fd))?) {
+                return Err(Error::new(format!("source {} is not directory", shown.display())));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn make(
+    root: &Root,
+    args: &CreateArgs,
+    name: Option<String>,
+    id: &str,
+    bundle: &Path,
+    spec: &mut Value,
+    mut plan: Plan,
+    view: &ImageView,
+    made: &mut Made,
+) -> Result<()> {
+    let tmp = root.containers().join(format!(".tmp-{id}"));
+    for d in ["rootfs", "upper", "work"] {
+        std::fs::create_dir_all(tmp.join(d)).with_ctx(|| format!("mkdir {}/{d}", tmp.display()))?;
+        made.tmp_bundle = Some(tmp.clone());
+    }
+
+    let name = match name {
+        Some(n) => {
+            names::take(root, &n, id)?;
+            n
+        }
+        None => {
+            let mut tries = 0;
+            loop {
+                let n = names::random(root, id);
+                match names::take(root, &n, id) {
+                    Ok(()) => break n,
+                    Err(e) if tries >= 5 => return Err(e),
+                    Err(_) => tries += 1,
+                }
+            }
+        }
+    };
+    made.name = Some((name.clone(), id.to_string()));
+
+    // Volumes, in name order under their locks, held until the bundle is
+    // in place so that `volume rm` never sees one unreferenced mid-create.
+    let mut locks: Vec<(String, Lock)> = Vec::new();
+    for m in plan.mounts.iter_mut().filter(|m| m.kind == Kind::Volume && m.source.is_empty()) {
+        let anonymous = m.name.is_empty();
+        if anonymous {
+            m.name = container::new_id()?;
+        }
+        if !locks.iter().any(|(n, _)| *n == m.name) {
+            locks.push((m.name.clone(), volume::lock(root, &m.name)?));
+        }
+        let labels: Map<String, Value> = m
+            .labels
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        if volume::create(root, &m.name, labels, anonymous)? {
+            made.volumes.push(m.name.clone());
+        }
+        if m.copy_data {
+            volume::copy_up(root, &m.name, view, &m.destination)?;
+        }
+        m.source = root.volume_data(&m.name).to_string_lossy().into_owned();
+    }
+
+    // `-v /host:/c` makes a missing host directory, parents included.
+    for m in plan.mounts.iter().filter(|m| m.kind == Kind::Bind && m.create_source) {
+        make_host_dir(Path::new(&m.source), made)?;
+    }
+
+    let cfg = annotation::<Value>(spec, ann::CONFIG)?.unwrap_or_else(|| json!({}));
+    let mut hostcfg = annotation::<Value>(spec, ann::HOSTCONFIG)?.unwrap_or_else(|| json!({}));
+    let host_network = hostcfg["NetworkMode"] == "host";
+    let hostname = match spec["hostname"].as_str() {
+        Some(h) if !h.is_empty() => h.to_string(),
+        _ if host_network => etcfiles::host_hostname(),
+        _ => id[..12].to_string(),
+    };
+    etcfiles::write(&tmp, &hostname, host_network)?;
+
+    // The spec as apply and rvol-exec read it.
+    let read_only = args.flags.read_only;
+    spec["root"] = json!({"path": bundle.join("rootfs"), "readonly": read_only});
+    spec["hostname"] = json!(hostname);
+    spec["mounts"] = Value::Array(spec_mounts(&plan, bundle, read_only)?);
+
+    let docker_mounts: Vec<DockerMount> = plan.mounts.iter().map(docker_mount).collect();
+    let mut cfg = cfg;
+    cfg["Hostname"] = json!(hostname);
+    cfg["Volumes"] = if plan.config_volumes.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(plan.config_volumes.iter().map(|v| (v.clone(), json!({}))).collect())
+    };
+    let f = &args.flags;
+    hostcfg["Binds"] = list_or_null(&f.binds);
+    hostcfg["VolumesFrom"] = list_or_null(&f.volumes_from);
+    hostcfg["ReadonlyRootfs"] = json!(read_only);
+    hostcfg["Tmpfs"] = if plan.tmpfs.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(plan.tmpfs.iter().map(|(d, o)| (d.clone(), json!(o))).collect())
+    };
+    hostcfg["AutoRemove"] = json!(args.auto_remove);
+    let anns = spec["annotations"]
+        .as_object_mut()
+        .ok_or_else(|| Error::new("config.json: annotations is not an object"))?;
+    anns.insert(ann::ID.into(), json!(id));
+    anns.insert(ann::NAME.into(), json!(name));
+    anns.insert(ann::CREATED.into(), json!(rvol_state::time::now_nanos()));
+    anns.insert(ann::MOUNTS.into(), json!(serde_json::to_string(&docker_mounts)?));
+    anns.insert(ann::CONFIG.into(), json!(serde_json::to_string(&cfg)?));
+    anns.insert(ann::HOSTCONFIG.into(), json!(serde_json::to_string(&hostcfg)?));
+
+    fsx::write_json(&tmp.join("config.json"), spec)?;
+    fsx::write_json(&tmp.join("state.json"), &State::default())?;
+    std::fs::rename(&tmp, bundle).with_ctx(|| format!("rename {} to {}", tmp.display(), bundle.display()))?;
+    made.tmp_bundle = None;
+    drop(locks);
+    Ok(())
+}
+
+fn list_or_null(v: &[String]) -> Value {
+    if v.is_empty() {
+        Value::Null
+    } else {
+        json!(v)
+    }
+}
+
+fn make_host_dir(path: &Path, made: &mut Made) -> Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    // Remember the topmost directory this call makes, to take it back.
+    let mut top = path.to_path_buf();
+    while let Some(parent) = top.parent() {
+        if parent.exists() {
+            break;
+        }
+        top = parent.to_path_buf();
+    }
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create(path)
+        .with_ctx(|| format!("mkdir host path {}", path.display()))?;
+    made.host_dirs.push(top);
+    Ok(())
+}
+
+/// Docker's `Mounts` entry for one mount point.
+fn docker_mount(m: &MountPoint) -> DockerMount {
+    let volume = m.kind == Kind::Volume;
+    DockerMount {
+        kind: m.kind.as_str().into(),
+        name: volume.then(|| m.name.clone()),
+        source: m.source.clone(),
+        destination: m.destination.clone(),
+        driver: volume.then(|| "local".to_string()),
+        mode: m.mode.clone(),
+        rw: m.rw,
+        propagation: m.propagation.clone(),
+    }
+}
+
+fn tmpfs_options(data: &str) -> Result<Vec<String>> {
+    let mut all: Vec<String> = ["rw", "nosuid", "nodev", "noexec"].iter().map(|s| s.to_string()).collect();
+    all.extend(data.split(',').filter(|o| !o.is_empty()).map(String::from));
+    mountspec::merge_tmpfs_options(&all)
+}
+
+/// The OCI mounts apply makes: binds and volumes as rbinds, tmpfs with
+/// docker's defaults, then the /etc files unless a user mount is there.
+/// A `--tmpfs` beats any other mount at its destination.
+fn spec_mounts(plan: &Plan, bundle: &Path, read_only: bool) -> Result<Vec<Value>> {
+    let tmpfs_dsts: Vec<String> = plan.tmpfs.iter().map(|(d, _)| mountspec::clean(d)).collect();
+    let mut out = Vec::new();
+    for m in &plan.mounts {
+        if tmpfs_dsts.contains(&m.destination) {
+            continue;
+        }
+        match m.kind {
+            Kind::Tmpfs => out.push(json!({
+                "destination": m.destination, "type": "tmpfs", "source": "tmpfs",
+                "options": tmpfs_options(&m.tmpfs_data)?,
+            })),
+            Kind::Bind | Kind::Volume => {
+                let prop = if m.propagation.is_empty() { "rprivate" } else { &m.propagation };
+                let mut opts = vec!["rbind".to_string(), prop.to_string()];
+                if !m.rw {
+                    opts.push("ro".into());
+                }
+                out.push(json!({"destination": m.destination, "type": "bind", "source": m.source, "options": opts}));
+            }
+        }
+    }
+    for (d, o) in &plan.tmpfs {
+        out.push(json!({
+            "destination": mountspec::clean(d), "type": "tmpfs", "source": "tmpfs",
+            "options": tmpfs_options(o)?,
+        }));
+    }
+    for f in etcfiles::FILES {
+        let dst = format!("/etc/{f}");
+        if out.iter().any(|m| m["destination"] == dst.as_str()) {
+            continue;
+        }
+        let mut opts = vec!["rbind", "rprivate"];
+        if read_only {
+            opts.push("ro");
+        }
+        out.push(json!({"destination": dst, "type": "bind", "source": bundle.join(f), "options": opts}));
+    }
+    Ok(out)
+}

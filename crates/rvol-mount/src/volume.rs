@@ -1,0 +1,230 @@
+//! The local volume store: `volumes/<name>/_data` plus `volume.json`
+//! (rvol_state's VolumeRecord), one flock per volume
+//! (`volumes/<name>.lock`), copy-up into an empty volume, and who uses a
+//! volume (any container bundle whose `org.rvol.mounts` names it).
+
+use std::path::{Path, PathBuf};
+
+use rvol_state::fsx::{self, Lock};
+use rvol_state::record::{ann, DockerMount, VolumeRecord};
+use rvol_state::{Error, Result, ResultExt, Root};
+use serde_json::{Map, Value};
+
+use crate::copyup;
+use crate::imageview::ImageView;
+use crate::inroot;
+
+/// Hold the volume's lock (made on first use).
+pub fn lock(root: &Root, name: &str) -> Result<Lock> {
+    std::fs::create_dir_all(root.volumes()).with_ctx(|| format!("mkdir {}", root.volumes().display()))?;
+    Lock::exclusive(&root.volumes().join(format!("{name}.lock")))
+}
+
+pub fn exists(root: &Root, name: &str) -> bool {
+    root.volume_data(name).is_dir()
+}
+
+/// Make the volume unless it exists; true when this call made it. The
+/// caller holds its lock. Built under a temp name and renamed, so a
+/// volume is complete or absent.
+pub fn create(root: &Root, name: &str, labels: Map<String, Value>, anonymous: bool) -> Result<bool> {
+    if exists(root, name) {
+        return Ok(false);
+    }
+    let tmp = root.volumes().join(format!(".tmp-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let r = (|| -> Result<()> {
+        std::fs::create_dir_all(tmp.join("_data")).with_ctx(|| format!("mkdir {}", tmp.display()))?;
+        let rec = VolumeRecord {
+            created_at: rvol_state::time::now_secs(),
+            labels,
+            options: Map::new(),
+            anonymous,
+        };
+        fsx::write_json(&tmp.join("volume.json"), &rec)?;
+        std::fs::rename(&tmp, root.volume(name))
+            .with_ctx(|| format!("rename {} to {}", tmp.display(), root.volume(name).display()))
+    })();
+    if r.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    r.with_ctx(|| format!("create volume {name}"))?;
+    Ok(true)
+}
+
+pub fn record(root: &Root, name: &str) -> Option<VolumeRecord> {
+    fsx::read_json(&root.volume(name).join("volume.json")).ok()
+}
+
+pub fn remove(root: &Root, name: &str) -> Result<()> {
+    // Rename away first: a half-removed volume is never seen as a volume.
+    let gone = root.volumes().join(format!(".rm-{name}-{}", std::process::id()));
+    std::fs::rename(root.volume(name), &gone).with_ctx(|| format!("remove volume {name}"))?;
+    std::fs::remove_dir_all(&gone).with_ctx(|| format!("remove {}", gone.display()))
+}
+
+/// Every volume name, sorted.
+pub fn list(root: &Root) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    match std::fs::read_dir(root.volumes()) {
+        Ok(rd) => {
+            for e in rd {
+                let e = e?;
+                let n = e.file_name().to_string_lossy().into_owned();
+                if !n.starts_with('.') && e.path().join("_data").is_dir() {
+                    out.push(n);
+                }
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::new(format!("{}: {e}", root.volumes().display()))),
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The docker mounts a bundle records.
+pub fn container_mounts(bundle: &Path) -> Vec<DockerMount> {
+    let Ok(spec) = fsx::read_json::<Value>(&bundle.join("config.json")) else {
+        return Vec::new();
+    };
+    spec["annotations"][ann::MOUNTS]
+        .as_str()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default()
+}
+
+/// Ids of the containers (running or not) that reference each volume.
+pub fn users(root: &Root) -> Result<std::collections::HashMap<String, Vec<String>>> {
+    let mut map: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for id in rvol_state::container::list(root)? {
+        for m in container_mounts(&root.container(&id)) {
+            if m.kind == "volume" {
+                if let Some(n) = m.name {
+                    let ids = map.entry(n).or_default();
+                    if !ids.contains(&id) {
+                        ids.push(id.clone());
+                    }
+                }
+            }
+        }
+    }
+    Ok(map)
+}
+
+/// Whether copy-up into this volume would happen, and fail because the
+/// image has a non-directory at `dest` (docker: `source X is not directory`).
+pub fn check_copy_up(root: &Root, name: &str, view: &ImageView, dest: &str, shown: &Path) -> Result<()> {
+    if exists(root, name) && !copyup::is_empty_dir(&root.volume_data(name)).unwrap_or(false) {
+        return Ok(());
+    }
+    match inroot::open(view.root(), dest, libc::O_PATH) {
+        Ok(fd) => {
+            let st = inroot::fstat(std::os::fd::AsFd::as_fd(&fd))?;
+            if !inroot::is_dir(&st) {
+                return Err(Error::new(format!("source {} is not directory", shown.display())));
+            }
+            Ok(())
+        }
+        Err(_) => Ok(()),
+    }
+}
+
+/// Copy the image's `dest` into the volume if the volume is empty and
+/// `dest` is a directory in the image. The caller holds the lock. The
+/// copy goes to a temp directory renamed over the empty `_data`, so a
+/// copy cut off half way is never taken for a populated volume.
+pub fn copy_up(root: &Root, name: &str, view: &ImageView, dest: &str) -> Result<()> {
+    let data = root.volume_data(name);
+    if !copyup::is_empty_dir(&data).with_ctx(|| format!("read {}", data.display()))? {
+        return Ok(());
+    }
+    let src = match inroot::open(view.root(), dest, libc::O_RDONLY | libc::O_DIRECTORY) {
+        Ok(fd) => fd,
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Ok(()),
+        Err(e) => return Err(Error::new(format!("copy-up: open {dest} in the image: {e}"))),
+    };
+    let dir = root.volume(name);
+    sweep_stale(&dir);
+    let tmp: PathBuf = dir.join(format!(".copyup-{}", std::process::id()));
+    let r = (|| -> Result<()> {
+        std::fs::create_dir(&tmp).with_ctx(|| format!("mkdir {}", tmp.display()))?;
+        let dst = std::fs::File::open(&tmp).with_ctx(|| format!("open {}", tmp.display()))?;
+        use std::os::fd::AsFd;
+        copyup::copy_tree(src.as_fd(), dst.as_fd())?;
+        copyup::copy_owner_mode(src.as_fd(), dst.as_fd())?;
+        // rename(2) replaces an empty directory atomically.
+        std::fs::rename(&tmp, &data).with_ctx(|| format!("rename {} to {}", tmp.display(), data.display()))
+    })();
+    if r.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    r.with_ctx(|| format!("volume {name}: copy {dest} from the image"))
+}
+
+/// Leftovers of a copy-up that was killed (we hold the lock, so none is live).
+fn sweep_stale(dir: &Path) {
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            if e.file_name().to_string_lossy().starts_with(".copyup-") {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
+
+/// Bytes in a tree, each inode once (docker's directory.Size).
+pub fn size(path: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen = std::collections::HashSet::new();
+    let mut total = 0;
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        for e in rd.flatten() {
+            let Ok(md) = e.path().symlink_metadata() else { continue };
+            if md.is_dir() {
+                stack.push(e.path());
+            } else if md.nlink() <= 1 || seen.insert(md.ino()) {
+                total += md.size();
+            }
+        }
+    }
+    total
+}
+
+/// go-units' HumanSize: decimal units, four significant digits.
+pub fn human_size(bytes: u64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+    let mut v = bytes as f64;
+    let mut i = 0;
+    while v >= 1000.0 && i + 1 < units.len() {
+        v /= 1000.0;
+        i += 1;
+    }
+    let digits = if v >= 1000.0 {
+        0
+    } else if v >= 100.0 {
+        1
+    } else if v >= 10.0 {
+        2
+    } else {
+        3
+    };
+    let mut s = format!("{v:.digits$}");
+    if s.contains('.') {
+        s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    format!("{s}{}", units[i])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn human() {
+        assert_eq!(super::human_size(0), "0B");
+        assert_eq!(super::human_size(3), "3B");
+        assert_eq!(super::human_size(1500), "1.5kB");
+        assert_eq!(super::human_size(2_000_000), "2MB");
+    }
+}
