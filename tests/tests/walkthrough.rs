@@ -1,0 +1,312 @@
+//! The seed document's walkthrough (../shared/reference/), step by step,
+//! through the user's commands (`scripts/rvol VERB`) on real mounts and
+//! namespaces: an image made as `FROM busybox / VOLUME /opt/xxx / CMD
+//! /bin/sh` (a commit with --change), its anonymous volume seen in the
+//! container and in inspect, binds with missing directories on both sides,
+//! changes seen across at once, `:ro`, `--volumes-from`, and the volume
+//! outliving its container.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use rvol_tests::{image, TestRoot};
+use serde_json::Value;
+
+/// `scripts/rvol` with this test's binaries and state root.
+struct Rvol {
+    root: TestRoot,
+}
+
+impl Rvol {
+    fn new(tag: &str) -> Rvol {
+        Rvol {
+            root: TestRoot::new(tag),
+        }
+    }
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(rvol_tests::repo().join("scripts/rvol"));
+        c.env("RVOL_BIN_DIR", rvol_tests::bin_dir())
+            .env("RVOL_ROOT", self.root.path())
+            .args(args);
+        c
+    }
+    fn run(&self, args: &[&str]) -> Output {
+        rvol_tests::run(&mut self.cmd(args))
+    }
+    /// Expect success; stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        rvol_tests::ok(&mut self.cmd(args))
+    }
+    fn host(&self, p: &str) -> PathBuf {
+        self.root.tmp.join("host").join(p)
+    }
+    fn import_busybox(&self) {
+        let rootfs = self.root.tmp.join("busybox-rootfs");
+        image::busybox_rootfs(&rootfs);
+        let tar = self.root.tmp.join("busybox.tar");
+        std::fs::write(&tar, image::tar_dir(&rootfs)).unwrap();
+        self.ok(&["import", tar.to_str().unwrap(), "busybox:latest"]);
+    }
+    /// The seed's Dockerfile: FROM busybox, VOLUME /opt/xxx, CMD /bin/sh.
+    fn build_vol_v1(&self) {
+        self.import_busybox();
+        self.ok(&["create", "--name", "vol-build", "busybox", "true"]);
+        self.ok(&[
+            "commit",
+            "--change",
+            "VOLUME /opt/xxx",
+            "--change",
+            "CMD /bin/sh",
+            "vol-build",
+            "vol:v1",
+        ]);
+        self.ok(&["rm", "vol-build"]);
+    }
+    fn inspect(&self, what: &str) -> Value {
+        let out = self.ok(&["inspect", what]);
+        let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+        v[0].clone()
+    }
+}
+
+fn is_hex64(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn wait_for(p: &Path, what: &str) {
+    let t0 = Instant::now();
+    while !p.exists() || std::fs::metadata(p).map(|m| m.len()).unwrap_or(0) == 0 {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "timed out waiting for {what} ({})",
+            p.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn image_volume_is_created_and_shown_in_inspect() {
+    if !rvol_tests::have_root() {
+        return;
+    }
+    let r = Rvol::new("walk-volume");
+    r.build_vol_v1();
+
+    // the image carries the VOLUME and CMD as a Dockerfile would write them
+    let img = r.ok(&[
+        "inspect",
+        "--format",
+        "{{json .Config.Volumes}} {{json .Config.Cmd}}",
+        "vol:v1",
+    ]);
+    assert_eq!(img.trim(), r#"{"/opt/xxx":{}} ["/bin/sh","-c","/bin/sh"]"#);
+
+    // $ docker run --name myvol -it vol:v1 ; / # ls /opt/  ->  xxx
+    let out = r.ok(&["run", "--name", "myvol", "vol:v1", "ls", "/opt/"]);
+    assert_eq!(out, "xxx\n");
+
+    // $ docker inspect myvol: the Mounts entry of the seed
+    let c = r.inspect("myvol");
+    assert_eq!(c["Name"], "/myvol");
+    assert_eq!(c["State"]["Status"], "exited");
+    assert_eq!(c["State"]["ExitCode"], 0);
+    let mounts = c["Mounts"].as_array().expect("Mounts array");
+    assert_eq!(mounts.len(), 1, "{mounts:?}");
+    let m = &mounts[0];
+    let keys: Vec<&str> = m.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "Type",
+            "Name",
+            "Source",
+            "Destination",
+            "Driver",
+            "Mode",
+            "RW",
+            "Propagation"
+        ]
+    );
+    let name = m["Name"].as_str().unwrap();
+    assert!(is_hex64(name), "anonymous volume name {name}");
+    let source = r.root.path().join("volumes").join(name).join("_data");
+    assert_eq!(m["Type"], "volume");
+    assert_eq!(m["Source"], source.to_str().unwrap());
+    assert_eq!(m["Destination"], "/opt/xxx");
+    assert_eq!(m["Driver"], "local");
+    assert_eq!(m["Mode"], "");
+    assert_eq!(m["RW"], true);
+    assert_eq!(m["Propagation"], "");
+    assert!(source.is_dir());
+
+    // the same through --format, as people read it
+    let f = r.ok(&[
+        "inspect",
+        "--format",
+        "{{range .Mounts}}{{.Name}} {{.Destination}}{{end}}",
+        "myvol",
+    ]);
+    assert_eq!(f.trim(), format!("{name} /opt/xxx"));
+
+    // --volumes-from: a second container writes into myvol's volume
+    let out = r.ok(&[
+        "run",
+        "--rm",
+        "--volumes-from",
+        "myvol",
+        "busybox",
+        "sh",
+        "-c",
+        "echo shared > /opt/xxx/hello && ls /opt/xxx",
+    ]);
+    assert_eq!(out, "hello\n");
+    assert_eq!(
+        std::fs::read_to_string(source.join("hello")).unwrap(),
+        "shared\n"
+    );
+    // and it sees the same volume in its own inspect
+    r.ok(&[
+        "create",
+        "--name",
+        "sharer",
+        "--volumes-from",
+        "myvol:ro",
+        "busybox",
+        "true",
+    ]);
+    let s = r.inspect("sharer");
+    assert_eq!(s["Mounts"][0]["Name"], name);
+    assert_eq!(s["Mounts"][0]["RW"], false);
+    assert_eq!(s["Mounts"][0]["Mode"], "");
+    r.ok(&["rm", "sharer"]);
+
+    // the volume outlives its container
+    assert_eq!(r.ok(&["rm", "myvol"]), "myvol\n");
+    let gone = r.run(&["inspect", "myvol"]);
+    assert_eq!(gone.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("No such object: myvol"));
+    let ls = r.ok(&["volume", "ls", "-q"]);
+    assert!(ls.lines().any(|l| l == name), "volume ls: {ls}");
+    assert_eq!(
+        std::fs::read_to_string(source.join("hello")).unwrap(),
+        "shared\n"
+    );
+    let vi: Value = serde_json::from_str(&r.ok(&["volume", "inspect", name])).unwrap();
+    assert_eq!(vi[0]["Mountpoint"], source.to_str().unwrap());
+}
+
+#[test]
+fn bind_mount_makes_missing_dirs_and_shares_changes_both_ways() {
+    if !rvol_tests::have_root() {
+        return;
+    }
+    let r = Rvol::new("walk-bind");
+    r.import_busybox();
+
+    // missing multi-level directories on both sides
+    let host = r.host("a/b/c");
+    assert!(!r.host("a").exists());
+    let spec = format!("{}:/ctr/x/y", host.display());
+    let out = r.ok(&[
+        "run",
+        "--rm",
+        "-v",
+        &spec,
+        "busybox",
+        "sh",
+        "-c",
+        "test -d /ctr/x/y && echo written-in-container > /ctr/x/y/from-ctr && echo ok",
+    ]);
+    assert_eq!(out, "ok\n");
+    use std::os::unix::fs::PermissionsExt;
+    for d in ["a", "a/b", "a/b/c"] {
+        let mode = std::fs::metadata(r.host(d)).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o755, "{d}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(host.join("from-ctr")).unwrap(),
+        "written-in-container\n"
+    );
+    // --rm took the container away
+    assert_eq!(r.ok(&["ps", "-a", "-q"]), "");
+
+    // a change on either side is seen on the other at once, while both live
+    let live = r.host("live");
+    let spec = format!("{}:/data", live.display());
+    let id = r.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "live",
+        "-v",
+        &spec,
+        "busybox",
+        "sh",
+        "-c",
+        "echo up > /data/ready; while [ ! -s /data/from-host ]; do sleep 0.05; done; cat /data/from-host > /data/from-ctr; echo done",
+    ]);
+    assert!(is_hex64(id.trim()), "run -d prints the id: {id}");
+    wait_for(&live.join("ready"), "the container's write");
+    let ps = r.ok(&["ps"]);
+    assert!(
+        ps.lines()
+            .nth(1)
+            .is_some_and(|l| l.contains("Up ") && l.ends_with("live")),
+        "{ps}"
+    );
+    std::fs::write(live.join("from-host"), "ping\n").unwrap();
+    wait_for(&live.join("from-ctr"), "the container's answer");
+    assert_eq!(
+        std::fs::read_to_string(live.join("from-ctr")).unwrap(),
+        "ping\n"
+    );
+    assert_eq!(r.ok(&["wait", "live"]), "0\n");
+    assert_eq!(r.ok(&["logs", "live"]), "done\n");
+    r.ok(&["rm", "live"]);
+}
+
+#[test]
+fn read_only_bind_refuses_container_writes_not_host_writes() {
+    if !rvol_tests::have_root() {
+        return;
+    }
+    let r = Rvol::new("walk-ro");
+    r.import_busybox();
+    let dir = r.host("ro");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("note"), "host-wrote\n").unwrap();
+    let spec = format!("{}:/ro:ro", dir.display());
+    let o = r.run(&[
+        "run",
+        "--rm",
+        "-v",
+        &spec,
+        "busybox",
+        "sh",
+        "-c",
+        "cat /ro/note; touch /ro/x",
+    ]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "host-wrote\n");
+    assert_eq!(o.status.code(), Some(1), "touch must fail");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("Read-only file system"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!dir.join("x").exists());
+    // the host side stays writable
+    std::fs::write(dir.join("note"), "host-again\n").unwrap();
+    let out = r.ok(&["run", "--rm", "-v", &spec, "busybox", "cat", "/ro/note"]);
+    assert_eq!(out, "host-again\n");
+    // and inspect says so, as docker does
+    r.ok(&["create", "--name", "roc", "-v", &spec, "busybox", "true"]);
+    let m = r.ok(&["inspect", "--format", "{{json .Mounts}}", "roc"]);
+    let m: Value = serde_json::from_str(&m).unwrap();
+    assert_eq!(
+        m,
+        serde_json::json!([{"Type": "bind", "Source": dir.to_str().unwrap(), "Destination": "/ro",
+            "Mode": "ro", "RW": false, "Propagation": "rprivate"}])
+    );
+}
