@@ -5,7 +5,9 @@
 //! Tests need root, overlayfs and namespaces. Without them a test skips,
 //! unless `RVOL_MUST_WORK=1` (CI sets it), where it fails loudly.
 
+pub mod hostile;
 pub mod image;
+pub mod mounts;
 pub mod probe;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,180 @@
+//! For rvol-mount's tests: an image made from a busybox rootfs plus
+//! whatever the test adds (as an OCI layout, with image config such as
+//! `Volumes`), its spec from the real rvol-unpack, `rvol-mount create`
+//! with docker's flags, and containers run through the real chain
+//! `rvol-ns -- rvol-mount apply -- rvol-exec`. Plus the check that a
+//! failure left nothing: no bundle, no name, no new volume, no mount.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use crate::{bin, image, mounts_under, TestRoot};
+
+pub struct Env {
+    pub root: TestRoot,
+}
+
+/// What a state root holds, to compare before and after a failure.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub containers: BTreeSet<String>,
+    pub names: BTreeSet<String>,
+    pub volumes: BTreeSet<String>,
+    pub mounts: Vec<PathBuf>,
+}
+
+fn entries(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.ends_with(".lock"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Env {
+    pub fn new(tag: &str) -> Env {
+        Env {
+            root: TestRoot::new(tag),
+        }
+    }
+
+    pub fn path(&self, p: &str) -> PathBuf {
+        self.root.tmp.join(p)
+    }
+
+    /// An image `oci:DIR:latest` from a busybox rootfs that `extra` may
+    /// change, with image `config` (Cmd, Volumes, ...). Returns the reference.
+    pub fn image(&self, name: &str, config: serde_json::Value, extra: impl FnOnce(&Path)) -> String {
+        let rootfs = self.path(&format!("img-{name}-rootfs"));
+        image::busybox_rootfs(&rootfs);
+        extra(&rootfs);
+        let mut img = image::OciImage::new(vec![image::tar_dir(&rootfs)]);
+        if let serde_json::Value::Object(extra_cfg) = config {
+            for (k, v) in extra_cfg {
+                img.config[k] = v;
+            }
+        }
+        let dir = self.path(&format!("img-{name}"));
+        img.write(&dir, "latest");
+        format!("oci:{}:latest", dir.display())
+    }
+
+    /// rvol-unpack's spec for `image` running `cmd`.
+    pub fn spec(&self, image: &str, cmd: &[&str]) -> Vec<u8> {
+        let o = crate::run(self.root.cmd("rvol-unpack").arg(image).args(cmd));
+        assert!(
+            o.status.success(),
+            "rvol-unpack {image}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        o.stdout
+    }
+
+    /// `rvol-mount create ARGS < spec`.
+    pub fn create(&self, spec: &[u8], args: &[&str]) -> Output {
+        let mut c = self.root.cmd("rvol-mount");
+        c.arg("create").args(args);
+        c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = c.spawn().expect("spawn rvol-mount create");
+        child.stdin.take().unwrap().write_all(spec).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// create, expecting success: the bundle.
+    pub fn create_ok(&self, spec: &[u8], args: &[&str]) -> PathBuf {
+        let o = self.create(spec, args);
+        assert!(
+            o.status.success(),
+            "create {args:?} failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())
+    }
+
+    /// The chain: `rvol-ns -- rvol-mount apply -- rvol-exec [-- CMD]`.
+    pub fn chain(&self, bundle: &Path, cmd: &[&str]) -> Command {
+        let mut c = Command::new(bin("rvol-ns"));
+        c.env("RVOL_ROOT", self.root.path());
+        c.arg("--bundle").arg(bundle).arg("--");
+        c.arg(bin("rvol-mount")).arg("apply").arg("--bundle").arg(bundle).arg("--");
+        c.arg(bin("rvol-exec")).arg("--bundle").arg(bundle);
+        if !cmd.is_empty() {
+            c.arg("--").args(cmd);
+        }
+        c
+    }
+
+    /// Run `sh -c SCRIPT` in the container.
+    pub fn sh(&self, bundle: &Path, script: &str) -> Output {
+        crate::run(&mut self.chain(bundle, &["sh", "-c", script]))
+    }
+
+    /// Run `sh -c SCRIPT` in the container, expecting success: stdout.
+    pub fn sh_ok(&self, bundle: &Path, script: &str) -> String {
+        let o = self.sh(bundle, script);
+        assert!(
+            o.status.success(),
+            "{script}: {}\nstdout: {}\nstderr: {}",
+            o.status,
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        let r = self.root.path();
+        Snapshot {
+            containers: entries(&r.join("containers")),
+            names: entries(&r.join("names")),
+            volumes: entries(&r.join("volumes")),
+            mounts: mounts_under(&self.root.tmp.path),
+        }
+    }
+
+    pub fn volume_data(&self, name: &str) -> PathBuf {
+        self.root.path().join("volumes").join(name).join("_data")
+    }
+
+    /// The bundle's docker `Mounts` (org.rvol.mounts).
+    pub fn mounts_of(&self, bundle: &Path) -> Vec<serde_json::Value> {
+        let spec: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(bundle.join("config.json")).unwrap()).unwrap();
+        let s = spec["annotations"]["org.rvol.mounts"].as_str().unwrap();
+        serde_json::from_str(s).unwrap()
+    }
+
+    /// An annotation of the bundle, parsed.
+    pub fn annotation(&self, bundle: &Path, key: &str) -> serde_json::Value {
+        let spec: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(bundle.join("config.json")).unwrap()).unwrap();
+        serde_json::from_str(spec["annotations"][key].as_str().unwrap()).unwrap()
+    }
+}
+
+/// Strip docker's CLI wrapping (`docker: Error response from daemon: `,
+/// the usage hint) to the error text itself.
+pub fn docker_error(stderr: &[u8]) -> String {
+    let s = String::from_utf8_lossy(stderr);
+    let line = s
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .to_string();
+    let line = line.strip_prefix("docker: ").unwrap_or(&line);
+    line.strip_prefix("Error response from daemon: ")
+        .unwrap_or(line)
+        .to_string()
+}
+
+/// Our error text without the `rvol-mount: ` prefix.
+pub fn rvol_error(stderr: &[u8]) -> String {
+    let s = String::from_utf8_lossy(stderr);
+    let line = s.lines().next().unwrap_or("").to_string();
+    line.strip_prefix("rvol-mount: ").unwrap_or(&line).to_string()
+}
