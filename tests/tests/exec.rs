@@ -439,6 +439,27 @@ fn bare_rootfs_and_refusals() {
         .args(["--", "sh", "-c", "echo $$ $HOME; ls /sys/class/net"]));
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(String::from_utf8_lossy(&o.stdout), "1 /root\nlo\n");
+    // A descriptor left open by the caller does not reach the command.
+    let o = run(Command::new("sh")
+        .args(["-c", "exec 7</dev/null; exec \"$@\"", "sh"])
+        .arg(bin("rvol-ns"))
+        .arg("--bundle")
+        .arg(&b)
+        .arg("--")
+        .arg(bin("rvol-exec"))
+        .arg("--bundle")
+        .arg(&b)
+        .args(["--", "ls", "/proc/self/fd"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let fds: Vec<String> = String::from_utf8_lossy(&o.stdout)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        fds,
+        ["0", "1", "2", "3"],
+        "only stdio (and ls's own directory fd)"
+    );
     // No command at all.
     let nocmd = bundle(&tmp.join("nocmd"), json!({"process": {"args": []}}));
     let o = run(&mut chain(&nocmd, &[]));
