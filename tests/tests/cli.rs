@@ -1,0 +1,561 @@
+//! The command line against the real Docker: the same scenarios through
+//! `docker` and through `scripts/rvol`, compared. `inspect --format '{{json
+//! .Mounts}}'` as a set (anonymous names, volume roots normalized);
+//! `volume inspect`, `volume ls`, `ps -a` in docker's shape; `--help` on
+//! every verb; a wrong flag or an unknown container gives docker's text and
+//! status.
+
+use std::process::{Command, Output};
+
+use rvol_tests::{image, TestRoot};
+use serde_json::Value;
+
+struct Rvol {
+    root: TestRoot,
+}
+
+impl Rvol {
+    fn new(tag: &str) -> Rvol {
+        Rvol {
+            root: TestRoot::new(tag),
+        }
+    }
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(rvol_tests::repo().join("scripts/rvol"));
+        c.env("RVOL_BIN_DIR", rvol_tests::bin_dir())
+            .env("RVOL_ROOT", self.root.path())
+            .args(args);
+        c
+    }
+    fn run(&self, args: &[&str]) -> Output {
+        rvol_tests::run(&mut self.cmd(args))
+    }
+    fn ok(&self, args: &[&str]) -> String {
+        rvol_tests::ok(&mut self.cmd(args))
+    }
+    /// busybox as `busybox:local`, the name the docker side has.
+    fn import_busybox(&self) {
+        let rootfs = self.root.tmp.join("busybox-rootfs");
+        image::busybox_rootfs(&rootfs);
+        let tar = self.root.tmp.join("busybox.tar");
+        std::fs::write(&tar, image::tar_dir(&rootfs)).unwrap();
+        self.ok(&["import", tar.to_str().unwrap(), "busybox:local"]);
+    }
+}
+
+fn docker(args: &[&str]) -> Output {
+    rvol_tests::run(Command::new("docker").args(args))
+}
+
+fn docker_ok(args: &[&str]) -> String {
+    rvol_tests::ok(Command::new("docker").args(args))
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Docker objects made by one test, removed when it ends.
+struct DockerJunk {
+    containers: Vec<String>,
+    volumes: Vec<String>,
+    images: Vec<String>,
+}
+
+impl Drop for DockerJunk {
+    fn drop(&mut self) {
+        for c in &self.containers {
+            let _ = docker(&["rm", "-f", "-v", c]);
+        }
+        for v in &self.volumes {
+            let _ = docker(&["volume", "rm", "-f", v]);
+        }
+        for i in &self.images {
+            let _ = docker(&["rmi", "-f", i]);
+        }
+    }
+}
+
+fn unique(tag: &str) -> String {
+    format!("rvolcli{}{tag}", std::process::id())
+}
+
+fn is_hex64(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// One Mounts entry with what legitimately differs taken out: an anonymous
+/// volume's random name, and the volume store's root.
+fn normalize_mount(m: &Value, rvol_root: &str) -> String {
+    let mut m = m.clone();
+    let anon = m["Name"].as_str().filter(|n| is_hex64(n)).map(String::from);
+    if let Some(n) = &anon {
+        m["Name"] = "<anon>".into();
+        let s = m["Source"].as_str().unwrap().replace(n, "<anon>");
+        m["Source"] = s.into();
+    }
+    let s = m["Source"]
+        .as_str()
+        .unwrap()
+        .replace("/var/lib/docker/volumes/", "<volumes>/")
+        .replace(&format!("{rvol_root}/volumes/"), "<volumes>/");
+    m["Source"] = s.into();
+    serde_json::to_string(&m).unwrap()
+}
+
+fn mounts_set(json: &str, rvol_root: &str) -> Vec<String> {
+    let v: Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    let mut out: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| normalize_mount(m, rvol_root))
+        .collect();
+    out.sort();
+    out
+}
+
+/// The image of the seed (`FROM busybox / VOLUME /opt/xxx / CMD /bin/sh`)
+/// on both sides: docker build, and rvol commit --change.
+fn seed_images(r: &Rvol, junk: &mut DockerJunk) -> (String, String) {
+    let ctx = r.root.tmp.join("build");
+    std::fs::create_dir_all(&ctx).unwrap();
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        "FROM busybox:local\nVOLUME /opt/xxx\nCMD /bin/sh\n",
+    )
+    .unwrap();
+    let dimg = format!("{}:v1", unique("vol"));
+    docker_ok(&["build", "-q", "-t", &dimg, ctx.to_str().unwrap()]);
+    junk.images.push(dimg.clone());
+    r.ok(&["create", "--name", "vol-build", "busybox:local", "true"]);
+    r.ok(&[
+        "commit",
+        "--change",
+        "VOLUME /opt/xxx",
+        "--change",
+        "CMD /bin/sh",
+        "vol-build",
+        "vol:v1",
+    ]);
+    r.ok(&["rm", "vol-build"]);
+    (dimg, "vol:v1".to_string())
+}
+
+#[test]
+fn mounts_match_docker_for_every_kind_of_mount() {
+    if !rvol_tests::have_root() || !rvol_tests::have_docker() {
+        return;
+    }
+    let r = Rvol::new("cli-mounts");
+    r.import_busybox();
+    let mut junk = DockerJunk {
+        containers: vec![],
+        volumes: vec![],
+        images: vec![],
+    };
+    let (dimg, rimg) = seed_images(&r, &mut junk);
+    let host = r.root.tmp.join("host");
+    std::fs::create_dir_all(host.join("b3")).unwrap();
+    let h = host.to_str().unwrap();
+    let n1 = unique("n1");
+    let n2 = unique("n2");
+    junk.volumes.extend([n1.clone(), n2.clone()]);
+    let flags: Vec<String> = vec![
+        "--network".into(),
+        "none".into(),
+        "-v".into(),
+        format!("{h}/b1:/a"),
+        "-v".into(),
+        format!("{h}/b2:/b:ro"),
+        "-v".into(),
+        format!("{n1}:/c"),
+        "-v".into(),
+        "/d".into(),
+        "--mount".into(),
+        format!("type=bind,src={h}/b3,dst=/e,readonly"),
+        "--mount".into(),
+        format!("type=volume,src={n2},dst=/f"),
+        "--tmpfs".into(),
+        "/t:size=1m".into(),
+    ];
+    let fmt = "{{json .Mounts}}";
+    let others = "{{json .HostConfig.Binds}} {{json .HostConfig.Tmpfs}} {{json .Config.Volumes}} {{json .HostConfig.VolumesFrom}} {{.HostConfig.ReadonlyRootfs}}";
+    let root = r.root.path();
+    let root = root.to_str().unwrap();
+
+    let mut compare = |name: &str, flags: &[String], dimage: &str, rimage: &str| {
+        let dname = unique(name);
+        junk.containers.push(dname.clone());
+        let mut dargs = vec!["create", "--name", &dname];
+        // a container named in a flag (--volumes-from) has the docker-side name there
+        let dflags: Vec<String> = flags
+            .iter()
+            .map(|f| match f.split_once(':') {
+                Some(("every", mode)) => format!("{}:{mode}", unique("every")),
+                _ => f.clone(),
+            })
+            .collect();
+        dargs.extend(dflags.iter().map(String::as_str));
+        dargs.extend([dimage, "true"]);
+        docker_ok(&dargs);
+        let mut rargs = vec!["create", "--name", name];
+        rargs.extend(flags.iter().map(String::as_str));
+        rargs.extend([rimage, "true"]);
+        r.ok(&rargs);
+        let d = mounts_set(&docker_ok(&["inspect", "--format", fmt, &dname]), root);
+        let v = mounts_set(&r.ok(&["inspect", "--format", fmt, name]), root);
+        assert_eq!(v, d, "{name}: Mounts differ (rvol left, docker right)");
+        let d = docker_ok(&["inspect", "--format", others, &dname]).replace(&unique(""), "");
+        let v = r.ok(&["inspect", "--format", others, name]).replace(&unique(""), "");
+        assert_eq!(
+            v, d,
+            "{name}: Binds Tmpfs Volumes VolumesFrom ReadonlyRootfs"
+        );
+    };
+    compare("every", &flags, &dimg, &rimg);
+    // --volumes-from copies all of them; :ro makes each read-only
+    compare(
+        "from",
+        &["--volumes-from".to_string(), "every:ro".to_string()],
+        "busybox:local",
+        "busybox:local",
+    );
+    // --read-only, and an image VOLUME alone
+    compare("ro", &["--read-only".to_string()], &dimg, &rimg);
+}
+
+/// Cells of a docker table, cut at the header's column starts.
+fn table_cells(t: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut lines = t.lines();
+    let header = lines.next().unwrap_or("").to_string();
+    let mut starts = vec![0];
+    let b: Vec<char> = header.chars().collect();
+    for i in 1..b.len() {
+        if b[i] != ' ' && i >= 2 && b[i - 1] == ' ' && b[i - 2] == ' ' {
+            starts.push(i);
+        }
+    }
+    let cut = |l: &str| -> Vec<String> {
+        let c: Vec<char> = l.chars().collect();
+        starts
+            .iter()
+            .enumerate()
+            .map(|(k, &s)| {
+                let e = starts.get(k + 1).copied().unwrap_or(c.len()).min(c.len());
+                c[s.min(c.len())..e]
+                    .iter()
+                    .collect::<String>()
+                    .trim()
+                    .to_string()
+            })
+            .collect()
+    };
+    let titles = cut(&header);
+    (titles, lines.map(cut).collect())
+}
+
+fn normalize_ps_row(mut row: Vec<String>, prefix: &str) -> Vec<String> {
+    assert!(
+        row[0].len() == 12 && row[0].bytes().all(|b| b.is_ascii_hexdigit()),
+        "CONTAINER ID {}",
+        row[0]
+    );
+    row[0] = "<id>".into();
+    let ago = |s: &str| {
+        let re_units = [
+            "Less than a second",
+            "About a minute",
+            "About an hour",
+            " second",
+            " seconds",
+            " minutes",
+        ];
+        assert!(
+            re_units.iter().any(|u| s.contains(u)),
+            "not a docker duration: {s}"
+        );
+        "<duration>".to_string()
+    };
+    row[3] = format!("{} ago", ago(row[3].trim_end_matches(" ago")));
+    if let Some(rest) = row[4].strip_prefix("Exited (") {
+        let (code, t) = rest.split_once(") ").unwrap();
+        row[4] = format!("Exited ({code}) {} ago", ago(t.trim_end_matches(" ago")));
+    }
+    row[6] = row[6].trim_start_matches(prefix).to_string();
+    row
+}
+
+#[test]
+fn ps_volume_ls_and_volume_inspect_have_dockers_shape() {
+    if !rvol_tests::have_root() || !rvol_tests::have_docker() {
+        return;
+    }
+    let r = Rvol::new("cli-shape");
+    r.import_busybox();
+    let mut junk = DockerJunk {
+        containers: vec![],
+        volumes: vec![],
+        images: vec![],
+    };
+    let prefix = unique("");
+    let steps: [&[&str]; 3] = [
+        &[
+            "run",
+            "--network",
+            "none",
+            "--name",
+            "P2",
+            "busybox:local",
+            "sh",
+            "-c",
+            "exit 3",
+        ],
+        &[
+            "create",
+            "--network",
+            "none",
+            "--name",
+            "P1",
+            "busybox:local",
+            "echo",
+            "hello",
+            "a b",
+        ],
+        &[
+            "create",
+            "--network",
+            "none",
+            "--name",
+            "P3",
+            "busybox:local",
+            "echo",
+            "1234567890123456789012345",
+        ],
+    ];
+    for s in steps {
+        let mut d: Vec<String> = s.iter().map(|x| x.to_string()).collect();
+        let i = d.iter().position(|x| x == "--name").unwrap() + 1;
+        d[i] = format!("{prefix}{}", d[i]);
+        junk.containers.push(d[i].clone());
+        let dargs: Vec<&str> = d.iter().map(String::as_str).collect();
+        let o = docker(&dargs);
+        let v = r.run(s);
+        assert_eq!(
+            v.status.code(),
+            o.status.code(),
+            "{s:?}: {}",
+            text(&v.stderr)
+        );
+        // keep creation times apart: ps sorts by them
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    let filter = format!("name={prefix}");
+    let (dt, drows) = table_cells(&docker_ok(&["ps", "-a", "--filter", &filter]));
+    let rps = r.ok(&["ps", "-a"]);
+    let (vt, vrows) = table_cells(&rps);
+    assert_eq!(
+        rps.lines()
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        [
+            "CONTAINER",
+            "ID",
+            "IMAGE",
+            "COMMAND",
+            "CREATED",
+            "STATUS",
+            "PORTS",
+            "NAMES"
+        ]
+    );
+    assert_eq!(vt, dt, "ps -a columns");
+    let norm = |rows: Vec<Vec<String>>, p: &str| -> Vec<Vec<String>> {
+        rows.into_iter()
+            .map(|row| normalize_ps_row(row, p))
+            .collect()
+    };
+    assert_eq!(
+        norm(vrows, ""),
+        norm(drows, &prefix),
+        "ps -a rows (rvol left)"
+    );
+    let q = r.ok(&["ps", "-a", "-q"]);
+    assert_eq!(q.lines().count(), 3);
+    assert!(q.lines().all(|l| l.len() == 12));
+
+    // volume create / ls / inspect
+    let v = unique("shape");
+    junk.volumes.push(v.clone());
+    docker_ok(&["volume", "create", "--label", "a=b", &v]);
+    assert_eq!(
+        r.ok(&["volume", "create", "--label", "a=b", &v]),
+        format!("{v}\n")
+    );
+    let dls = docker_ok(&["volume", "ls", "--filter", &format!("name={v}")]);
+    assert_eq!(r.ok(&["volume", "ls"]), dls);
+    assert_eq!(r.ok(&["volume", "ls", "-q"]), format!("{v}\n"));
+    let di = docker_ok(&["volume", "inspect", &v]);
+    let vi = r.ok(&["volume", "inspect", &v]);
+    let blank_time = |s: &str| -> String {
+        s.lines()
+            .map(|l| {
+                if l.trim_start().starts_with("\"CreatedAt\"") {
+                    "<created>".to_string()
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let root = r.root.path();
+    let vi = vi.replace(
+        &format!("{}/volumes/", root.display()),
+        "/var/lib/docker/volumes/",
+    );
+    assert_eq!(
+        blank_time(&vi),
+        blank_time(&di),
+        "volume inspect (rvol left)"
+    );
+    let created: Value = serde_json::from_str(&r.ok(&["volume", "inspect", &v])).unwrap();
+    let c = created[0]["CreatedAt"].as_str().unwrap();
+    assert!(
+        c.len() == 20 && c.ends_with('Z') && c.as_bytes()[10] == b'T',
+        "{c}"
+    );
+
+    // unknown volume: docker's [] on stdout, status 1
+    let d = docker(&["volume", "inspect", "nosuch-rvol-cli"]);
+    let o = r.run(&["volume", "inspect", "nosuch-rvol-cli"]);
+    assert_eq!(o.status.code(), d.status.code());
+    assert_eq!(text(&o.stdout), text(&d.stdout));
+    assert!(text(&o.stderr).contains("get nosuch-rvol-cli: no such volume"));
+}
+
+const VERBS: &[&str] = &[
+    "run",
+    "create",
+    "start",
+    "rm",
+    "ps",
+    "logs",
+    "wait",
+    "stop",
+    "kill",
+    "inspect",
+    "images",
+    "import",
+    "load",
+    "commit",
+    "volume create",
+    "volume ls",
+    "volume inspect",
+    "volume rm",
+    "volume prune",
+];
+
+#[test]
+fn every_verb_answers_help() {
+    if !rvol_tests::have_root() {
+        return;
+    }
+    let r = Rvol::new("cli-help");
+    for verb in VERBS.iter().chain(&["volume"]) {
+        let mut args: Vec<&str> = verb.split(' ').collect();
+        args.push("--help");
+        let o = r.run(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "rvol {verb} --help: {}",
+            text(&o.stderr)
+        );
+        let out = text(&o.stdout);
+        assert!(
+            out.starts_with(&format!("Usage:  rvol {verb}")),
+            "rvol {verb} --help:\n{out}"
+        );
+    }
+    let o = r.run(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    for verb in VERBS.iter().filter(|v| !v.contains(' ')) {
+        assert!(
+            text(&o.stdout).contains(&format!("\n  {verb} ")),
+            "rvol --help lists {verb}"
+        );
+    }
+}
+
+#[test]
+fn wrong_flag_gives_dockers_text_and_125() {
+    if !rvol_tests::have_root() || !rvol_tests::have_docker() {
+        return;
+    }
+    let r = Rvol::new("cli-flags");
+    for verb in VERBS {
+        for bad in ["--bogus", "-Z"] {
+            let mut args: Vec<&str> = verb.split(' ').collect();
+            args.push(bad);
+            let d = docker(&args);
+            let o = r.run(&args);
+            assert_eq!(o.status.code(), Some(125), "rvol {verb} {bad}");
+            assert_eq!(o.status.code(), d.status.code(), "rvol {verb} {bad}");
+            let want = text(&d.stderr).replace("docker", "rvol");
+            let got = text(&o.stderr);
+            if *verb == "import" {
+                // rvol needs a name for an import (no untagged images): its
+                // synopsis says so; the message itself is docker's
+                assert_eq!(got.lines().next(), want.lines().next(), "rvol {verb} {bad}");
+            } else {
+                assert_eq!(got, want, "rvol {verb} {bad}");
+            }
+        }
+    }
+    // a flag without its value
+    let d = docker(&["run", "--name"]);
+    let o = r.run(&["run", "--name"]);
+    assert_eq!(o.status.code(), d.status.code());
+    assert_eq!(text(&o.stderr), text(&d.stderr).replace("docker", "rvol"));
+}
+
+#[test]
+fn unknown_container_gives_dockers_text_and_status() {
+    if !rvol_tests::have_root() || !rvol_tests::have_docker() {
+        return;
+    }
+    let r = Rvol::new("cli-unknown");
+    let name = "nosuch-rvol-cli";
+    for verb in [
+        "start", "rm", "logs", "wait", "stop", "kill", "commit", "inspect",
+    ] {
+        let d = docker(&[verb, name]);
+        let o = r.run(&[verb, name]);
+        assert_eq!(
+            o.status.code(),
+            d.status.code(),
+            "rvol {verb} {name}: {}",
+            text(&o.stderr)
+        );
+        // docker's message, less the "Error response from daemon: " rvol has no daemon for
+        let want = if verb == "inspect" {
+            format!("No such object: {name}")
+        } else {
+            format!("No such container: {name}")
+        };
+        assert!(
+            text(&d.stderr).contains(&want),
+            "docker {verb}: {}",
+            text(&d.stderr)
+        );
+        assert!(
+            text(&o.stderr).contains(&want),
+            "rvol {verb}: {}",
+            text(&o.stderr)
+        );
+        assert_eq!(text(&o.stdout), text(&d.stdout), "rvol {verb} stdout");
+    }
+}
