@@ -214,23 +214,38 @@ impl Store {
         Ok(w.finish(None)?.0)
     }
 
-    /// A writer that hashes what passes through it into a temp file next to
-    /// the blobs; [`BlobWriter::finish`] renames it to its digest. Dropped
-    /// unfinished, the temp file is removed.
+    /// A writer that hashes what passes through it into an unnamed
+    /// (O_TMPFILE) file in the blobs directory; [`BlobWriter::finish`] links
+    /// it under its digest. A writer dropped unfinished, or killed, leaves
+    /// nothing behind.
     pub fn blob_writer(&self) -> Result<BlobWriter> {
-        let tmp = self.blobs().join(format!(
-            ".tmp-{}-{}",
-            std::process::id(),
-            crate::container::new_id()?.get(..16).unwrap_or("0")
-        ));
+        use std::os::unix::fs::OpenOptionsExt;
+        let blobs = self.blobs();
         let file = std::fs::OpenOptions::new()
             .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .with_ctx(|| format!("create {}", tmp.display()))?;
+            .custom_flags(libc::O_TMPFILE)
+            .mode(0o644)
+            .open(&blobs);
+        let (file, tmp) = match file {
+            Ok(f) => (f, None),
+            // A filesystem without O_TMPFILE: a named temp file instead.
+            Err(_) => {
+                let tmp = blobs.join(format!(
+                    ".tmp-{}-{}",
+                    std::process::id(),
+                    crate::container::new_id()?.get(..16).unwrap_or("0")
+                ));
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&tmp)
+                    .with_ctx(|| format!("create {}", tmp.display()))?;
+                (f, Some(tmp))
+            }
+        };
         Ok(BlobWriter {
-            blobs: self.blobs(),
-            tmp: Some(tmp),
+            blobs,
+            tmp,
             file: Some(file),
             hasher: Sha256::new(),
             size: 0,
@@ -438,15 +453,42 @@ impl BlobWriter {
         }
         let file = self.file.take().unwrap();
         file.sync_data().ctx("sync blob")?;
-        drop(file);
-        let tmp = self.tmp.take().unwrap();
         let dest = self.blobs.join(&digest["sha256:".len()..]);
-        let r = std::fs::rename(&tmp, &dest)
-            .with_ctx(|| format!("rename {} to {}", tmp.display(), dest.display()));
-        if r.is_err() {
-            let _ = std::fs::remove_file(&tmp);
+        match self.tmp.take() {
+            None => {
+                use std::os::fd::AsRawFd;
+                let from =
+                    std::ffi::CString::new(format!("/proc/self/fd/{}", file.as_raw_fd())).unwrap();
+                let to = std::ffi::CString::new(dest.as_os_str().as_encoded_bytes())
+                    .map_err(|_| Error::new("blob path holds a NUL"))?;
+                // SAFETY: valid C strings; AT_SYMLINK_FOLLOW links the open file.
+                let r = unsafe {
+                    libc::linkat(
+                        libc::AT_FDCWD,
+                        from.as_ptr(),
+                        libc::AT_FDCWD,
+                        to.as_ptr(),
+                        libc::AT_SYMLINK_FOLLOW,
+                    )
+                };
+                if r != 0 {
+                    let e = std::io::Error::last_os_error();
+                    // Already stored (same digest, same bytes): fine.
+                    if e.raw_os_error() != Some(libc::EEXIST) {
+                        return Err(Error::new(format!("link blob {}: {e}", dest.display())));
+                    }
+                }
+            }
+            Some(tmp) => {
+                drop(file);
+                let r = std::fs::rename(&tmp, &dest)
+                    .with_ctx(|| format!("rename {} to {}", tmp.display(), dest.display()));
+                if r.is_err() {
+                    let _ = std::fs::remove_file(&tmp);
+                }
+                r?;
+            }
         }
-        r?;
         Ok((digest, self.size))
     }
 }

@@ -68,7 +68,27 @@ fn norm(name: &str) -> String {
 
 const DOCS: &[&str] = &["manifest.json", "index.json", "oci-layout", "repositories"];
 
+/// Remove the scratch dirs of loads whose process is gone (killed).
+fn sweep(store: &Store) {
+    let Ok(rd) = std::fs::read_dir(&store.dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(".load-")
+            .and_then(|r| r.split('-').next())
+        else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 fn read_contents(store: &Store, input: Box<dyn Read + Send>) -> Result<Contents> {
+    sweep(store);
     let scratch = Scratch {
         dir: store
             .dir

@@ -183,15 +183,22 @@ impl Extractor {
                     return Err(Error::new("hardlink to the layer root"));
                 };
                 let tname = fsat::cstr(tbase).map_err(|e| io_err("hardlink", &raw, e))?;
-                let tdir_fd = self.resolve(&join(tdir), false)?;
+                let not_in = || {
+                    Error::new(format!(
+                        "hardlink target {} is not in the layer",
+                        show(&target)
+                    ))
+                };
+                let tdir_fd = match self.resolve(&join(tdir), false) {
+                    Ok(fd) => fd,
+                    Err(e) if e.msg.ends_with("(os error 2)") => return Err(not_in()),
+                    Err(e) => return Err(e),
+                };
                 if fsat::lstat_at(tdir_fd.as_raw_fd(), &tname)
                     .map_err(|e| io_err("hardlink target", &target, e))?
                     .is_none()
                 {
-                    return Err(Error::new(format!(
-                        "hardlink target {} is not in the layer",
-                        show(&target)
-                    )));
+                    return Err(not_in());
                 }
                 // Linking an entry to itself (a re-listed file) is a no-op.
                 if tparts == parts {
@@ -366,8 +373,14 @@ impl Extractor {
                     let name = fsat::cstr(parts[i]).map_err(|e| io_err("path", &prefix, e))?;
                     match fsat::mkdir_at(cur.as_raw_fd(), &name, 0o755) {
                         Ok(()) => {}
-                        // A dangling symlink: resolve-in-root found nothing
-                        // at its target, and we do not create through it.
+                        // Not found yet there: a symlink whose target (in
+                        // the layer) does not exist. Never create through it.
+                        Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
+                            return Err(Error::new(format!(
+                                "{} is a symlink that leads nowhere inside the layer",
+                                show(&prefix)
+                            )))
+                        }
                         Err(e) => return Err(io_err("mkdir", &prefix, e)),
                     }
                     fsat::open_dir_in_root(cur.as_raw_fd(), &name)

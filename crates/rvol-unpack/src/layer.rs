@@ -114,10 +114,16 @@ fn unpack_into(
         .map_err(|e| Error::new(format!("chmod {}: {e}", tmp.display())))?;
 
     let mut archive = tar::Archive::new(Stream::start(Box::new(src), comp));
-    if let Err(e) = extract::extract(&mut archive, &root) {
-        return Err(archive.into_inner().abort().unwrap_or(e));
-    }
-    let sums = archive.into_inner().finish()?;
+    let sums = match extract::extract(&mut archive, &root) {
+        Err(e) => Err(archive.into_inner().abort().unwrap_or(e)),
+        Ok(()) => archive.into_inner().finish(),
+    };
+    // A bad blob usually breaks the decompressor or the tar reader before
+    // its digest is known; then the digest is the cause worth reporting.
+    let sums = match sums {
+        Ok(s) => s,
+        Err(e) => return Err(blob_check(layer, blob).err().unwrap_or(e)),
+    };
     if sums.size != layer.size {
         return Err(Error::new(format!(
             "blob is {} bytes, the manifest says {}",
@@ -140,5 +146,35 @@ fn unpack_into(
     // rename publishes it.
     fsat::syncfs(root.as_raw_fd())
         .map_err(|e| Error::new(format!("syncfs {}: {e}", tmp.display())))?;
+    Ok(())
+}
+
+/// Hash the whole blob: an error when its size or digest is not the manifest's.
+fn blob_check(layer: &LayerRef, blob: &dyn Fn() -> Result<std::fs::File>) -> Result<()> {
+    use sha2::{Digest, Sha256};
+    let mut f = blob()?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = f
+            .read(&mut buf)
+            .map_err(|e| Error::new(format!("read blob: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        size += n as u64;
+    }
+    let digest = format!("sha256:{}", rvol_state::store::hex(&h.finalize()));
+    if digest != layer.digest {
+        return Err(Error::new(format!("blob has digest {digest}: corrupted")));
+    }
+    if size != layer.size {
+        return Err(Error::new(format!(
+            "blob is {size} bytes, the manifest says {}",
+            layer.size
+        )));
+    }
     Ok(())
 }
