@@ -34,6 +34,24 @@ f dev_links "$(for x in fd stdin stdout stderr ptmx; do printf '%s->%s ' $x "$(r
 f mounts "$(grep -E ' /(proc|dev|sys)(/| )' /proc/mounts | grep -v ' /sys/fs/cgroup' | cut -d' ' -f1-4 | sort | tr '\n' ';')"
 "#;
 
+/// More facts, for containers made by the whole chain (rvol-mount create
+/// and apply): the /etc files docker writes, a `/data` volume mounted
+/// read-only, a `/run` tmpfs, a read-only root, and what writing and
+/// remounting them does.
+pub const PROBE_MOUNTS: &str = r#"
+f etc_hostname "$(cat /etc/hostname)"
+f etc_hosts "$(tr '\n' ';' </etc/hosts)"
+f data_mount "$(grep ' /data ' /proc/mounts | cut -d' ' -f2-4)"
+f run_mount "$(grep ' /run ' /proc/mounts | cut -d' ' -f1-4)"
+f root_mode "$(grep ' / ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1)"
+f data_read "$(cat /data/f)"
+f remount_data "$(mount -o remount,rw /data 2>/dev/null; echo $?)"
+f remount_root "$(mount -o remount,rw / 2>/dev/null; echo $?)"
+f write_data "$(touch /data/probe 2>&1; echo $?)"
+f write_root "$(touch /probe 2>&1; echo $?)"
+f write_run "$(touch /run/probe 2>&1; echo $?)"
+"#;
+
 /// Parse a probe report into its facts.
 pub fn facts(out: &[u8]) -> BTreeMap<String, String> {
     String::from_utf8_lossy(out)

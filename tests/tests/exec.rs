@@ -578,3 +578,91 @@ fn user_mounts_under_dev_stay_visible() {
     );
     assert_eq!(lines[2], "/dev/null");
 }
+
+/// The whole chain (rvol-unpack, rvol-mount create, rvol-ns, apply,
+/// rvol-exec) against `docker run` with the same flags on the same rootfs:
+/// `-v HOST:/data:ro --tmpfs /run --read-only -u 1000:1000 -w -e --hostname`.
+#[test]
+fn full_chain_same_facts_as_docker() {
+    if !have_root() || !have_docker() {
+        return;
+    }
+    let env = rvol_tests::mounts::Env::new("exec-chain");
+    let image = probe::DockerImage::busybox(&env.root.tmp);
+    let host = env.path("hostdata");
+    std::fs::create_dir_all(&host).unwrap();
+    std::fs::write(host.join("f"), "host data").unwrap();
+    let vol = format!("{}:/data:ro", host.display());
+    let probe = format!("{PROBE}{}", probe::PROBE_MOUNTS);
+    let proc_flags = [
+        "-u",
+        "1000:1000",
+        "-w",
+        "/work/dir",
+        "-e",
+        "FOO=bar",
+        "--hostname",
+        "rvoltest",
+    ];
+    let mount_flags = ["-v", vol.as_str(), "--tmpfs", "/run", "--read-only"];
+
+    let mut d = Command::new("docker");
+    d.args(["run", "--rm", "--network", "none"])
+        .args(proc_flags)
+        .args(mount_flags);
+    d.args([image.tag.as_str(), "sh", "-c", probe.as_str()]);
+    let o = run(&mut d);
+    assert!(o.status.success(), "docker: {}", stderr(&o));
+    let theirs = facts(&o.stdout);
+
+    let img = env.image("bb", json!({}), |_| {});
+    let mut unpack = env.root.cmd("rvol-unpack");
+    unpack
+        .args(proc_flags)
+        .arg(&img)
+        .args(["sh", "-c", probe.as_str()]);
+    let spec = rvol_tests::ok(&mut unpack);
+    let b = env.create_ok(spec.as_bytes(), &mount_flags);
+    let o = run(&mut env.chain(&b, &[]));
+    assert!(o.status.success(), "rvol: {}", stderr(&o));
+    let ours = facts(&o.stdout);
+
+    // The facts that matter most, checked outright as well as against docker.
+    assert_eq!(ours["data_read"], "host data", "{ours:#?}");
+    assert_eq!(
+        ours["remount_data"], "1",
+        "a :ro volume cannot be remounted rw"
+    );
+    assert_eq!(ours["remount_root"], "1");
+    assert!(
+        ours["write_data"].contains("Read-only file system"),
+        "{ours:#?}"
+    );
+    assert!(
+        ours["write_root"].contains("Read-only file system"),
+        "{ours:#?}"
+    );
+    assert_eq!(
+        ours["write_run"], "0",
+        "a tmpfs stays writable under --read-only"
+    );
+    assert_eq!(ours["root_mode"], "ro");
+    assert_eq!(ours["etc_hostname"], "rvoltest");
+    assert_eq!(
+        (ours["uid"].as_str(), ours["cwd"].as_str()),
+        ("1000", "/work/dir")
+    );
+    let mut diff = String::new();
+    for k in theirs
+        .keys()
+        .chain(ours.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let (t, o) = (theirs.get(k), ours.get(k));
+        if t != o {
+            diff += &format!("{k}:\n  docker: {t:?}\n  rvol:   {o:?}\n");
+        }
+    }
+    assert!(diff.is_empty(), "rvol differs from docker:\n{diff}");
+    assert!(!host.join("probe").exists());
+}
