@@ -49,7 +49,12 @@ impl Env {
 
     /// An image `oci:DIR:latest` from a busybox rootfs that `extra` may
     /// change, with image `config` (Cmd, Volumes, ...). Returns the reference.
-    pub fn image(&self, name: &str, config: serde_json::Value, extra: impl FnOnce(&Path)) -> String {
+    pub fn image(
+        &self,
+        name: &str,
+        config: serde_json::Value,
+        extra: impl FnOnce(&Path),
+    ) -> String {
         let rootfs = self.path(&format!("img-{name}-rootfs"));
         image::busybox_rootfs(&rootfs);
         extra(&rootfs);
@@ -79,7 +84,9 @@ impl Env {
     pub fn create(&self, spec: &[u8], args: &[&str]) -> Output {
         let mut c = self.root.cmd("rvol-mount");
         c.arg("create").args(args);
-        c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        c.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = c.spawn().expect("spawn rvol-mount create");
         child.stdin.take().unwrap().write_all(spec).unwrap();
         child.wait_with_output().unwrap()
@@ -101,7 +108,11 @@ impl Env {
         let mut c = Command::new(bin("rvol-ns"));
         c.env("RVOL_ROOT", self.root.path());
         c.arg("--bundle").arg(bundle).arg("--");
-        c.arg(bin("rvol-mount")).arg("apply").arg("--bundle").arg(bundle).arg("--");
+        c.arg(bin("rvol-mount"))
+            .arg("apply")
+            .arg("--bundle")
+            .arg(bundle)
+            .arg("--");
         c.arg(bin("rvol-exec")).arg("--bundle").arg(bundle);
         if !cmd.is_empty() {
             c.arg("--").args(cmd);
@@ -149,6 +160,13 @@ impl Env {
         serde_json::from_str(s).unwrap()
     }
 
+    /// An annotation of the bundle, as the string it is.
+    pub fn annotation_str(&self, bundle: &Path, key: &str) -> String {
+        let spec: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(bundle.join("config.json")).unwrap()).unwrap();
+        spec["annotations"][key].as_str().unwrap().to_string()
+    }
+
     /// An annotation of the bundle, parsed.
     pub fn annotation(&self, bundle: &Path, key: &str) -> serde_json::Value {
         let spec: serde_json::Value =
@@ -176,5 +194,7 @@ pub fn docker_error(stderr: &[u8]) -> String {
 pub fn rvol_error(stderr: &[u8]) -> String {
     let s = String::from_utf8_lossy(stderr);
     let line = s.lines().next().unwrap_or("").to_string();
-    line.strip_prefix("rvol-mount: ").unwrap_or(&line).to_string()
+    line.strip_prefix("rvol-mount: ")
+        .unwrap_or(&line)
+        .to_string()
 }

@@ -28,7 +28,9 @@ pub fn run(args: ApplyArgs) -> Result<i32> {
         Some(b) => fsx::read_json(&b.join("config.json"))?,
         None => {
             let mut buf = Vec::new();
-            std::io::stdin().read_to_end(&mut buf).ctx("read config.json from stdin")?;
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .ctx("read config.json from stdin")?;
             serde_json::from_slice(&buf).ctx("parse config.json from stdin")?
         }
     };
@@ -38,8 +40,14 @@ pub fn run(args: ApplyArgs) -> Result<i32> {
         None => rootfs.parent().map(Path::to_path_buf).unwrap_or_default(),
     };
     refuse_host_namespace()?;
-    mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None::<&str>)
-        .ctx("apply: make / rprivate")?;
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None::<&str>,
+    )
+    .ctx("apply: make / rprivate")?;
     mount_overlay(&spec, &bundle, &rootfs)?;
     if let Err(e) = mount_all(&spec, &rootfs) {
         // Private namespace or not, leave nothing mounted behind.
@@ -60,15 +68,29 @@ fn rootfs_path(spec: &Value, bundle: Option<&Path>) -> Result<PathBuf> {
     Ok(match (p.is_absolute(), bundle) {
         (true, _) => p,
         (false, Some(b)) => b.join(p),
-        (false, None) => return Err(Error::new("config.json on stdin: root.path must be absolute")),
+        (false, None) => {
+            return Err(Error::new(
+                "config.json on stdin: root.path must be absolute",
+            ))
+        }
     })
 }
 
 /// apply makes / rprivate and mounts over it: never in the host's own
 /// mount namespace (rvol-ns, or `unshare -m`, makes a new one).
 fn refuse_host_namespace() -> Result<()> {
-    let me = std::fs::read_link("/proc/self/ns/mnt").ctx("readlink /proc/self/ns/mnt")?;
-    if std::fs::read_link("/proc/1/ns/mnt").is_ok_and(|init| init == me) {
+    // /proc/1/ns/mnt may be unreadable (a sandboxed init), but mount ids
+    // are unique system-wide and a new namespace gets new ones: compare
+    // the id of the mount at `/` in ours and in init's.
+    let root_id = |p: &str| -> Option<String> {
+        let info = std::fs::read_to_string(p).ok()?;
+        info.lines()
+            .find(|l| l.split(' ').nth(4) == Some("/"))
+            .and_then(|l| l.split(' ').next())
+            .map(String::from)
+    };
+    let me = root_id("/proc/self/mountinfo");
+    if me.is_some() && me == root_id("/proc/1/mountinfo") {
         return Err(Error::new(
             "apply: refusing to mount in the host's mount namespace; run it under rvol-ns (or unshare --mount)",
         ));
@@ -92,8 +114,14 @@ fn mount_overlay(spec: &Value, bundle: &Path, rootfs: &Path) -> Result<()> {
         bundle.join("upper").display(),
         bundle.join("work").display()
     );
-    mount(Some("overlay"), rootfs, Some("overlay"), MsFlags::empty(), Some(data.as_str()))
-        .with_ctx(|| format!("mount overlay on {} ({data})", rootfs.display()))
+    mount(
+        Some("overlay"),
+        rootfs,
+        Some("overlay"),
+        MsFlags::empty(),
+        Some(data.as_str()),
+    )
+    .with_ctx(|| format!("mount overlay on {} ({data})", rootfs.display()))
 }
 
 /// Depth of a destination as docker counts it (path elements).
@@ -226,18 +254,32 @@ fn mount_one(root: &OwnedFd, m: &Value) -> Result<()> {
     } else {
         Leaf::Dir
     };
-    let target = inroot::make_all(root.as_fd(), dst, leaf)
-        .map_err(|e| Error::new(format!("error mounting \"{src}\" to rootfs at \"{dst}\": make mountpoint: {e}")))?;
+    let target = inroot::make_all(root.as_fd(), dst, leaf).map_err(|e| {
+        Error::new(format!(
+            "error mounting \"{src}\" to rootfs at \"{dst}\": make mountpoint: {e}"
+        ))
+    })?;
     let via = inroot::fd_path(&target);
     if bind {
         let flags = MsFlags::MS_BIND | (o.flags & MsFlags::MS_REC);
         mount(Some(src), via.as_str(), None::<&str>, flags, None::<&str>)
             .map_err(|e| mount_error(src, dst, &via, flags, e))?;
-    } else if kind == "tmpfs" || kind == "proc" || kind == "sysfs" || kind == "mqueue" || kind == "devpts" {
+    } else if kind == "tmpfs"
+        || kind == "proc"
+        || kind == "sysfs"
+        || kind == "mqueue"
+        || kind == "devpts"
+    {
         let flags = o.flags - MsFlags::MS_BIND - MsFlags::MS_REC;
         let data = o.data.join(",");
-        mount(Some(src), via.as_str(), Some(kind), flags, Some(data.as_str()))
-            .map_err(|e| mount_error(src, dst, &via, flags, e))?;
+        mount(
+            Some(src),
+            via.as_str(),
+            Some(kind),
+            flags,
+            Some(data.as_str()),
+        )
+        .map_err(|e| mount_error(src, dst, &via, flags, e))?;
     } else {
         return Err(Error::new(format!(
             "mount {dst}: type {kind:?} cannot be applied (was the bundle made by rvol-mount create?)"
@@ -260,8 +302,14 @@ fn mount_one(root: &OwnedFd, m: &Value) -> Result<()> {
             .map(|s| locked_flags(s.flags()))
             .unwrap_or(MsFlags::empty());
         let flags = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | kept;
-        mount(None::<&str>, via.as_str(), None::<&str>, flags, None::<&str>)
-            .map_err(|e| mount_error(src, dst, &via, flags, e))?;
+        mount(
+            None::<&str>,
+            via.as_str(),
+            None::<&str>,
+            flags,
+            None::<&str>,
+        )
+        .map_err(|e| mount_error(src, dst, &via, flags, e))?;
     }
     Ok(())
 }
@@ -289,9 +337,15 @@ fn locked_flags(f: nix::sys::statvfs::FsFlags) -> MsFlags {
 fn exec(cmd: &[OsString]) -> Error {
     let argv: Vec<CString> = match cmd.iter().map(|a| CString::new(a.as_bytes())).collect() {
         Ok(v) => v,
-        Err(_) => return Error::new("exec: an argument holds a NUL byte").with_code(EXIT_CANNOT_RUN),
+        Err(_) => {
+            return Error::new("exec: an argument holds a NUL byte").with_code(EXIT_CANNOT_RUN)
+        }
     };
     let e = nix::unistd::execvp(&argv[0], &argv).unwrap_err();
-    let code = if e == nix::Error::ENOENT { EXIT_NOT_FOUND } else { EXIT_CANNOT_RUN };
+    let code = if e == nix::Error::ENOENT {
+        EXIT_NOT_FOUND
+    } else {
+        EXIT_CANNOT_RUN
+    };
     Error::new(format!("exec {}: {}", cmd[0].to_string_lossy(), e.desc())).with_code(code)
 }

@@ -167,7 +167,12 @@ fn volume(p: &mut lexopt::Parser, mut root: Option<PathBuf>) -> Result<Command, 
             VolumeCmd::Rm { force, names }
         }
         "prune" => VolumeCmd::Prune { all, force },
-        other => return Err(format!("volume: unknown command {other:?} (ls and inspect are rvol-inspect's)").into()),
+        other => {
+            return Err(format!(
+                "volume: unknown command {other:?} (ls and inspect are rvol-inspect's)"
+            )
+            .into())
+        }
     };
     Ok(Command::Volume(Root::resolve(root), cmd))
 }

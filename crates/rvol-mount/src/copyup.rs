@@ -132,20 +132,46 @@ impl Copier {
         }
     }
 
-    fn copy_subdir(&mut self, src: RawFd, dst: RawFd, name: &CStr, rel: &[u8], st: &libc::stat) -> Result<()> {
+    fn copy_subdir(
+        &mut self,
+        src: RawFd,
+        dst: RawFd,
+        name: &CStr,
+        rel: &[u8],
+        st: &libc::stat,
+    ) -> Result<()> {
         // SAFETY: valid fd and name.
-        cvt(unsafe { libc::mkdirat(dst, name.as_ptr(), 0o700) }).map_err(|e| err("mkdir", rel, e))?;
-        let s = open_at(src, name, libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW, 0)
-            .map_err(|e| err("open", rel, e))?;
-        let d = open_at(dst, name, libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW, 0)
-            .map_err(|e| err("open copy of", rel, e))?;
+        cvt(unsafe { libc::mkdirat(dst, name.as_ptr(), 0o700) })
+            .map_err(|e| err("mkdir", rel, e))?;
+        let s = open_at(
+            src,
+            name,
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
+            0,
+        )
+        .map_err(|e| err("open", rel, e))?;
+        let d = open_at(
+            dst,
+            name,
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
+            0,
+        )
+        .map_err(|e| err("open copy of", rel, e))?;
         self.copy_dir(s.as_raw_fd(), d.as_raw_fd(), rel)?;
         // Owner and mode after the content, so a 0500 directory can be filled.
         self.finish(s.as_raw_fd(), d.as_raw_fd(), rel, st)
     }
 
-    fn copy_file(&mut self, src: RawFd, dst: RawFd, name: &CStr, rel: &[u8], st: &libc::stat) -> Result<()> {
-        let s = open_at(src, name, libc::O_RDONLY | libc::O_NOFOLLOW, 0).map_err(|e| err("open", rel, e))?;
+    fn copy_file(
+        &mut self,
+        src: RawFd,
+        dst: RawFd,
+        name: &CStr,
+        rel: &[u8],
+        st: &libc::stat,
+    ) -> Result<()> {
+        let s = open_at(src, name, libc::O_RDONLY | libc::O_NOFOLLOW, 0)
+            .map_err(|e| err("open", rel, e))?;
         let d = open_at(
             dst,
             name,
@@ -167,7 +193,14 @@ impl Copier {
                 if self.use_sendfile {
                     libc::sendfile(d, s, std::ptr::null_mut(), chunk)
                 } else {
-                    libc::copy_file_range(s, std::ptr::null_mut(), d, std::ptr::null_mut(), chunk, 0)
+                    libc::copy_file_range(
+                        s,
+                        std::ptr::null_mut(),
+                        d,
+                        std::ptr::null_mut(),
+                        chunk,
+                        0,
+                    )
                 }
             };
             if n < 0 {
@@ -200,7 +233,8 @@ impl Copier {
         cvt(unsafe { libc::fchown(d, st.st_uid, st.st_gid) }).map_err(|e| err("chown", rel, e))?;
         // SAFETY: valid fd.
         cvt(unsafe { libc::fchmod(d, st.st_mode & 0o7777) }).map_err(|e| err("chmod", rel, e))?;
-        self.copy_xattrs(s, d).map_err(|e| err("xattrs of", rel, e))?;
+        self.copy_xattrs(s, d)
+            .map_err(|e| err("xattrs of", rel, e))?;
         let t = times(st);
         // SAFETY: valid fd, two timespecs.
         cvt(unsafe { libc::futimens(d, t.as_ptr()) }).map_err(|e| err("set times of", rel, e))?;
@@ -211,7 +245,11 @@ impl Copier {
         let n = loop {
             // SAFETY: buffer of the given length.
             let n = unsafe {
-                libc::flistxattr(s, self.xattr_buf.as_mut_ptr() as *mut libc::c_char, self.xattr_buf.len())
+                libc::flistxattr(
+                    s,
+                    self.xattr_buf.as_mut_ptr() as *mut libc::c_char,
+                    self.xattr_buf.len(),
+                )
             };
             if n >= 0 {
                 break n as usize;
@@ -251,7 +289,13 @@ impl Copier {
             };
             // SAFETY: value buffer holds len bytes.
             cvt(unsafe {
-                libc::fsetxattr(d, key.as_ptr(), self.val_buf.as_ptr() as *const libc::c_void, len, 0)
+                libc::fsetxattr(
+                    d,
+                    key.as_ptr(),
+                    self.val_buf.as_ptr() as *const libc::c_void,
+                    len,
+                    0,
+                )
             })?;
         }
         Ok(())
@@ -261,20 +305,30 @@ impl Copier {
 fn copy_symlink(src: RawFd, dst: RawFd, name: &CStr, rel: &[u8], st: &libc::stat) -> Result<()> {
     let mut buf = vec![0u8; st.st_size as usize + 1];
     // SAFETY: buffer of the given length.
-    let n = unsafe { libc::readlinkat(src, name.as_ptr(), buf.as_mut_ptr() as *mut libc::c_char, buf.len()) };
+    let n = unsafe {
+        libc::readlinkat(
+            src,
+            name.as_ptr(),
+            buf.as_mut_ptr() as *mut libc::c_char,
+            buf.len(),
+        )
+    };
     if n < 0 {
         return Err(err("readlink", rel, io::Error::last_os_error()));
     }
     buf.truncate(n as usize);
-    let target = CString::new(buf).map_err(|_| err("readlink", rel, io::Error::from_raw_os_error(libc::EINVAL)))?;
+    let target = CString::new(buf)
+        .map_err(|_| err("readlink", rel, io::Error::from_raw_os_error(libc::EINVAL)))?;
     // SAFETY: valid fd and strings.
-    cvt(unsafe { libc::symlinkat(target.as_ptr(), dst, name.as_ptr()) }).map_err(|e| err("symlink", rel, e))?;
+    cvt(unsafe { libc::symlinkat(target.as_ptr(), dst, name.as_ptr()) })
+        .map_err(|e| err("symlink", rel, e))?;
     set_meta_at(dst, name, rel, st, false)
 }
 
 fn copy_node(dst: RawFd, name: &CStr, rel: &[u8], st: &libc::stat) -> Result<()> {
     // SAFETY: valid fd and name.
-    cvt(unsafe { libc::mknodat(dst, name.as_ptr(), st.st_mode, st.st_rdev) }).map_err(|e| err("mknod", rel, e))?;
+    cvt(unsafe { libc::mknodat(dst, name.as_ptr(), st.st_mode, st.st_rdev) })
+        .map_err(|e| err("mknod", rel, e))?;
     set_meta_at(dst, name, rel, st, true)
 }
 
@@ -282,8 +336,16 @@ fn copy_node(dst: RawFd, name: &CStr, rel: &[u8], st: &libc::stat) -> Result<()>
 /// opened for writing (a symlink, a device node, a fifo).
 fn set_meta_at(dir: RawFd, name: &CStr, rel: &[u8], st: &libc::stat, chmod: bool) -> Result<()> {
     // SAFETY: valid fd and name.
-    cvt(unsafe { libc::fchownat(dir, name.as_ptr(), st.st_uid, st.st_gid, libc::AT_SYMLINK_NOFOLLOW) })
-        .map_err(|e| err("chown", rel, e))?;
+    cvt(unsafe {
+        libc::fchownat(
+            dir,
+            name.as_ptr(),
+            st.st_uid,
+            st.st_gid,
+            libc::AT_SYMLINK_NOFOLLOW,
+        )
+    })
+    .map_err(|e| err("chown", rel, e))?;
     if chmod {
         // SAFETY: valid fd and name.
         cvt(unsafe { libc::fchmodat(dir, name.as_ptr(), st.st_mode & 0o7777, 0) })

@@ -65,8 +65,9 @@ pub fn run(args: CreateArgs) -> Result<i32> {
     if let Some(n) = &name {
         names::check_free(root, n)?;
     }
-    let image: ImageRecord = annotation(&spec, ann::IMAGE)?
-        .ok_or_else(|| Error::new("config.json: no org.rvol.image annotation (is it rvol-unpack's output?)"))?;
+    let image: ImageRecord = annotation(&spec, ann::IMAGE)?.ok_or_else(|| {
+        Error::new("config.json: no org.rvol.image annotation (is it rvol-unpack's output?)")
+    })?;
     let plan = plan::build(root, &args.flags, &image_volumes(&spec))?;
     let id = container::new_id()?;
     let bundle = root.container(&id);
@@ -75,7 +76,9 @@ pub fn run(args: CreateArgs) -> Result<i32> {
 
     // 2. Make it.
     let mut made = Made::default();
-    let r = make(root, &args, name, &id, &bundle, &mut spec, plan, &view, &mut made);
+    let r = make(
+        root, &args, name, &id, &bundle, &mut spec, plan, &view, &mut made,
+    );
     match r {
         Ok(()) => {
             println!("{}", bundle.display());
@@ -120,7 +123,11 @@ fn image_volumes(spec: &Value) -> Vec<String> {
 /// Docker's create-time checks against the image: a VOLUME (or `-v /p`)
 /// over a file, and copy-up into an empty volume from a non-directory.
 fn check_image(root: &Root, plan: &Plan, view: &ImageView, bundle: &Path) -> Result<()> {
-    for m in plan.mounts.iter().filter(|m| m.kind == Kind::Volume && m.copy_data) {
+    for m in plan
+        .mounts
+        .iter()
+        .filter(|m| m.kind == Kind::Volume && m.copy_data)
+    {
         let shown = PathBuf::from(format!("{}/rootfs{}", bundle.display(), m.destination));
         if m.config_volume {
             if let Ok(fd) = inroot::open(view.root(), &m.destination, libc::O_PATH) {
@@ -135,7 +142,10 @@ fn check_image(root: &Root, plan: &Plan, view: &ImageView, bundle: &Path) -> Res
             volume::check_copy_up(root, &m.name, view, &m.destination, &shown)?;
         } else if let Ok(fd) = inroot::open(view.root(), &m.destination, libc::O_PATH) {
             if !inroot::is_dir(&inroot::fstat(std::os::fd::AsFd::as_fd(&fd))?) {
-                return Err(Error::new(format!("source {} is not directory", shown.display())));
+                return Err(Error::new(format!(
+                    "source {} is not directory",
+                    shown.display()
+                )));
             }
         }
     }
@@ -182,7 +192,11 @@ fn make(
     // Volumes, in name order under their locks, held until the bundle is
     // in place so that `volume rm` never sees one unreferenced mid-create.
     let mut locks: Vec<(String, Lock)> = Vec::new();
-    for m in plan.mounts.iter_mut().filter(|m| m.kind == Kind::Volume && m.source.is_empty()) {
+    for m in plan
+        .mounts
+        .iter_mut()
+        .filter(|m| m.kind == Kind::Volume && m.source.is_empty())
+    {
         let anonymous = m.name.is_empty();
         if anonymous {
             m.name = container::new_id()?;
@@ -205,7 +219,11 @@ fn make(
     }
 
     // `-v /host:/c` makes a missing host directory, parents included.
-    for m in plan.mounts.iter().filter(|m| m.kind == Kind::Bind && m.create_source) {
+    for m in plan
+        .mounts
+        .iter()
+        .filter(|m| m.kind == Kind::Bind && m.create_source)
+    {
         make_host_dir(Path::new(&m.source), made)?;
     }
 
@@ -231,7 +249,12 @@ fn make(
     cfg["Volumes"] = if plan.config_volumes.is_empty() {
         Value::Null
     } else {
-        Value::Object(plan.config_volumes.iter().map(|v| (v.clone(), json!({}))).collect())
+        Value::Object(
+            plan.config_volumes
+                .iter()
+                .map(|v| (v.clone(), json!({})))
+                .collect(),
+        )
     };
     let f = &args.flags;
     hostcfg["Binds"] = list_or_null(&f.binds);
@@ -240,7 +263,12 @@ fn make(
     hostcfg["Tmpfs"] = if plan.tmpfs.is_empty() {
         Value::Null
     } else {
-        Value::Object(plan.tmpfs.iter().map(|(d, o)| (d.clone(), json!(o))).collect())
+        Value::Object(
+            plan.tmpfs
+                .iter()
+                .map(|(d, o)| (d.clone(), json!(o)))
+                .collect(),
+        )
     };
     hostcfg["AutoRemove"] = json!(args.auto_remove);
     let anns = spec["annotations"]
@@ -249,13 +277,20 @@ fn make(
     anns.insert(ann::ID.into(), json!(id));
     anns.insert(ann::NAME.into(), json!(name));
     anns.insert(ann::CREATED.into(), json!(rvol_state::time::now_nanos()));
-    anns.insert(ann::MOUNTS.into(), json!(serde_json::to_string(&docker_mounts)?));
+    anns.insert(
+        ann::MOUNTS.into(),
+        json!(serde_json::to_string(&docker_mounts)?),
+    );
     anns.insert(ann::CONFIG.into(), json!(serde_json::to_string(&cfg)?));
-    anns.insert(ann::HOSTCONFIG.into(), json!(serde_json::to_string(&hostcfg)?));
+    anns.insert(
+        ann::HOSTCONFIG.into(),
+        json!(serde_json::to_string(&hostcfg)?),
+    );
 
     fsx::write_json(&tmp.join("config.json"), spec)?;
     fsx::write_json(&tmp.join("state.json"), &State::default())?;
-    std::fs::rename(&tmp, bundle).with_ctx(|| format!("rename {} to {}", tmp.display(), bundle.display()))?;
+    std::fs::rename(&tmp, bundle)
+        .with_ctx(|| format!("rename {} to {}", tmp.display(), bundle.display()))?;
     made.tmp_bundle = None;
     drop(locks);
     Ok(())
@@ -307,7 +342,10 @@ fn docker_mount(m: &MountPoint) -> DockerMount {
 }
 
 fn tmpfs_options(data: &str) -> Result<Vec<String>> {
-    let mut all: Vec<String> = ["rw", "nosuid", "nodev", "noexec"].iter().map(|s| s.to_string()).collect();
+    let mut all: Vec<String> = ["rw", "nosuid", "nodev", "noexec"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     all.extend(data.split(',').filter(|o| !o.is_empty()).map(String::from));
     mountspec::merge_tmpfs_options(&all)
 }
@@ -316,7 +354,11 @@ fn tmpfs_options(data: &str) -> Result<Vec<String>> {
 /// docker's defaults, then the /etc files unless a user mount is there.
 /// A `--tmpfs` beats any other mount at its destination.
 fn spec_mounts(plan: &Plan, bundle: &Path, read_only: bool) -> Result<Vec<Value>> {
-    let tmpfs_dsts: Vec<String> = plan.tmpfs.iter().map(|(d, _)| mountspec::clean(d)).collect();
+    let tmpfs_dsts: Vec<String> = plan
+        .tmpfs
+        .iter()
+        .map(|(d, _)| mountspec::clean(d))
+        .collect();
     let mut out = Vec::new();
     for m in &plan.mounts {
         if tmpfs_dsts.contains(&m.destination) {
@@ -328,7 +370,11 @@ fn spec_mounts(plan: &Plan, bundle: &Path, read_only: bool) -> Result<Vec<Value>
                 "options": tmpfs_options(&m.tmpfs_data)?,
             })),
             Kind::Bind | Kind::Volume => {
-                let prop = if m.propagation.is_empty() { "rprivate" } else { &m.propagation };
+                let prop = if m.propagation.is_empty() {
+                    "rprivate"
+                } else {
+                    &m.propagation
+                };
                 let mut opts = vec!["rbind".to_string(), prop.to_string()];
                 if !m.rw {
                     opts.push("ro".into());
@@ -352,7 +398,9 @@ fn spec_mounts(plan: &Plan, bundle: &Path, read_only: bool) -> Result<Vec<Value>
         if read_only {
             opts.push("ro");
         }
-        out.push(json!({"destination": dst, "type": "bind", "source": bundle.join(f), "options": opts}));
+        out.push(
+            json!({"destination": dst, "type": "bind", "source": bundle.join(f), "options": opts}),
+        );
     }
     Ok(out)
 }

@@ -70,7 +70,10 @@ pub fn host_hostname() -> String {
 mod tests {
     #[test]
     fn loopback_dropped() {
-        let r = super::resolv_conf("search x\nnameserver 127.0.0.53\nnameserver 10.0.0.1\n", false);
+        let r = super::resolv_conf(
+            "search x\nnameserver 127.0.0.53\nnameserver 10.0.0.1\n",
+            false,
+        );
         assert_eq!(r, "search x\nnameserver 10.0.0.1\n");
         let r = super::resolv_conf("nameserver 127.0.0.53\n", false);
         assert!(r.contains("8.8.8.8"));

@@ -73,7 +73,11 @@ fn overlay(lowerdir: &str) -> io::Result<OwnedFd> {
     let fstype = cstr("overlay")?;
     // SAFETY: plain syscalls on NUL-terminated strings; fds checked.
     unsafe {
-        let fs = check(libc::syscall(libc::SYS_fsopen, fstype.as_ptr(), FSOPEN_CLOEXEC))?;
+        let fs = check(libc::syscall(
+            libc::SYS_fsopen,
+            fstype.as_ptr(),
+            FSOPEN_CLOEXEC,
+        ))?;
         let fs = OwnedFd::from_raw_fd(fs as i32);
         use std::os::fd::AsRawFd;
         let key = cstr("lowerdir")?;

@@ -104,7 +104,11 @@ fn make_once(root: BorrowedFd, path: &str, leaf: Leaf) -> io::Result<Made> {
                 let fd = libc::openat(
                     cur.as_raw_fd(),
                     name.as_ptr(),
-                    libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY | libc::O_NOFOLLOW | libc::O_CLOEXEC,
+                    libc::O_CREAT
+                        | libc::O_EXCL
+                        | libc::O_WRONLY
+                        | libc::O_NOFOLLOW
+                        | libc::O_CLOEXEC,
                     0o755,
                 );
                 if fd >= 0 {

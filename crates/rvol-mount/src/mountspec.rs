@@ -169,7 +169,9 @@ pub fn clean(p: &str) -> String {
     }
 }
 
-const PROPAGATIONS: [&str; 6] = ["shared", "rshared", "slave", "rslave", "private", "rprivate"];
+const PROPAGATIONS: [&str; 6] = [
+    "shared", "rshared", "slave", "rslave", "private", "rprivate",
+];
 
 /// Docker's `ValidMountMode`: a comma list with at most one of each class.
 fn valid_mode(mode: &str) -> bool {
@@ -210,7 +212,10 @@ fn check_target(kind: &str, target: &str) -> Result<()> {
         return Err(mount_config(kind, "field Target must not be empty"));
     }
     if clean(target) == "/" {
-        return Err(mount_config(kind, "invalid specification: destination can't be '/'"));
+        return Err(mount_config(
+            kind,
+            "invalid specification: destination can't be '/'",
+        ));
     }
     if !target.starts_with('/') {
         return Err(mount_config(
@@ -256,7 +261,10 @@ pub fn parse_bind(raw: &str) -> Result<MountPoint> {
     match kind {
         Kind::Bind => {
             if nocopy {
-                return Err(wrap(mount_config("bind", "field VolumeOptions must not be specified")));
+                return Err(wrap(mount_config(
+                    "bind",
+                    "field VolumeOptions must not be specified",
+                )));
             }
             mp.source = clean(source);
             mp.raw_source = source.to_string();
@@ -265,7 +273,10 @@ pub fn parse_bind(raw: &str) -> Result<MountPoint> {
         }
         Kind::Volume => {
             if propagation.is_some() {
-                return Err(wrap(mount_config("volume", "field BindOptions must not be specified")));
+                return Err(wrap(mount_config(
+                    "volume",
+                    "field BindOptions must not be specified",
+                )));
             }
             mp.name = source.to_string();
             mp.copy_data = !nocopy;
@@ -281,7 +292,11 @@ pub fn parse_bind(raw: &str) -> Result<MountPoint> {
 /// One `--mount` value: the CLI's parse (errors in pflag's wrapping),
 /// then the daemon's checks (a bind source must exist).
 pub fn parse_mount_flag(value: &str) -> Result<MountPoint> {
-    let cli = |why: String| Error::new(format!("invalid argument \"{value}\" for \"--mount\" flag: {why}"));
+    let cli = |why: String| {
+        Error::new(format!(
+            "invalid argument \"{value}\" for \"--mount\" flag: {why}"
+        ))
+    };
     let mut kind = "volume".to_string();
     let (mut source, mut target) = (String::new(), String::new());
     let mut readonly = false;
@@ -302,7 +317,11 @@ pub fn parse_mount_flag(value: &str) -> Result<MountPoint> {
                     volume_opts = true;
                     nocopy = true
                 }
-                _ => return Err(cli(format!("invalid field '{field}' must be a key=value pair"))),
+                _ => {
+                    return Err(cli(format!(
+                        "invalid field '{field}' must be a key=value pair"
+                    )))
+                }
             }
             continue;
         };
@@ -318,7 +337,8 @@ pub fn parse_mount_flag(value: &str) -> Result<MountPoint> {
             }
             "target" | "dst" | "destination" => target = val,
             "readonly" | "ro" => {
-                readonly = parse_bool(&val).ok_or_else(|| cli(format!("invalid value for {key}: {val}")))?
+                readonly = parse_bool(&val)
+                    .ok_or_else(|| cli(format!("invalid value for {key}: {val}")))?
             }
             "consistency" => {}
             "bind-propagation" => {
@@ -327,7 +347,8 @@ pub fn parse_mount_flag(value: &str) -> Result<MountPoint> {
             }
             "volume-nocopy" => {
                 volume_opts = true;
-                nocopy = parse_bool(&val).ok_or_else(|| cli(format!("invalid value for volume-nocopy: {val}")))?
+                nocopy = parse_bool(&val)
+                    .ok_or_else(|| cli(format!("invalid value for volume-nocopy: {val}")))?
             }
             "volume-label" => {
                 volume_opts = true;
@@ -337,17 +358,23 @@ pub fn parse_mount_flag(value: &str) -> Result<MountPoint> {
             "volume-driver" => {
                 volume_opts = true;
                 if val != "local" {
-                    return Err(cli(format!("volume driver {val} is not supported (only local)")));
+                    return Err(cli(format!(
+                        "volume driver {val} is not supported (only local)"
+                    )));
                 }
             }
             "tmpfs-size" => {
                 tmpfs_opts = true;
-                size = Some(ram_in_bytes(&val).ok_or_else(|| cli(format!("invalid value for {key}: {val}")))?)
+                size = Some(
+                    ram_in_bytes(&val)
+                        .ok_or_else(|| cli(format!("invalid value for {key}: {val}")))?,
+                )
             }
             "tmpfs-mode" => {
                 tmpfs_opts = true;
                 mode = Some(
-                    u32::from_str_radix(&val, 8).map_err(|_| cli(format!("invalid value for {key}: {val}")))?,
+                    u32::from_str_radix(&val, 8)
+                        .map_err(|_| cli(format!("invalid value for {key}: {val}")))?,
                 )
             }
             _ => return Err(cli(format!("unexpected key '{key}' in '{field}'"))),
@@ -365,7 +392,9 @@ pub fn parse_mount_flag(value: &str) -> Result<MountPoint> {
         (tmpfs_opts, "tmpfs", "tmpfs"),
     ] {
         if set && kind != want {
-            return Err(cli(format!("cannot mix '{class}-*' options with mount type '{kind}'")));
+            return Err(cli(format!(
+                "cannot mix '{class}-*' options with mount type '{kind}'"
+            )));
         }
     }
     // The daemon's validateMountConfig, then parseMountSpec.
@@ -388,7 +417,10 @@ pub fn parse_mount_flag(value: &str) -> Result<MountPoint> {
                 ));
             }
             if std::fs::metadata(&source).is_err() {
-                return Err(mount_config(k, format!("bind source path does not exist: {source}")));
+                return Err(mount_config(
+                    k,
+                    format!("bind source path does not exist: {source}"),
+                ));
             }
             let mut mp = MountPoint::new(Kind::Bind, clean(&target));
             mp.source = clean(&source);
@@ -398,7 +430,10 @@ pub fn parse_mount_flag(value: &str) -> Result<MountPoint> {
         }
         "volume" => {
             if source.is_empty() && readonly {
-                return Err(mount_config(k, "must not set ReadOnly mode when using anonymous volumes"));
+                return Err(mount_config(
+                    k,
+                    "must not set ReadOnly mode when using anonymous volumes",
+                ));
             }
             let mut mp = MountPoint::new(Kind::Volume, clean(&target));
             mp.name = source.clone();
@@ -503,7 +538,9 @@ fn ram_in_bytes(s: &str) -> Option<u64> {
 pub fn parse_tmpfs_flag(value: &str) -> Result<(String, String)> {
     let (dst, opts) = value.split_once(':').unwrap_or((value, ""));
     if clean(dst) == "/" {
-        return Err(Error::new("invalid specification: destination can't be '/'"));
+        return Err(Error::new(
+            "invalid specification: destination can't be '/'",
+        ));
     }
     if !dst.starts_with('/') {
         return Err(Error::new(format!(
@@ -516,7 +553,9 @@ pub fn parse_tmpfs_flag(value: &str) -> Result<(String, String)> {
 /// `--volumes-from C[:MODE]`: the container and whether it is read-only.
 pub fn parse_volumes_from(spec: &str) -> Result<(String, bool)> {
     if spec.is_empty() {
-        return Err(Error::new("volumes-from specification cannot be an empty string"));
+        return Err(Error::new(
+            "volumes-from specification cannot be an empty string",
+        ));
     }
     let (id, mode) = spec.split_once(':').unwrap_or((spec, "rw"));
     if spec.contains(':')
@@ -532,10 +571,39 @@ pub fn parse_volumes_from(spec: &str) -> Result<(String, bool)> {
 /// Mount flags that tmpfs options may carry (moby's mount.flags), with
 /// the key two options share when one overrides the other.
 pub const FLAG_OPTIONS: [&str; 33] = [
-    "defaults", "ro", "rw", "suid", "nosuid", "dev", "nodev", "exec", "noexec", "sync", "async",
-    "dirsync", "remount", "mand", "nomand", "atime", "noatime", "diratime", "nodiratime", "bind",
-    "rbind", "unbindable", "runbindable", "private", "rprivate", "shared", "rshared", "slave",
-    "rslave", "relatime", "norelatime", "strictatime", "nostrictatime",
+    "defaults",
+    "ro",
+    "rw",
+    "suid",
+    "nosuid",
+    "dev",
+    "nodev",
+    "exec",
+    "noexec",
+    "sync",
+    "async",
+    "dirsync",
+    "remount",
+    "mand",
+    "nomand",
+    "atime",
+    "noatime",
+    "diratime",
+    "nodiratime",
+    "bind",
+    "rbind",
+    "unbindable",
+    "runbindable",
+    "private",
+    "rprivate",
+    "shared",
+    "rshared",
+    "slave",
+    "rslave",
+    "relatime",
+    "norelatime",
+    "strictatime",
+    "nostrictatime",
 ];
 
 fn flag_class(opt: &str) -> &str {
@@ -575,7 +643,15 @@ pub fn merge_tmpfs_options(options: &[String]) -> Result<Vec<String>> {
             }
             continue;
         }
-        let valid = ["size", "mode", "uid", "gid", "nr_inodes", "nr_blocks", "mpol"];
+        let valid = [
+            "size",
+            "mode",
+            "uid",
+            "gid",
+            "nr_inodes",
+            "nr_blocks",
+            "mpol",
+        ];
         match opt.split_once('=') {
             Some((k, _)) if valid.contains(&k) => {
                 if !seen_data.contains(&k) {
@@ -585,7 +661,10 @@ pub fn merge_tmpfs_options(options: &[String]) -> Result<Vec<String>> {
             }
             _ => {
                 let parts: Vec<String> = opt.splitn(2, '=').map(|p| format!("{p:?}")).collect();
-                return Err(Error::new(format!("invalid tmpfs option [{}]", parts.join(" "))));
+                return Err(Error::new(format!(
+                    "invalid tmpfs option [{}]",
+                    parts.join(" ")
+                )));
             }
         }
     }
@@ -628,18 +707,27 @@ mod tests {
             cli_volume("/a:/b:ro:x").err().unwrap().msg,
             "invalid spec: /a:/b:ro:x: too many colons"
         );
-        assert_eq!(cli_volume("").err().unwrap().msg, "invalid empty volume spec");
+        assert_eq!(
+            cli_volume("").err().unwrap().msg,
+            "invalid empty volume spec"
+        );
         assert_eq!(
             cli_volume(":/x").err().unwrap().msg,
             "invalid spec: :/x: empty section between colons"
         );
-        assert!(matches!(cli_volume("/x/").unwrap(), VolumeFlag::Anonymous(_)));
+        assert!(matches!(
+            cli_volume("/x/").unwrap(),
+            VolumeFlag::Anonymous(_)
+        ));
         assert!(matches!(cli_volume("/x:ro").unwrap(), VolumeFlag::Bind(_)));
     }
 
     #[test]
     fn daemon_errors() {
-        assert_eq!(err(parse_bind("/x:ro")), "invalid volume specification: '/x:ro'");
+        assert_eq!(
+            err(parse_bind("/x:ro")),
+            "invalid volume specification: '/x:ro'"
+        );
         assert_eq!(err(parse_bind("/tmp:/b:foo")), "invalid mode: foo");
         assert_eq!(err(parse_bind("/tmp:/x:ro,rw")), "invalid mode: ro,rw");
         assert_eq!(
@@ -659,7 +747,10 @@ mod tests {
             "invalid volume specification: '/tmp:/x:nocopy': invalid mount config for type \"bind\": field VolumeOptions must not be specified"
         );
         let m = parse_bind("//tmp//x/:/a//b/:ro,Z").unwrap();
-        assert_eq!((m.source.as_str(), m.destination.as_str(), m.rw), ("/tmp/x", "/a/b", false));
+        assert_eq!(
+            (m.source.as_str(), m.destination.as_str(), m.rw),
+            ("/tmp/x", "/a/b", false)
+        );
         assert_eq!(parse_bind("vol:/y").unwrap().mode, "z");
         assert_eq!(parse_bind("vol:/y:ro,nocopy").unwrap().mode, "ro,nocopy");
     }
@@ -684,13 +775,21 @@ mod tests {
 
     #[test]
     fn tmpfs_merge() {
-        let o: Vec<String> = ["rw", "nosuid", "nodev", "noexec", "exec", "size=1m", "size=2m"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(merge_tmpfs_options(&o).unwrap(), ["rw", "nosuid", "nodev", "exec", "size=2m"]);
+        let o: Vec<String> = [
+            "rw", "nosuid", "nodev", "noexec", "exec", "size=1m", "size=2m",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         assert_eq!(
-            merge_tmpfs_options(&["foo=bar".to_string()]).err().unwrap().msg,
+            merge_tmpfs_options(&o).unwrap(),
+            ["rw", "nosuid", "nodev", "exec", "size=2m"]
+        );
+        assert_eq!(
+            merge_tmpfs_options(&["foo=bar".to_string()])
+                .err()
+                .unwrap()
+                .msg,
             "invalid tmpfs option [\"foo\" \"bar\"]"
         );
     }

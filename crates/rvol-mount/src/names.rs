@@ -7,14 +7,56 @@ use std::path::Path;
 use rvol_state::{Error, Result, ResultExt, Root};
 
 const LEFT: [&str; 24] = [
-    "admiring", "bold", "brave", "clever", "eager", "elegant", "festive", "focused", "gallant",
-    "happy", "jolly", "keen", "loving", "modest", "nifty", "optimistic", "quirky", "relaxed",
-    "serene", "sharp", "stoic", "tender", "vibrant", "zealous",
+    "admiring",
+    "bold",
+    "brave",
+    "clever",
+    "eager",
+    "elegant",
+    "festive",
+    "focused",
+    "gallant",
+    "happy",
+    "jolly",
+    "keen",
+    "loving",
+    "modest",
+    "nifty",
+    "optimistic",
+    "quirky",
+    "relaxed",
+    "serene",
+    "sharp",
+    "stoic",
+    "tender",
+    "vibrant",
+    "zealous",
 ];
 const RIGHT: [&str; 24] = [
-    "albattani", "babbage", "bohr", "curie", "darwin", "einstein", "euclid", "fermi", "galileo",
-    "hopper", "hypatia", "kepler", "lamarr", "lovelace", "meitner", "newton", "noether", "pascal",
-    "ritchie", "shannon", "thompson", "torvalds", "turing", "wozniak",
+    "albattani",
+    "babbage",
+    "bohr",
+    "curie",
+    "darwin",
+    "einstein",
+    "euclid",
+    "fermi",
+    "galileo",
+    "hopper",
+    "hypatia",
+    "kepler",
+    "lamarr",
+    "lovelace",
+    "meitner",
+    "newton",
+    "noether",
+    "pascal",
+    "ritchie",
+    "shannon",
+    "thompson",
+    "torvalds",
+    "turing",
+    "wozniak",
 ];
 
 /// A name as docker accepts it (a leading `/` is dropped).
@@ -36,7 +78,8 @@ fn conflict(name: &str, id: &str) -> Error {
 pub fn holder(root: &Root, name: &str) -> Option<String> {
     let id = std::fs::read_link(root.names().join(name)).ok()?;
     let id = id.to_string_lossy().into_owned();
-    let live = root.container(&id).exists() || root.containers().join(format!(".tmp-{id}")).exists();
+    let live =
+        root.container(&id).exists() || root.containers().join(format!(".tmp-{id}")).exists();
     live.then_some(id)
 }
 
@@ -66,7 +109,10 @@ pub fn take(root: &Root, name: &str, id: &str) -> Result<()> {
             Err(e) => return Err(Error::new(format!("name link {}: {e}", link.display()))),
         }
     }
-    Err(Error::new(format!("name link {}: keeps changing", link.display())))
+    Err(Error::new(format!(
+        "name link {}: keeps changing",
+        link.display()
+    )))
 }
 
 fn remove_stale(link: &Path) {

@@ -66,7 +66,12 @@ pub fn build(root: &Root, flags: &Flags, image_volumes: &[String]) -> Result<Pla
     let mut tmpfs: Vec<(String, String)> = Vec::new();
     for t in &flags.tmpfs {
         let (dst, opts) = mountspec::parse_tmpfs_flag(t)?;
-        let mut all: Vec<String> = vec!["rw".into(), "nosuid".into(), "nodev".into(), "noexec".into()];
+        let mut all: Vec<String> = vec![
+            "rw".into(),
+            "nosuid".into(),
+            "nodev".into(),
+            "noexec".into(),
+        ];
         all.extend(opts.split(',').filter(|o| !o.is_empty()).map(String::from));
         mountspec::merge_tmpfs_options(&all)?;
         match tmpfs.iter_mut().find(|(d, _)| *d == dst) {
@@ -89,7 +94,10 @@ pub fn build(root: &Root, flags: &Flags, image_volumes: &[String]) -> Result<Pla
     for raw in &flags.binds {
         let mut mp = mountspec::parse_bind(raw)?;
         if mp.kind == Kind::Bind {
-            let given = mp.mode.split(',').any(|o| o.contains("shared") || o.contains("slave") || o.contains("private"));
+            let given = mp
+                .mode
+                .split(',')
+                .any(|o| o.contains("shared") || o.contains("slave") || o.contains("private"));
             daemon_root_check(root, &mut mp, given)?;
         } else {
             mountspec::check_volume_name(&mp.name)?;
@@ -126,7 +134,9 @@ pub fn build(root: &Root, flags: &Flags, image_volumes: &[String]) -> Result<Pla
         config_volumes.push(raw.clone());
         let dst = clean(raw);
         if dst == "/" {
-            return Err(Error::new("invalid specification: destination can't be '/'"));
+            return Err(Error::new(
+                "invalid specification: destination can't be '/'",
+            ));
         }
         if mounts.iter().any(|m| m.destination == dst) || is_tmpfs(&dst) {
             continue;
@@ -149,7 +159,12 @@ fn mount_target(value: &str) -> String {
     value
         .split(',')
         .filter_map(|f| f.split_once('='))
-        .find(|(k, _)| matches!(k.to_ascii_lowercase().as_str(), "target" | "dst" | "destination"))
+        .find(|(k, _)| {
+            matches!(
+                k.to_ascii_lowercase().as_str(),
+                "target" | "dst" | "destination"
+            )
+        })
         .map(|(_, v)| v.to_string())
         .unwrap_or_default()
 }
@@ -193,7 +208,11 @@ fn inherited(root: &Root, id: &str, ro: bool) -> Result<Vec<MountPoint>> {
                 .collect();
             mp.tmpfs_data = opts.join(",");
             if ro && !mp.tmpfs_data.split(',').any(|o| o == "ro") {
-                mp.tmpfs_data = if mp.tmpfs_data.is_empty() { "ro".into() } else { format!("ro,{}", mp.tmpfs_data) };
+                mp.tmpfs_data = if mp.tmpfs_data.is_empty() {
+                    "ro".into()
+                } else {
+                    format!("ro,{}", mp.tmpfs_data)
+                };
             }
         }
         out.push(mp);

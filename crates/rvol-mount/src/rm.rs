@@ -78,7 +78,10 @@ fn remove_if_anonymous(root: &Root, name: &str) -> Result<()> {
     if !volume::exists(root, name) || !volume::record(root, name).is_some_and(|r| r.anonymous) {
         return Ok(());
     }
-    if volume::users(root)?.get(name).is_some_and(|ids| !ids.is_empty()) {
+    if volume::users(root)?
+        .get(name)
+        .is_some_and(|ids| !ids.is_empty())
+    {
         return Ok(());
     }
     volume::remove(root, name)

@@ -93,7 +93,11 @@ fn rm_one(root: &Root, force: bool, name: &str) -> Result<bool> {
 /// current docker CLI prints it.
 fn prune(root: &Root, all: bool, force: bool) -> Result<i32> {
     if !force {
-        let what = if all { "all local volumes" } else { "anonymous local volumes" };
+        let what = if all {
+            "all local volumes"
+        } else {
+            "anonymous local volumes"
+        };
         print!("WARNING! This will remove {what} not used by at least one container.\nAre you sure you want to continue? [y/N] ");
         std::io::stdout().flush()?;
         let mut answer = String::new();
@@ -110,7 +114,10 @@ fn prune(root: &Root, all: bool, force: bool) -> Result<i32> {
         if !volume::exists(root, &name) || !(all || anonymous) {
             continue;
         }
-        if volume::users(root)?.get(&name).is_some_and(|ids| !ids.is_empty()) {
+        if volume::users(root)?
+            .get(&name)
+            .is_some_and(|ids| !ids.is_empty())
+        {
             continue;
         }
         let size = volume::size(&root.volume_data(&name));
@@ -127,7 +134,10 @@ fn prune(root: &Root, all: bool, force: bool) -> Result<i32> {
         }
         out.push('\n');
     }
-    out.push_str(&format!("Total reclaimed space: {}\n", volume::human_size(reclaimed)));
+    out.push_str(&format!(
+        "Total reclaimed space: {}\n",
+        volume::human_size(reclaimed)
+    ));
     print!("{out}");
     Ok(0)
 }

@@ -16,7 +16,8 @@ use crate::inroot;
 
 /// Hold the volume's lock (made on first use).
 pub fn lock(root: &Root, name: &str) -> Result<Lock> {
-    std::fs::create_dir_all(root.volumes()).with_ctx(|| format!("mkdir {}", root.volumes().display()))?;
+    std::fs::create_dir_all(root.volumes())
+        .with_ctx(|| format!("mkdir {}", root.volumes().display()))?;
     Lock::exclusive(&root.volumes().join(format!("{name}.lock")))
 }
 
@@ -27,14 +28,22 @@ pub fn exists(root: &Root, name: &str) -> bool {
 /// Make the volume unless it exists; true when this call made it. The
 /// caller holds its lock. Built under a temp name and renamed, so a
 /// volume is complete or absent.
-pub fn create(root: &Root, name: &str, labels: Map<String, Value>, anonymous: bool) -> Result<bool> {
+pub fn create(
+    root: &Root,
+    name: &str,
+    labels: Map<String, Value>,
+    anonymous: bool,
+) -> Result<bool> {
     if exists(root, name) {
         return Ok(false);
     }
-    let tmp = root.volumes().join(format!(".tmp-{name}-{}", std::process::id()));
+    let tmp = root
+        .volumes()
+        .join(format!(".tmp-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     let r = (|| -> Result<()> {
-        std::fs::create_dir_all(tmp.join("_data")).with_ctx(|| format!("mkdir {}", tmp.display()))?;
+        std::fs::create_dir_all(tmp.join("_data"))
+            .with_ctx(|| format!("mkdir {}", tmp.display()))?;
         let rec = VolumeRecord {
             created_at: rvol_state::time::now_secs(),
             labels,
@@ -42,8 +51,13 @@ pub fn create(root: &Root, name: &str, labels: Map<String, Value>, anonymous: bo
             anonymous,
         };
         fsx::write_json(&tmp.join("volume.json"), &rec)?;
-        std::fs::rename(&tmp, root.volume(name))
-            .with_ctx(|| format!("rename {} to {}", tmp.display(), root.volume(name).display()))
+        std::fs::rename(&tmp, root.volume(name)).with_ctx(|| {
+            format!(
+                "rename {} to {}",
+                tmp.display(),
+                root.volume(name).display()
+            )
+        })
     })();
     if r.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
@@ -58,7 +72,9 @@ pub fn record(root: &Root, name: &str) -> Option<VolumeRecord> {
 
 pub fn remove(root: &Root, name: &str) -> Result<()> {
     // Rename away first: a half-removed volume is never seen as a volume.
-    let gone = root.volumes().join(format!(".rm-{name}-{}", std::process::id()));
+    let gone = root
+        .volumes()
+        .join(format!(".rm-{name}-{}", std::process::id()));
     std::fs::rename(root.volume(name), &gone).with_ctx(|| format!("remove volume {name}"))?;
     std::fs::remove_dir_all(&gone).with_ctx(|| format!("remove {}", gone.display()))
 }
@@ -114,7 +130,13 @@ pub fn users(root: &Root) -> Result<std::collections::HashMap<String, Vec<String
 
 /// Whether copy-up into this volume would happen, and fail because the
 /// image has a non-directory at `dest` (docker: `source X is not directory`).
-pub fn check_copy_up(root: &Root, name: &str, view: &ImageView, dest: &str, shown: &Path) -> Result<()> {
+pub fn check_copy_up(
+    root: &Root,
+    name: &str,
+    view: &ImageView,
+    dest: &str,
+    shown: &Path,
+) -> Result<()> {
     if exists(root, name) && !copyup::is_empty_dir(&root.volume_data(name)).unwrap_or(false) {
         return Ok(());
     }
@@ -122,7 +144,10 @@ pub fn check_copy_up(root: &Root, name: &str, view: &ImageView, dest: &str, show
         Ok(fd) => {
             let st = inroot::fstat(std::os::fd::AsFd::as_fd(&fd))?;
             if !inroot::is_dir(&st) {
-                return Err(Error::new(format!("source {} is not directory", shown.display())));
+                return Err(Error::new(format!(
+                    "source {} is not directory",
+                    shown.display()
+                )));
             }
             Ok(())
         }
@@ -142,7 +167,11 @@ pub fn copy_up(root: &Root, name: &str, view: &ImageView, dest: &str) -> Result<
     let src = match inroot::open(view.root(), dest, libc::O_RDONLY | libc::O_DIRECTORY) {
         Ok(fd) => fd,
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Ok(()),
-        Err(e) => return Err(Error::new(format!("copy-up: open {dest} in the image: {e}"))),
+        Err(e) => {
+            return Err(Error::new(format!(
+                "copy-up: open {dest} in the image: {e}"
+            )))
+        }
     };
     let dir = root.volume(name);
     sweep_stale(&dir);
@@ -154,7 +183,8 @@ pub fn copy_up(root: &Root, name: &str, view: &ImageView, dest: &str) -> Result<
         copyup::copy_tree(src.as_fd(), dst.as_fd())?;
         copyup::copy_owner_mode(src.as_fd(), dst.as_fd())?;
         // rename(2) replaces an empty directory atomically.
-        std::fs::rename(&tmp, &data).with_ctx(|| format!("rename {} to {}", tmp.display(), data.display()))
+        std::fs::rename(&tmp, &data)
+            .with_ctx(|| format!("rename {} to {}", tmp.display(), data.display()))
     })();
     if r.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
@@ -180,9 +210,13 @@ pub fn size(path: &Path) -> u64 {
     let mut total = 0;
     let mut stack = vec![path.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
-            let Ok(md) = e.path().symlink_metadata() else { continue };
+            let Ok(md) = e.path().symlink_metadata() else {
+                continue;
+            };
             if md.is_dir() {
                 stack.push(e.path());
             } else if md.nlink() <= 1 || seen.insert(md.ino()) {
