@@ -666,3 +666,51 @@ fn full_chain_same_facts_as_docker() {
     assert!(diff.is_empty(), "rvol differs from docker:\n{diff}");
     assert!(!host.join("probe").exists());
 }
+
+/// The whole chain ends with nothing mounted, however it ends: a normal
+/// exit, a signal to the container, `kill -9` of rvol-ns. Afterwards the
+/// bundle's overlay can be mounted again (nothing holds it).
+#[test]
+fn full_chain_leaves_nothing_mounted() {
+    if !have_root() {
+        return;
+    }
+    let env = rvol_tests::mounts::Env::new("exec-chain-kill");
+    let host = env.path("hostdata");
+    std::fs::create_dir_all(&host).unwrap();
+    let img = env.image("bb", json!({}), |_| {});
+    let spec = env.spec(&img, &["sleep", "1000"]);
+    let vol = format!("{}:/data", host.display());
+    let b = env.create_ok(&spec, &["-v", &vol, "--tmpfs", "/run"]);
+    let state = b.join("state.json");
+    let top = env.root.tmp.path.clone();
+
+    // Normal exit.
+    assert_eq!(env.sh(&b, "touch /data/ok").status.code(), Some(0));
+    assert!(host.join("ok").exists());
+    assert!(rvol_tests::mounts_under(&top).is_empty());
+
+    // A signal to the container's PID 1 from the host.
+    let mut child = env.chain(&b, &[]).spawn().unwrap();
+    let pid = wait_running(&state);
+    assert!(run(Command::new("kill").arg("-KILL").arg(pid.to_string()))
+        .status
+        .success());
+    assert_eq!(child.wait().unwrap().code(), Some(137));
+    assert!(rvol_tests::mounts_under(&top).is_empty());
+
+    // kill -9 of rvol-ns: the container goes too.
+    let mut child = env.chain(&b, &[]).spawn().unwrap();
+    let pid = wait_running(&state);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let t = Instant::now();
+    while alive(pid) && t.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!alive(pid), "the container outlived rvol-ns");
+    assert!(rvol_tests::mounts_under(&top).is_empty());
+
+    // And it starts again on the same bundle.
+    assert_eq!(env.sh(&b, "ls /data").status.code(), Some(0));
+}
