@@ -159,6 +159,24 @@ fn users_groups_and_home() {
     );
     assert_eq!(f["CapEff"], "00000000a80425fb");
 
+    // A cwd the user may not enter: entered while still root, as runc does.
+    let mut patch = user("1000");
+    patch["process"] = json!({"cwd": "/root"});
+    let b = bundle(&tmp.join("rootcwd"), patch);
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        b.join("rootfs/root"),
+        std::fs::Permissions::from_mode(0o700),
+    )
+    .unwrap();
+    let o = run(&mut chain(&b, &["sh", "-c", "pwd; ls . 2>&1; id -u"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.starts_with("/root\n") && out.contains("Permission denied") && out.ends_with("1000\n"),
+        "{out}"
+    );
+
     let b = bundle(&tmp.join("nouser"), user("nouser"));
     let o = run(&mut chain(&b, &["true"]));
     assert_eq!(o.status.code(), Some(125));

@@ -105,18 +105,33 @@ fn look_path(name: &[u8], path: &str) -> std::result::Result<Vec<u8>, String> {
     ))
 }
 
-pub fn exec(plan: &Plan, user: &User) -> Result<i32> {
+fn chdir_error(cwd: &str, e: nix::errno::Errno) -> Error {
+    let msg = format!(
+        "chdir to cwd ({cwd:?}) set in config.json failed: {}",
+        errno_text(e as i32)
+    );
+    let code = status_for(&msg);
+    Error::new(msg).with_code(code)
+}
+
+/// runc's order: chdir while still root (the cwd may be closed to the
+/// user, as /root is to uid 1000: docker still starts there); only a
+/// permission error is tried again as the user. True when it must be.
+pub fn chdir_as_root(cwd: &str) -> Result<bool> {
+    match nix::unistd::chdir(cwd) {
+        Ok(()) => Ok(false),
+        Err(nix::errno::Errno::EACCES | nix::errno::Errno::EPERM) => Ok(true),
+        Err(e) => Err(chdir_error(cwd, e)),
+    }
+}
+
+pub fn exec(plan: &Plan, user: &User, chdir_again: bool) -> Result<i32> {
     let fail = |msg: String| {
         let code = status_for(&msg);
         Error::new(msg).with_code(code)
     };
-    if let Err(e) = nix::unistd::chdir(plan.cwd.as_str()) {
-        let msg = format!(
-            "chdir to cwd ({:?}) set in config.json failed: {}",
-            plan.cwd,
-            errno_text(e as i32)
-        );
-        return Err(fail(msg));
+    if chdir_again {
+        nix::unistd::chdir(plan.cwd.as_str()).map_err(|e| chdir_error(&plan.cwd, e))?;
     }
     let env = environment(plan, user);
     let path = env

@@ -46,8 +46,9 @@ fn run(args: args::Args) -> Result<i32> {
         pivot::remount_root_readonly()?;
     }
     sys::close_fds_on_exec()?;
+    let chdir_again = command::chdir_as_root(&plan.cwd)?;
     caps::drop_bounding()?;
     user::switch(&user)?;
     caps::settle(user.uid)?;
-    command::exec(&plan, &user)
+    command::exec(&plan, &user, chdir_again)
 }
