@@ -22,8 +22,9 @@ const READONLY: [&str; 5] = [
     "/proc/sysrq-trigger",
 ];
 
-/// docker's MaskedPaths.
-const MASKED: [&str; 9] = [
+/// docker's MaskedPaths (as its runtime config.json lists them).
+const MASKED: [&str; 10] = [
+    "/proc/asound",
     "/proc/acpi",
     "/proc/kcore",
     "/proc/keys",
