@@ -16,9 +16,14 @@ use crate::whiteout::{self, Kind};
 
 /// Extract every entry of `archive` into the directory `root`.
 pub fn extract<R: Read>(archive: &mut tar::Archive<R>, root: &OwnedFd) -> Result<()> {
+    // SAFETY: plain getters.
+    let (euid, egid) = unsafe { (libc::geteuid(), libc::getegid()) };
     let mut x = Extractor {
         root: root.as_raw_fd(),
         cache: None,
+        euid,
+        egid,
+        umask: fsat::umask_value(),
         dirs: Vec::new(),
         buf: vec![0u8; 1 << 20],
     };
@@ -45,7 +50,11 @@ struct Extractor {
     root: RawFd,
     /// The last parent directory used: tar streams list a directory's
     /// entries together, so one openat2 serves many entries.
-    cache: Option<(Vec<u8>, OwnedFd)>,
+    cache: Option<(Vec<u8>, OwnedFd, bool)>,
+    euid: u32,
+    egid: u32,
+    /// Bits the process umask takes from a mode given at creation.
+    umask: u32,
     /// Directories whose mtime is set at the end (path, mtime).
     dirs: Vec<(Vec<u8>, (i64, u32))>,
     buf: Vec<u8>,
@@ -128,9 +137,14 @@ impl Extractor {
             Kind::Whiteout(target) => {
                 let dir = self.dir(&parent_path)?;
                 let name = fsat::cstr(target).map_err(|e| io_err("name", &raw, e))?;
-                self.make_room(dir, &name, false, &raw)?;
-                fsat::mknod_at(dir, &name, libc::S_IFCHR, 0)
-                    .map_err(|e| io_err("whiteout", &raw, e))?;
+                match fsat::mknod_at(dir, &name, libc::S_IFCHR, 0) {
+                    Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
+                        self.make_room(dir, &name, false, &raw)?;
+                        fsat::mknod_at(dir, &name, libc::S_IFCHR, 0)
+                    }
+                    r => r,
+                }
+                .map_err(|e| io_err("whiteout", &raw, e))?;
                 return fsat::chown_at(dir, &name, meta.uid, meta.gid)
                     .map_err(|e| io_err("chown", &raw, e));
             }
@@ -139,23 +153,54 @@ impl Extractor {
 
         let name = fsat::cstr(base).map_err(|e| io_err("name", &raw, e))?;
         let dir = self.dir(&parent_path)?;
+        // Made with its final mode and owned by us: when that is what the
+        // header says, no chown or chmod is needed. (The umask could strip
+        // bits; a setgid parent hands its group down: then chown + chmod.)
+        let plain_owner = meta.uid == self.euid
+            && meta.gid == self.egid
+            && meta.mode & self.umask == 0
+            && !self.parent_setgid();
         match kind {
             T::Directory => {
-                let exists = self.make_room(dir, &name, true, &raw)?;
-                if !exists {
-                    fsat::mkdir_at(dir, &name, 0o700).map_err(|e| io_err("mkdir", &raw, e))?;
+                let merged = match fsat::mkdir_at(dir, &name, meta.mode & 0o1777) {
+                    Ok(()) => false,
+                    Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
+                        let dir_kept = self.make_room(dir, &name, true, &raw)?;
+                        if !dir_kept {
+                            fsat::mkdir_at(dir, &name, meta.mode & 0o1777)
+                                .map_err(|e| io_err("mkdir", &raw, e))?;
+                        }
+                        dir_kept
+                    }
+                    Err(e) => return Err(io_err("mkdir", &raw, e)),
+                };
+                if merged || !plain_owner || meta.mode & 0o6000 != 0 {
+                    fsat::chown_at(dir, &name, meta.uid, meta.gid)
+                        .map_err(|e| io_err("chown", &raw, e))?;
+                    fsat::chmod_at(dir, &name, meta.mode).map_err(|e| io_err("chmod", &raw, e))?;
                 }
-                fsat::chown_at(dir, &name, meta.uid, meta.gid)
-                    .map_err(|e| io_err("chown", &raw, e))?;
-                fsat::chmod_at(dir, &name, meta.mode).map_err(|e| io_err("chmod", &raw, e))?;
                 self.xattrs_at(dir, &name, &meta, &raw)?;
                 self.dirs.push((join(&parts), meta.mtime));
             }
             T::Regular | T::Continuous | T::GNUSparse => {
-                self.make_room(dir, &name, false, &raw)?;
-                let f = fsat::create_file(dir, &name).map_err(|e| io_err("create", &raw, e))?;
-                self.copy(entry, &f, &raw)?;
-                self.set_meta_fd(f.as_raw_fd(), &meta, &raw)?;
+                let mode = if plain_owner { meta.mode } else { 0o600 };
+                let f = match fsat::create_file(dir, &name, mode) {
+                    Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
+                        self.make_room(dir, &name, false, &raw)?;
+                        fsat::create_file(dir, &name, mode)
+                    }
+                    r => r,
+                }
+                .map_err(|e| io_err("create", &raw, e))?;
+                let mut f = std::fs::File::from(f);
+                self.copy(entry, &mut f, &raw)?;
+                if !plain_owner {
+                    self.set_owner_fd(f.as_raw_fd(), &meta, &raw)?;
+                }
+                for (k, v) in &meta.xattrs {
+                    fsat::fsetxattr(f.as_raw_fd(), k, v)
+                        .map_err(|e| io_err(&format!("set xattr {k:?} on"), &raw, e))?;
+                }
                 fsat::futimes(f.as_raw_fd(), meta.mtime)
                     .map_err(|e| io_err("set times of", &raw, e))?;
             }
@@ -164,10 +209,18 @@ impl Extractor {
                     .link_name_bytes()
                     .ok_or_else(|| Error::new("symlink without a target"))?;
                 let target = fsat::cstr(&target).map_err(|e| io_err("symlink", &raw, e))?;
-                self.make_room(dir, &name, false, &raw)?;
-                fsat::symlink_at(&target, dir, &name).map_err(|e| io_err("symlink", &raw, e))?;
-                fsat::chown_at(dir, &name, meta.uid, meta.gid)
-                    .map_err(|e| io_err("chown", &raw, e))?;
+                match fsat::symlink_at(&target, dir, &name) {
+                    Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
+                        self.make_room(dir, &name, false, &raw)?;
+                        fsat::symlink_at(&target, dir, &name)
+                    }
+                    r => r,
+                }
+                .map_err(|e| io_err("symlink", &raw, e))?;
+                if !plain_owner {
+                    fsat::chown_at(dir, &name, meta.uid, meta.gid)
+                        .map_err(|e| io_err("chown", &raw, e))?;
+                }
                 self.xattrs_at(dir, &name, &meta, &raw)?;
                 fsat::utimes_at(dir, &name, meta.mtime)
                     .map_err(|e| io_err("set times of", &raw, e))?;
@@ -205,9 +258,14 @@ impl Extractor {
                     return Ok(());
                 }
                 let dir = self.dir(&parent_path)?;
-                self.make_room(dir, &name, false, &raw)?;
-                fsat::link_at(tdir_fd.as_raw_fd(), &tname, dir, &name)
-                    .map_err(|e| io_err("hardlink", &raw, e))?;
+                match fsat::link_at(tdir_fd.as_raw_fd(), &tname, dir, &name) {
+                    Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
+                        self.make_room(dir, &name, false, &raw)?;
+                        fsat::link_at(tdir_fd.as_raw_fd(), &tname, dir, &name)
+                    }
+                    r => r,
+                }
+                .map_err(|e| io_err("hardlink", &raw, e))?;
             }
             T::Char | T::Block | T::Fifo => {
                 let (fmt, dev) = match kind {
@@ -215,12 +273,20 @@ impl Extractor {
                     T::Block => (libc::S_IFBLK, self.dev(entry)?),
                     _ => (libc::S_IFIFO, 0),
                 };
-                self.make_room(dir, &name, false, &raw)?;
-                fsat::mknod_at(dir, &name, fmt | 0o600, dev)
-                    .map_err(|e| io_err("mknod", &raw, e))?;
-                fsat::chown_at(dir, &name, meta.uid, meta.gid)
-                    .map_err(|e| io_err("chown", &raw, e))?;
-                fsat::chmod_at(dir, &name, meta.mode).map_err(|e| io_err("chmod", &raw, e))?;
+                let mode = fmt | (meta.mode & 0o777);
+                match fsat::mknod_at(dir, &name, mode, dev) {
+                    Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
+                        self.make_room(dir, &name, false, &raw)?;
+                        fsat::mknod_at(dir, &name, mode, dev)
+                    }
+                    r => r,
+                }
+                .map_err(|e| io_err("mknod", &raw, e))?;
+                if !plain_owner || meta.mode & 0o7000 != 0 {
+                    fsat::chown_at(dir, &name, meta.uid, meta.gid)
+                        .map_err(|e| io_err("chown", &raw, e))?;
+                    fsat::chmod_at(dir, &name, meta.mode).map_err(|e| io_err("chmod", &raw, e))?;
+                }
                 self.xattrs_at(dir, &name, &meta, &raw)?;
                 fsat::utimes_at(dir, &name, meta.mtime)
                     .map_err(|e| io_err("set times of", &raw, e))?;
@@ -281,11 +347,15 @@ impl Extractor {
         Ok(libc::makedev(major, minor))
     }
 
-    /// chown, then chmod (chown clears setuid/setgid), then xattrs (chown
-    /// clears security.capability), on an open fd.
-    fn set_meta_fd(&self, fd: RawFd, meta: &Meta, raw: &[u8]) -> Result<()> {
+    /// chown, then chmod (chown clears setuid/setgid); xattrs come after
+    /// (chown clears security.capability).
+    fn set_owner_fd(&self, fd: RawFd, meta: &Meta, raw: &[u8]) -> Result<()> {
         fsat::fchown(fd, meta.uid, meta.gid).map_err(|e| io_err("chown", raw, e))?;
-        fsat::fchmod(fd, meta.mode).map_err(|e| io_err("chmod", raw, e))?;
+        fsat::fchmod(fd, meta.mode).map_err(|e| io_err("chmod", raw, e))
+    }
+
+    fn set_meta_fd(&self, fd: RawFd, meta: &Meta, raw: &[u8]) -> Result<()> {
+        self.set_owner_fd(fd, meta, raw)?;
         for (k, v) in &meta.xattrs {
             fsat::fsetxattr(fd, k, v)
                 .map_err(|e| io_err(&format!("set xattr {k:?} on"), raw, e))?;
@@ -304,10 +374,9 @@ impl Extractor {
     fn copy<R: Read>(
         &mut self,
         entry: &mut tar::Entry<'_, R>,
-        f: &OwnedFd,
+        file: &mut std::fs::File,
         raw: &[u8],
     ) -> Result<()> {
-        let mut file = std::fs::File::from(f.try_clone().map_err(|e| io_err("dup", raw, e))?);
         loop {
             let n = match entry.read(&mut self.buf) {
                 Ok(0) => return Ok(()),
@@ -341,14 +410,22 @@ impl Extractor {
     /// The directory `path` (below the root) as an fd, made when missing;
     /// cached for the next entries.
     fn dir(&mut self, path: &[u8]) -> Result<RawFd> {
-        if let Some((p, fd)) = &self.cache {
+        if let Some((p, fd, _)) = &self.cache {
             if p == path {
                 return Ok(fd.as_raw_fd());
             }
         }
         let fd = self.resolve(path, true)?;
-        self.cache = Some((path.to_vec(), fd));
+        let setgid = fsat::fstat(fd.as_raw_fd())
+            .map(|st| st.st_mode & libc::S_ISGID != 0)
+            .map_err(|e| io_err("stat", path, e))?;
+        self.cache = Some((path.to_vec(), fd, setgid));
         Ok(self.cache.as_ref().unwrap().1.as_raw_fd())
+    }
+
+    /// Whether the directory last given by [`Self::dir`] is setgid.
+    fn parent_setgid(&self) -> bool {
+        self.cache.as_ref().map(|c| c.2).unwrap_or(true)
     }
 
     /// Resolve `path` inside the root; with `create`, missing directories

@@ -92,13 +92,33 @@ pub fn open_at(
 }
 
 /// A new regular file, never following or reusing what is there.
-pub fn create_file(dir: RawFd, name: &CStr) -> io::Result<OwnedFd> {
+pub fn create_file(dir: RawFd, name: &CStr, mode: u32) -> io::Result<OwnedFd> {
     open_at(
         dir,
         name,
         libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW,
-        0o600,
+        mode as libc::mode_t,
     )
+}
+
+pub fn fstat(fd: RawFd) -> io::Result<libc::stat> {
+    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: our fd and a stat buffer of the right size.
+    cvt(unsafe { libc::fstat(fd, st.as_mut_ptr()) })?;
+    // SAFETY: fstat filled it.
+    Ok(unsafe { st.assume_init() })
+}
+
+/// The process umask, read once (call early, before threads: reading it
+/// means setting it for a moment).
+pub fn umask_value() -> u32 {
+    static UMASK: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *UMASK.get_or_init(|| {
+        // SAFETY: plain syscalls.
+        let old = unsafe { libc::umask(0o022) };
+        unsafe { libc::umask(old) };
+        old as u32
+    })
 }
 
 pub fn mkdir_at(dir: RawFd, name: &CStr, mode: libc::mode_t) -> io::Result<()> {

@@ -60,14 +60,40 @@ impl Image {
     }
 
     /// Unpack every layer not yet present; returns the layer directories,
-    /// bottom first, and how many were unpacked now.
+    /// bottom first, and how many were unpacked now. Layers are
+    /// independent in overlay form, so a few unpack at once; the first
+    /// failing layer (in image order) is the error reported.
     pub fn unpack(&self, root: &Root, local: &Store) -> Result<(Vec<PathBuf>, usize)> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Mutex;
+        let n = self.layers.len();
+        let workers = std::thread::available_parallelism()
+            .map(|p| p.get())
+            .unwrap_or(2)
+            .clamp(2, 4)
+            .min(n);
+        let next = AtomicUsize::new(0);
+        let results: Mutex<Vec<Option<Result<(PathBuf, bool)>>>> =
+            Mutex::new((0..n).map(|_| None).collect());
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= n {
+                        break;
+                    }
+                    let l = &self.layers[i];
+                    let open = || local.open_blob(&l.digest);
+                    let r = layer::ensure(root, l, &open)
+                        .map_err(|e| e.context(format!("layer {}", l.digest)));
+                    results.lock().unwrap()[i] = Some(r);
+                });
+            }
+        });
         let mut dirs = Vec::new();
         let mut made = 0;
-        for l in &self.layers {
-            let open = || local.open_blob(&l.digest);
-            let (dir, new) = layer::ensure(root, l, &open)
-                .map_err(|e| e.context(format!("layer {}", l.digest)))?;
+        for r in results.into_inner().unwrap() {
+            let (dir, new) = r.unwrap_or_else(|| Err(Error::new("layer worker died")))?;
             made += new as usize;
             dirs.push(dir);
         }

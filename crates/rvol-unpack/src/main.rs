@@ -16,6 +16,7 @@ mod transport;
 mod whiteout;
 
 fn main() {
+    fsat::umask_value();
     let r = args::parse().and_then(run::run);
     rvol_state::error::exit_with("rvol-unpack", r)
 }
