@@ -145,12 +145,13 @@ chain() {
         rvol-ns "$(q "$1")" "$(q "$1")" "$(q "$1")"
 }
 
-# wait_started BUNDLE: after a background start, until state.json leaves
-# `created` (or 10 s), so that ps/inspect right after see it running.
+# wait_started BUNDLE BEFORE: after a background start, until state.json
+# differs from BEFORE (rvol-ns has recorded the start) or 10 s went by, so
+# that ps/inspect right after see it running.
 wait_started() {
     _i=0
     while [ $_i -lt 200 ]; do
-        grep -q '"Status": *"created"' "$1/state.json" 2>/dev/null || return 0
+        [ "$(cat "$1/state.json" 2>/dev/null)" = "$2" ] || return 0
         sleep 0.05
         _i=$((_i + 1))
     done
@@ -161,11 +162,12 @@ wait_started() {
 # volumes go when it ends.
 start_detached() {
     : >>"$1/container.log"
+    _before=$(cat "$1/state.json" 2>/dev/null || true)
     setsid -f sh -c '
         sh -c "$1" </dev/null >>"$2/container.log" 2>&1
         [ "$4" = 1 ] && rvol-mount rm -v -f -- "$3" >/dev/null 2>&1
         exit 0' rvol-start "$(chain "$1")" "$1" "$2" "$3" </dev/null >/dev/null 2>&1
-    wait_started "$1"
+    wait_started "$1" "$_before"
 }
 
 # start_attached BUNDLE INTERACTIVE TTY: run the chain in the foreground and

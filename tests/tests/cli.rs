@@ -207,7 +207,9 @@ fn mounts_match_docker_for_every_kind_of_mount() {
         let v = mounts_set(&r.ok(&["inspect", "--format", fmt, name]), root);
         assert_eq!(v, d, "{name}: Mounts differ (rvol left, docker right)");
         let d = docker_ok(&["inspect", "--format", others, &dname]).replace(&unique(""), "");
-        let v = r.ok(&["inspect", "--format", others, name]).replace(&unique(""), "");
+        let v = r
+            .ok(&["inspect", "--format", others, name])
+            .replace(&unique(""), "");
         assert_eq!(
             v, d,
             "{name}: Binds Tmpfs Volumes VolumesFrom ReadonlyRootfs"
@@ -558,4 +560,170 @@ fn unknown_container_gives_dockers_text_and_status() {
         );
         assert_eq!(text(&o.stdout), text(&d.stdout), "rvol {verb} stdout");
     }
+}
+
+fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
+    let t0 = std::time::Instant::now();
+    while !f() {
+        assert!(t0.elapsed().as_secs() < 20, "timed out: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn background_containers_stop_start_kill_wait_logs() {
+    if !rvol_tests::have_root() {
+        return;
+    }
+    let r = Rvol::new("cli-life");
+    r.import_busybox();
+    let id = r.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "bg",
+        "busybox:local",
+        "sh",
+        "-c",
+        "echo started; trap 'exit 7' USR1; while :; do sleep 0.1; done",
+    ]);
+    let id = id.trim();
+    assert!(is_hex64(id), "{id}");
+    let ps = r.ok(&["ps"]);
+    assert!(ps.lines().nth(1).unwrap().starts_with(&id[..12]), "{ps}");
+    assert!(ps.contains("   Up "), "{ps}");
+    wait_until("log line", || r.ok(&["logs", "bg"]) == "started\n");
+    // PID 1 without a handler ignores SIGTERM: stop waits -t seconds, then SIGKILL
+    let t0 = std::time::Instant::now();
+    assert_eq!(r.ok(&["stop", "-t", "1", "bg"]), "bg\n");
+    assert!(t0.elapsed().as_millis() >= 900);
+    assert_eq!(
+        r.ok(&[
+            "inspect",
+            "-f",
+            "{{.State.Status}} {{.State.ExitCode}}",
+            "bg"
+        ]),
+        "exited 137\n"
+    );
+    assert!(r.ok(&["ps", "-a"]).contains("Exited (137) "));
+    assert_eq!(r.ok(&["ps", "-q"]), "");
+    // started again: the same container, by a prefix of its id
+    assert_eq!(r.ok(&["start", &id[..8]]), format!("{}\n", &id[..8]));
+    assert_eq!(
+        r.ok(&["inspect", "-f", "{{.State.Running}}", "bg"]),
+        "true\n"
+    );
+    assert_eq!(r.ok(&["kill", "-s", "USR1", "bg"]), "bg\n");
+    // the signal reaches PID 1's handler
+    assert_eq!(r.ok(&["wait", "bg"]), "7\n");
+    wait_until("log of both runs", || {
+        r.ok(&["logs", "bg"]) == "started\nstarted\n"
+    });
+    // a running container is not removed without -f
+    r.ok(&["start", "bg"]);
+    let o = r.run(&["rm", "bg"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("You cannot remove a running container"));
+    assert_eq!(r.ok(&["rm", "-f", "bg"]), "bg\n");
+    assert_eq!(r.ok(&["ps", "-a", "-q"]), "");
+    let o = r.run(&["kill", "bg"]);
+    assert_eq!(o.status.code(), Some(1));
+
+    // run -d --rm: gone with its anonymous volume once it ends
+    r.ok(&[
+        "run",
+        "-d",
+        "--rm",
+        "--name",
+        "gone",
+        "-v",
+        "/anon",
+        "busybox:local",
+        "true",
+    ]);
+    wait_until("run -d --rm cleanup", || {
+        r.ok(&["ps", "-a", "-q"]).is_empty()
+    });
+    assert_eq!(r.ok(&["volume", "ls", "-q"]), "");
+}
+
+#[test]
+fn run_rm_exit_status_stdin_and_tty() {
+    if !rvol_tests::have_root() {
+        return;
+    }
+    let r = Rvol::new("cli-run");
+    r.import_busybox();
+    // the command's status; --rm cleans up also when the command fails
+    let o = r.run(&[
+        "run",
+        "--rm",
+        "-v",
+        "/anon",
+        "-v",
+        "keep:/k",
+        "busybox:local",
+        "sh",
+        "-c",
+        "exit 3",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    let o = r.run(&["run", "--rm", "-v", "/anon", "busybox:local", "nonexist"]);
+    assert_eq!(o.status.code(), Some(127));
+    assert_eq!(r.ok(&["ps", "-a", "-q"]), "");
+    assert_eq!(
+        r.ok(&["volume", "ls", "-q"]),
+        "keep\n",
+        "named stays, anonymous go"
+    );
+    // without -i the container reads nothing; with -i our stdin
+    let mut c = r.cmd(&["run", "--rm", "busybox:local", "cat"]);
+    c.stdin(std::fs::File::open("/etc/hostname").unwrap());
+    assert_eq!(rvol_tests::ok(&mut c), "");
+    let mut c = r.cmd(&["run", "--rm", "-i", "busybox:local", "cat"]);
+    c.stdin(std::fs::File::open("/etc/hostname").unwrap());
+    assert_eq!(
+        rvol_tests::ok(&mut c),
+        std::fs::read_to_string("/etc/hostname").unwrap()
+    );
+    // -t: the container's stdin and stdout are a terminal (the tty turns \n into \r\n)
+    let out = r.ok(&[
+        "run",
+        "--rm",
+        "-t",
+        "busybox:local",
+        "sh",
+        "-c",
+        "test -t 0 && test -t 1 && echo tty",
+    ]);
+    assert_eq!(out, "tty\r\n");
+    let out = r.ok(&[
+        "run",
+        "--rm",
+        "busybox:local",
+        "sh",
+        "-c",
+        "test -t 1 && echo tty || echo notty",
+    ]);
+    assert_eq!(out, "notty\n");
+    // process flags reach the container
+    let out = r.ok(&[
+        "run",
+        "--rm",
+        "-e",
+        "A=1",
+        "-w",
+        "/tmp/wd",
+        "-u",
+        "1000:1000",
+        "--hostname",
+        "hh",
+        "--entrypoint",
+        "/bin/sh",
+        "busybox:local",
+        "-c",
+        "echo $A $(pwd) $(id -u):$(id -g) $(hostname)",
+    ]);
+    assert_eq!(out, "1 /tmp/wd 1000:1000 hh\n");
 }
