@@ -727,3 +727,150 @@ fn run_rm_exit_status_stdin_and_tty() {
     ]);
     assert_eq!(out, "1 /tmp/wd 1000:1000 hh\n");
 }
+
+/// Every key rvol prints at `path` is one docker prints there, in docker's
+/// order, with the same JSON type (null aside).
+fn same_shape(path: &str, rvol: &Value, docker: &Value, errs: &mut Vec<String>) {
+    let kind = |v: &Value| match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    match (rvol, docker) {
+        (Value::Object(r), Value::Object(d)) => {
+            let dkeys: Vec<&String> = d.keys().collect();
+            let mut last = None;
+            for (k, rv) in r {
+                match dkeys.iter().position(|x| *x == k) {
+                    None => errs.push(format!("{path}.{k}: docker has no such key")),
+                    Some(i) => {
+                        if last.is_some_and(|l| i < l) {
+                            errs.push(format!("{path}.{k}: out of docker's order"));
+                        }
+                        last = Some(i);
+                        same_shape(&format!("{path}.{k}"), rv, &d[k], errs);
+                    }
+                }
+            }
+        }
+        (Value::Array(r), Value::Array(d)) => {
+            if let (Some(r0), Some(d0)) = (r.first(), d.first()) {
+                same_shape(&format!("{path}[0]"), r0, d0, errs);
+            }
+        }
+        (Value::Null, _) | (_, Value::Null) => {}
+        (r, d) if kind(r) != kind(d) => {
+            errs.push(format!("{path}: rvol {} docker {}", kind(r), kind(d)))
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn inspect_has_dockers_keys_order_and_types() {
+    if !rvol_tests::have_root() || !rvol_tests::have_docker() {
+        return;
+    }
+    let r = Rvol::new("cli-inspect");
+    r.import_busybox();
+    let mut junk = DockerJunk {
+        containers: vec![],
+        volumes: vec![],
+        images: vec![],
+    };
+    let host = r.root.tmp.join("host");
+    let spec = format!("{}:/a:ro", host.display());
+    let name = unique("insp");
+    junk.containers.push(name.clone());
+    let flags = [
+        "--network",
+        "none",
+        "-v",
+        &spec,
+        "--tmpfs",
+        "/t",
+        "-e",
+        "A=1",
+    ];
+    let mut d = vec!["create", "--name", &name];
+    d.extend(flags);
+    d.extend(["busybox:local", "echo", "hi"]);
+    docker_ok(&d);
+    let mut v = vec!["create", "--name", "insp"];
+    v.extend(flags);
+    v.extend(["busybox:local", "echo", "hi"]);
+    let id = r.ok(&v);
+    let dj: Value = serde_json::from_str(&docker_ok(&["inspect", &name])).unwrap();
+    let vj: Value = serde_json::from_str(&r.ok(&["inspect", "insp"])).unwrap();
+    let mut errs = Vec::new();
+    same_shape("", &vj, &dj, &mut errs);
+    assert!(errs.is_empty(), "{}", errs.join("\n"));
+    let c = &vj[0];
+    assert_eq!(c["Id"], id.trim());
+    assert_eq!(c["Config"]["Hostname"], &id.trim()[..12]);
+    for key in [
+        "Id",
+        "Created",
+        "Name",
+        "State",
+        "Image",
+        "Config",
+        "HostConfig",
+        "Mounts",
+        "GraphDriver",
+    ] {
+        assert!(!c[key].is_null(), "{key}");
+    }
+    for key in ["LowerDir", "MergedDir", "UpperDir", "WorkDir"] {
+        assert!(
+            c["GraphDriver"]["Data"][key].is_string(),
+            "GraphDriver.Data.{key}"
+        );
+    }
+    let upper = c["GraphDriver"]["Data"]["UpperDir"].as_str().unwrap();
+    assert!(std::path::Path::new(upper).is_dir());
+
+    // the same --format templates print the same text
+    let templates = [
+        "{{.State.Status}} {{.State.Running}} {{.State.ExitCode}} {{.State.Pid}}",
+        "{{.HostConfig.Tmpfs}} {{.HostConfig.Binds}} {{.Config.Volumes}} {{.HostConfig.VolumesFrom}}",
+        "{{.Mounts}}",
+        "{{json .Mounts}}",
+        "{{range .Mounts}}{{.Type}}:{{.Source}}:{{.Destination}}:{{.RW}}{{\"\\n\"}}{{end}}",
+        "{{range $i, $m := .Mounts}}{{$i}} {{$m.Mode}} {{$.Path}}{{end}}",
+        "{{index .Config.Labels \"nope\"}}|{{len .Mounts}}|{{.Config.Labels}}",
+        "{{if .HostConfig.ReadonlyRootfs}}ro{{else if .Mounts}}mounts{{else}}none{{end}}",
+        "{{printf \"%s=%v %q\" .Config.Cmd .State.Running .Path}}",
+        "{{join .Config.Cmd \",\"}} {{.Config.Cmd}} {{.Path}} {{.Args}} {{.Config.Entrypoint}}",
+        "{{upper .State.Status}} {{.GraphDriver.Name}} {{.HostConfig.NetworkMode}}",
+        "{{with .State}}{{.Status}}{{end}} {{println \"x\"}}",
+        "{{- range .Mounts }} {{ .Destination -}} {{ end }}",
+        "{{json .HostConfig.Tmpfs}} {{json .Config.Env}} {{json .State.Running}}",
+        "{{eq .State.Status \"created\"}} {{ne (len .Mounts) 0}} {{not .State.Running}}",
+    ];
+    for t in templates {
+        let d = docker(&["inspect", "--format", t, &name]);
+        let o = r.run(&["inspect", "--format", t, "insp"]);
+        assert_eq!(text(&o.stdout), text(&d.stdout), "--format {t}");
+        assert_eq!(o.status.code(), d.status.code(), "--format {t}");
+    }
+    // template errors: docker's text and status
+    for t in ["{{.Foo}}", "{{.State.Foo}}", "{{.Foo", "{{range .Mounts}}"] {
+        let d = docker(&["inspect", "--format", t, &name]);
+        let o = r.run(&["inspect", "--format", t, "insp"]);
+        assert_eq!(o.status.code(), d.status.code(), "--format {t}");
+        assert_eq!(text(&o.stderr), text(&d.stderr), "--format {t}");
+    }
+    // an image, in docker image inspect's shape
+    let dj: Value =
+        serde_json::from_str(&docker_ok(&["inspect", "--type", "image", "busybox:local"])).unwrap();
+    let vj: Value =
+        serde_json::from_str(&r.ok(&["inspect", "--type", "image", "busybox:local"])).unwrap();
+    let mut errs = Vec::new();
+    same_shape("", &vj, &dj, &mut errs);
+    assert!(errs.is_empty(), "{}", errs.join("\n"));
+    assert_eq!(vj[0]["RepoTags"], serde_json::json!(["busybox:local"]));
+}

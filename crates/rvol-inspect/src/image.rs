@@ -211,15 +211,25 @@ pub fn inspect_value(root: &Root, img: &Image) -> Value {
         "Architecture": c["architecture"].as_str().unwrap_or(""),
         "Os": c["os"].as_str().unwrap_or(""),
         "Size": s,
-        "GraphDriver": {
-            "Data": {"LowerDir": lower.join(":")},
-            "Name": "overlay2",
-        },
+        "GraphDriver": {"Data": graph_data(&lower), "Name": "overlay2"},
         "RootFS": {
             "Type": c["rootfs"]["type"].as_str().unwrap_or("layers"),
             "Layers": c["rootfs"]["diff_ids"].clone(),
         },
     })
+}
+
+/// Docker's shape: the top layer is UpperDir, the others (top first)
+/// LowerDir. rvol has no merged or work dir for an image.
+fn graph_data(top_first: &[String]) -> Value {
+    let mut m = Map::new();
+    if top_first.len() > 1 {
+        m.insert("LowerDir".into(), top_first[1..].join(":").into());
+    }
+    if let Some(top) = top_first.first() {
+        m.insert("UpperDir".into(), top.clone().into());
+    }
+    Value::Object(m)
 }
 
 pub fn inspect(root: &Root, what: &str) -> Result<Option<Value>> {
