@@ -1,5 +1,5 @@
 # The suite's images, made without a registry, in the docker daemon at
-# $DOCKER_HOST, then `docker save`d to DIR/<name>.tar for `rvol load -i`:
+# $DOCKER_HOST, then `docker save`d to DIR/save/<name>.tar for `rvol load -i`:
 #
 #   cbox:1   busybox-static rootfs + /bin/probe + fixtures under /srv
 #            (docker import, with ENV PATH and CMD sh)
@@ -97,7 +97,8 @@ build_images() {
     dockerfile "$d" cenv:1 'FROM cbox:1' 'ENV FOO=bar GREETING="hello world"' \
         'WORKDIR /work/dir' 'USER 1000:100' || return 1
     local img
+    mkdir -p "$d/save"
     for img in cbox:1 vol:v1 cvol:1 cfile:1 cenv:1; do
-        docker save -o "$d/${img%%:*}.tar" "$img" || return 1
+        docker save -o "$d/save/${img%%:*}.tar" "$img" || return 1
     done
 }

@@ -14,11 +14,13 @@
 #       @table    collapse runs of blanks in stdout (tables whose column
 #                 widths follow times and ids)
 #       @nostdout stdout is not captured (e.g. an id printed by -d)
+#       @jqsort   stdout is a JSON array compared as a set (docker's CLI
+#                 builds some lists from Go maps, in random order)
 #       @sort     stdout compared as a sorted list (after ids are mapped:
 #                 show the ids first, e.g. with mounts, so their labels
 #                 do not depend on the order)
 #   mounts C...          inspect --format '{{json .Mounts}}', as a set
-#   inspect C TEMPLATE   inspect --format TEMPLATE C
+#   inspect [@OPT] C TEMPLATE   inspect --format TEMPLATE C
 #   tree PATH...         the host's view of files below PATH
 #   voltree NAME         tree of a volume's Mountpoint (via volume inspect)
 #   mnttree C DEST       tree of the Source of C's mount at DEST
@@ -47,9 +49,9 @@ errnorm() {
     perl -ne '
         chomp;
         next if /^\s*$/;
-        next if /^Run \x27docker .*--help\x27 for more information/;
-        next if /^See \x27docker .*--help\x27\.?$/;
-        next if /^Usage:\s+docker /;
+        next if /^Run \x27(?:docker|rvol) .*--help\x27 for more information/;
+        next if /^See \x27(?:docker|rvol) .*--help\x27\.?$/;
+        next if /^Usage:\s+(?:docker|rvol) /;
         next if /^Unable to find image /;
         if (s/^(?:docker: )?Error response from daemon: // || s/^docker: // || s/^Error: //
             || s/^invalid argument ".*" for "[^"]*" flag: //
@@ -64,10 +66,11 @@ errnorm() {
 }
 
 rt() {
-    local anyerr= table= nostdout= sort=
+    local anyerr= table= nostdout= sort= jqsort=
     while :; do
         case ${1:-} in
         @sort) sort=1 ;;
+        @jqsort) jqsort=1 ;;
         @anyerr) anyerr=1 ;;
         @table) table=1 ;;
         @nostdout) nostdout=1 ;;
@@ -80,7 +83,7 @@ rt() {
     local rc=0
     runtime "$@" >"$CONF_TMP/out" 2>"$CONF_TMP/err" </dev/null || rc=$?
     [ -n "$sort" ] && echo "@@sort{" >&3
-    capture_out "$table" "$nostdout"
+    capture_out "$table" "$nostdout" "$jqsort"
     [ -n "$sort" ] && echo "@@sort}" >&3
     CONF_ANYERR=$anyerr errnorm <"$CONF_TMP/err" | sed 's/^/! /' >&3
     echo "= $rc" >&3
@@ -107,12 +110,23 @@ cmdline() {
 }
 
 capture_out() {
+    local f=$CONF_TMP/out
     if [ -n "$2" ]; then
-        [ -s "$CONF_TMP/out" ] && echo "| (stdout not compared)" >&3
-    elif [ -n "$1" ]; then
-        sed -E 's/[[:space:]]{2,}/  /g; s/[[:space:]]+$//; s/^/| /' "$CONF_TMP/out" >&3
+        [ -s "$f" ] && echo "| (stdout not compared)" >&3
+        return 0
+    fi
+    if [ -n "$3" ]; then
+        # a JSON array compared as a set
+        jq -c 'if type == "array" then sort else . end' <"$f" >"$f.sorted" 2>/dev/null && f=$f.sorted
+    fi
+    if [ -n "$1" ]; then
+        sed -E 's/[[:space:]]{2,}/  /g; s/[[:space:]]+$//; s/^/| /' "$f" >&3
     else
-        sed 's/^/| /' "$CONF_TMP/out" >&3
+        sed 's/^/| /' "$f" >&3
+    fi
+    # like diff, say so when the last line has no newline
+    if [ -s "$f" ] && [ -n "$(tail -c1 "$f")" ]; then
+        printf '\n| \\ no newline at end\n' >&3
     fi
 }
 
@@ -146,7 +160,9 @@ mounts() {
 }
 
 inspect() {
-    rt inspect --format "$2" "$1"
+    local opts=()
+    while [[ ${1:-} == @* ]]; do opts+=("$1"); shift; done
+    rt "${opts[@]}" inspect --format "$2" "$1"
 }
 
 # Files below each PATH as the host sees them: path, type, mode, owner,
