@@ -119,12 +119,13 @@ normalize() {
     printf '%s\n' "$_out"
 }
 
-# resolve NAME|ID: sets cid, cstatus, cpid, cbundle; docker's text and
+# resolve NAME|ID: sets cid, cstatus, cpid, cbundle, cautorm (1 when
+# created with --rm); docker's text and
 # exit 1 for an unknown container.
 resolve() {
     need_bin rvol-inspect
     _r=$(rvol-inspect --type container \
-        -f '{{.Id}}|{{.State.Status}}|{{.State.Pid}}|{{.HostnamePath}}' -- "$1" 2>/dev/null) || {
+        -f '{{.Id}}|{{.State.Status}}|{{.State.Pid}}|{{if .HostConfig.AutoRemove}}1{{else}}0{{end}}|{{.HostnamePath}}' -- "$1" 2>/dev/null) || {
         echo "Error: No such container: $1" >&2
         exit 1
     }
@@ -133,6 +134,8 @@ resolve() {
     cstatus=${_r%%|*}
     _r=${_r#*|}
     cpid=${_r%%|*}
+    _r=${_r#*|}
+    cautorm=${_r%%|*}
     cbundle=$(dirname -- "${_r#*|}")
 }
 
