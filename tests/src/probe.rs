@@ -20,7 +20,7 @@ f pid "$$"
 f hostname "$(hostname)"
 f net "$(ls /sys/class/net | tr '\n' ' ')"
 f lo_flags "$(cat /sys/class/net/lo/flags)"
-for k in CapInh CapPrm CapEff CapBnd CapAmb Groups; do
+for k in CapInh CapPrm CapEff CapBnd CapAmb Groups SigBlk SigIgn NoNewPrivs; do
   f "$k" "$(grep "^$k:" /proc/self/status | cut -f2 | sed 's/ *$//')"
 done
 f uid "$(id -u)"
@@ -135,7 +135,13 @@ impl DockerImage {
         let tag = format!(
             "rvol-exec-test-{}-{}:latest",
             std::process::id(),
-            tmp.path.file_name().unwrap().to_string_lossy().rsplit('-').next().unwrap()
+            tmp.path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .rsplit('-')
+                .next()
+                .unwrap()
         );
         crate::ok(Command::new("docker").arg("import").arg(&tar).arg(&tag));
         DockerImage { tag }

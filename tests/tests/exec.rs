@@ -46,6 +46,11 @@ fn the_container_environment() {
     }
     assert_eq!(f["CapInh"], "0000000000000000");
     assert_eq!(f["CapAmb"], "0000000000000000");
+    assert_eq!(
+        f["SigIgn"], "0000000000000000",
+        "no signal ignored (Rust's SIGPIPE)"
+    );
+    assert_eq!(f["SigBlk"], "0000000000000000");
     assert_eq!(f["uid"], "0");
     assert_eq!(f["groups"], "0");
     assert_eq!(f["cwd"], "/");

@@ -154,6 +154,7 @@ pub fn exec(plan: &Plan, user: &User, chdir_again: bool) -> Result<i32> {
         .collect::<Result<Vec<_>>>()?;
     // SAFETY: umask(2) cannot fail; docker's processes start with 022.
     unsafe { libc::umask(0o022) };
+    crate::sys::reset_signals();
     let e = nix::unistd::execve(&file, &argv, &envp).unwrap_err();
     let shown = String::from_utf8_lossy(arg0);
     Err(fail(format!("exec: {shown:?}: {}", errno_text(e as i32))))

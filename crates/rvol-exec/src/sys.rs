@@ -54,3 +54,24 @@ pub fn close_fds_on_exec() -> Result<()> {
     }
     Ok(())
 }
+
+/// The command starts as docker's do: no signal blocked, none ignored.
+/// (Rust ignores SIGPIPE in every binary of the chain, and a caller may
+/// have ignored or blocked others; ignoring survives execve.)
+pub fn reset_signals() {
+    // SAFETY: plain signal-set and disposition calls on our own process.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+        // The kernel's struct sigaction (handler, flags, restorer, mask),
+        // all zero: SIG_DFL. By raw syscall, because the C library refuses
+        // 32 and 33 (its own), which a caller may still have ignored.
+        let dfl = [0u64; 4];
+        for sig in 1..=64 {
+            if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+                libc::syscall(libc::SYS_rt_sigaction, sig, dfl.as_ptr(), 0usize, 8usize);
+            }
+        }
+    }
+}

@@ -76,6 +76,9 @@ pub fn run(
                 unsafe { libc::_exit(e.code) };
             }
             let _ = old.thread_set_mask();
+            // Rust ignores SIGPIPE; the command must not inherit that.
+            // SAFETY: setting a disposition before exec.
+            unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
             let e = nix::unistd::execvp(&argv[0], &argv).unwrap_err();
             eprintln!("rvol-ns: exec {}: {}", cmd[0].to_string_lossy(), e.desc());
             let code = match e {
