@@ -21,7 +21,8 @@ commit options:
   -m, --message MSG       commit message
   -p, --pause[=BOOL]      stop the container's processes while committing
                           (default true)
-      --compress ALGO     layer compression: gzip (default) or zstd
+      --compress ALGO     layer compression: gzip (default, fast level), zstd,
+                          or none (a plain tar layer, as docker keeps them)
 save options:
   -o, --output DEST       a docker-archive FILE (default: stdout), or an OCI
                           layout as oci:DIR[:TAG] or DIR with --format oci
@@ -109,7 +110,7 @@ pub fn parse() -> Result<Args, lexopt::Error> {
             Long("compress") if !save => {
                 let v = parser.value()?.string()?;
                 commit.compression = Compression::parse(&v).ok_or_else(|| {
-                    lexopt::Error::from(format!("--compress {v:?}: want gzip or zstd"))
+                    lexopt::Error::from(format!("--compress {v:?}: want gzip, zstd or none"))
                 })?;
             }
             Short('o') | Long("output") if save => output = Some(parser.value()?.string()?),

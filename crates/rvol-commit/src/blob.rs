@@ -18,6 +18,7 @@ const CHUNK: usize = 1 << 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Compression {
+    None,
     Gzip,
     Zstd,
 }
@@ -25,6 +26,7 @@ pub enum Compression {
 impl Compression {
     pub fn parse(s: &str) -> Option<Compression> {
         match s {
+            "none" => Some(Compression::None),
             "gzip" => Some(Compression::Gzip),
             "zstd" => Some(Compression::Zstd),
             _ => None,
@@ -32,6 +34,7 @@ impl Compression {
     }
     pub fn media_type(self) -> &'static str {
         match self {
+            Compression::None => store::MEDIA_LAYER_TAR,
             Compression::Gzip => store::MEDIA_LAYER_GZIP,
             Compression::Zstd => store::MEDIA_LAYER_ZSTD,
         }
@@ -146,15 +149,14 @@ fn compress(
     let out = BufWriter::with_capacity(CHUNK, out);
     let r: io::Result<_> = (|| {
         Ok(match c {
-            Compression::Gzip => {
-                // Level 1: the layer is written once per commit and read once
-                // per unpack; speed matters more than the last percent of size.
-                let mut enc = flate2::write::GzEncoder::new(out, flate2::Compression::new(1));
+            Compression::None => {
+                let mut out = out;
                 for chunk in rx {
-                    enc.write_all(&chunk)?;
+                    out.write_all(&chunk)?;
                 }
-                enc.finish()?
+                out
             }
+            Compression::Gzip => gzip_parallel(rx, out)?,
             Compression::Zstd => {
                 let mut enc = zstd::stream::write::Encoder::new(out, 3)?;
                 for chunk in rx {
@@ -170,4 +172,93 @@ fn compress(
         .map_err(|e| e.into_error())
         .ctx("write layer blob")?;
     blob.finish(None)
+}
+
+/// gzip as pigz makes it: the stream is cut into fixed CHUNKs, each
+/// deflated on its own (no shared window, so the output depends only on
+/// the input and never on which thread did what) and ended with a sync
+/// flush; the pieces are written in order between one gzip header and one
+/// trailer (CRC-32 combined from the pieces). One ordinary gzip member,
+/// which every reader takes, made on every core.
+fn gzip_parallel<W: Write + Send>(rx: Receiver<Vec<u8>>, mut out: W) -> io::Result<W> {
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Mutex};
+
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 4);
+    type Piece = io::Result<(Vec<u8>, flate2::Crc)>;
+    std::thread::scope(|s| -> io::Result<W> {
+        let (job_tx, job_rx) = sync_channel::<(u64, Vec<u8>)>(threads * 2);
+        let job_rx = Arc::new(Mutex::new(job_rx));
+        let (done_tx, done_rx) = sync_channel::<(u64, Piece)>(threads * 2);
+        for _ in 0..threads {
+            let job_rx = Arc::clone(&job_rx);
+            let done_tx = done_tx.clone();
+            s.spawn(move || {
+                // Level 1: the layer is made once per commit; speed matters
+                // more than the last percent of size.
+                let mut c = flate2::Compress::new(flate2::Compression::new(1), false);
+                loop {
+                    let job = job_rx.lock().map(|r| r.recv());
+                    let Ok(Ok((i, chunk))) = job else { break };
+                    let piece = deflate_piece(&mut c, &chunk);
+                    if done_tx.send((i, piece)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        s.spawn(move || {
+            for (i, chunk) in rx.into_iter().enumerate() {
+                if job_tx.send((i as u64, chunk)).is_err() {
+                    break;
+                }
+            }
+        });
+        // Header: deflate, no name, mtime 0, "fast" flag, OS unknown.
+        out.write_all(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 0xff])?;
+        let mut crc = flate2::Crc::new();
+        let mut pending: BTreeMap<u64, (Vec<u8>, flate2::Crc)> = BTreeMap::new();
+        let mut next = 0u64;
+        for (i, piece) in done_rx {
+            pending.insert(i, piece?);
+            while let Some((data, c)) = pending.remove(&next) {
+                out.write_all(&data)?;
+                crc.combine(&c);
+                next += 1;
+            }
+        }
+        if !pending.is_empty() {
+            return Err(io::Error::other("gzip: a piece went missing"));
+        }
+        // An empty final block (fixed Huffman, end of block), then the trailer.
+        out.write_all(&[0x03, 0x00])?;
+        out.write_all(&crc.sum().to_le_bytes())?;
+        out.write_all(&crc.amount().to_le_bytes())?;
+        Ok(out)
+    })
+}
+
+/// One chunk as raw deflate blocks ending in a sync flush, and its CRC.
+fn deflate_piece(c: &mut flate2::Compress, data: &[u8]) -> io::Result<(Vec<u8>, flate2::Crc)> {
+    c.reset();
+    let mut crc = flate2::Crc::new();
+    crc.update(data);
+    let mut out = Vec::with_capacity(data.len() + data.len() / 16 + 1024);
+    let mut input = data;
+    loop {
+        let before = c.total_in();
+        c.compress_vec(input, &mut out, flate2::FlushCompress::Sync)
+            .map_err(io::Error::other)?;
+        input = &input[(c.total_in() - before) as usize..];
+        // Done when all input is in and the flush left room to spare.
+        if input.is_empty() && out.len() < out.capacity() {
+            break;
+        }
+        out.reserve(64 * 1024);
+    }
+    Ok((out, crc))
 }
