@@ -9,8 +9,8 @@
 #   cenv:1   ENV, WORKDIR (missing in the image), USER
 #
 # Fixtures in cbox:1, every mtime 2020-01-02 03:04:05 UTC:
-#   /srv/seed/         0750 999:999
-#     a                "alpha" 0640 1000:100
+#   /srv/seed/         0750 999:999, xattr user.rvconf=dir
+#     a                "alpha" 0640 1000:100, xattr user.rvconf=file
 #     hard1 hard2      one inode, 0644
 #     rel -> a, abs -> /etc/passwd, dangling -> /nonexistent
 #     sub/             0700 1000:1000, sub/deep 0600 1000:1000
@@ -48,6 +48,7 @@ make_rootfs() {
     chown -R 1000:1000 "$s/sub" && chmod 0700 "$s/sub"
     echo suid >"$s/suid" && chmod 4755 "$s/suid"
     mkfifo -m 0644 "$s/fifo"
+    setfattr -n user.rvconf -v file "$s/a" && setfattr -n user.rvconf -v dir "$s"
     chown 999:999 "$s" && chmod 0750 "$s"
     chown 1000:1000 "$r/srv/empty" && chmod 0711 "$r/srv/empty"
     echo file >"$r/srv/file"
@@ -85,7 +86,7 @@ build_images() {
     local d=$1
     mkdir -p "$d/rootfs"
     make_rootfs "$d/rootfs" || return 1
-    tar --numeric-owner --sort=name -C "$d/rootfs" -cf "$d/rootfs.tar" . || return 1
+    tar --numeric-owner --xattrs --xattrs-include='*' --sort=name -C "$d/rootfs" -cf "$d/rootfs.tar" . || return 1
     docker import \
         -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
         -c 'CMD ["sh"]' "$d/rootfs.tar" cbox:1 >/dev/null || return 1

@@ -166,7 +166,8 @@ inspect() {
 }
 
 # Files below each PATH as the host sees them: path, type, mode, owner,
-# hard-link group, size and checksum of regular files, symlink target, and
+# hard-link group, size and checksum of regular files, symlink target,
+# extended attributes, and
 # whether the mtime is the image's fixed one (2020) or new.
 tree() {
     local p
@@ -176,8 +177,20 @@ tree() {
             echo "  (absent)" >&3
             continue
         fi
+        getfattr -R -h -d -m - --absolute-names -e text "$p" >"$CONF_TMP/xattrs" 2>/dev/null
         find "$p" -printf '%P\t%y\t%m\t%U:%G\t%n\t%i\t%s\t%l\t%T@\n' | LC_ALL=C sort |
-            (cd "$p" 2>/dev/null || cd /; perl -ne '
+            (cd "$p" 2>/dev/null || cd /; XATTRS=$CONF_TMP/xattrs TOP=$p perl -ne '
+                BEGIN {
+                    # getfattr -d: "# file: PATH", then name="value" lines
+                    if (open my $x, "<", $ENV{XATTRS}) {
+                        my $f;
+                        while (<$x>) {
+                            chomp;
+                            if (/^# file: (.*)$/) { $f = $1; $f = substr($f, length($ENV{TOP})); $f =~ s{^/}{}; $f = "." if $f eq ""; }
+                            elsif (/^(\S+?)=(.*)$/ && defined $f) { $xa{$f} .= ($xa{$f} ? "," : "") . "$1=$2"; }
+                        }
+                    }
+                }
                 chomp;
                 my ($path, $type, $mode, $own, $n, $ino, $size, $target, $mtime) = split /\t/;
                 $path = "." if $path eq "";
@@ -189,6 +202,7 @@ tree() {
                     $line .= " s=$size $sum";
                 }
                 $line .= " -> $target" if $type eq "l";
+                $line .= " xattr[$xa{$path}]" if $xa{$path};
                 $line .= $mtime < 1600000000 ? " t=image" : " t=new" if $type ne "d";
                 print "$line\n";') >&3
     done
