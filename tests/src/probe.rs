@@ -23,6 +23,7 @@ f lo_flags "$(cat /sys/class/net/lo/flags)"
 for k in CapInh CapPrm CapEff CapBnd CapAmb Groups SigBlk SigIgn NoNewPrivs; do
   f "$k" "$(grep "^$k:" /proc/self/status | cut -f2 | sed 's/ *$//')"
 done
+f pgrp_session "$(cut -d' ' -f5,6 /proc/$$/stat)"
 f uid "$(id -u)"
 f gid "$(id -g)"
 f groups "$(id -G)"

@@ -45,6 +45,7 @@ fn run(args: args::Args) -> Result<i32> {
     if plan.readonly {
         pivot::remount_root_readonly()?;
     }
+    sys::new_session(plan.terminal)?;
     sys::close_fds_on_exec()?;
     let chdir_again = command::chdir_as_root(&plan.cwd)?;
     caps::drop_bounding()?;

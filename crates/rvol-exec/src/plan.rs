@@ -21,6 +21,8 @@ pub struct Plan {
     pub additional_gids: Vec<u32>,
     pub hostname: Option<String>,
     pub readonly: bool,
+    /// `process.terminal`: stdin is the container's terminal.
+    pub terminal: bool,
     /// The spec asks for a new uts namespace (rvol-ns made it).
     pub new_uts: bool,
     /// Destinations of the spec's own mounts (already made by apply).
@@ -41,6 +43,7 @@ impl Plan {
                 hostname: None,
                 readonly: false,
                 new_uts: false,
+                terminal: false,
                 user_mounts: Vec::new(),
             },
         };
@@ -156,6 +159,11 @@ fn from_bundle(bundle: &Path) -> Result<Plan> {
         hostname,
         readonly,
         new_uts,
+        terminal: spec
+            .process()
+            .as_ref()
+            .and_then(|p| p.terminal())
+            .unwrap_or(false),
         user_mounts,
     })
 }

@@ -75,3 +75,21 @@ pub fn reset_signals() {
         }
     }
 }
+
+/// A session of its own, as runc gives the container's process: signals
+/// from the user's terminal reach rvol-ns, which forwards them once,
+/// rather than the container directly as well. With `process.terminal`
+/// and a terminal on stdin, that terminal becomes the session's
+/// controlling one (taken over from the chain's session, as root may).
+pub fn new_session(terminal: bool) -> Result<()> {
+    // EPERM when already a process group leader: then it stays as it is.
+    let _ = nix::unistd::setsid();
+    // SAFETY: isatty and ioctl on fd 0 with an integer argument.
+    if terminal
+        && unsafe { libc::isatty(0) } == 1
+        && unsafe { libc::ioctl(0, libc::TIOCSCTTY, 1) } < 0
+    {
+        return Err(std::io::Error::last_os_error()).ctx("make stdin the controlling terminal");
+    }
+    Ok(())
+}
