@@ -31,7 +31,9 @@ pub fn busybox_rootfs(dir: &Path) {
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     std::fs::copy(busybox_path(), bin.join("busybox")).unwrap();
-    let list = Command::new(bin.join("busybox"))
+    // The host's copy, not the one just written: another test thread's
+    // fork may still hold the new file open for writing (ETXTBSY).
+    let list = Command::new(busybox_path())
         .arg("--list")
         .output()
         .unwrap();
