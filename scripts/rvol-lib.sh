@@ -2,7 +2,11 @@
 # are, docker's usage-error texts, argv normalization, container lookup.
 # POSIX sh.
 
-RVOL_SCRIPTS=${RVOL_SCRIPTS:-$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)}
+if [ -z "${RVOL_SCRIPTS:-}" ]; then
+    RVOL_SCRIPTS=${0%/*}
+    [ "$RVOL_SCRIPTS" != "$0" ] || RVOL_SCRIPTS=.
+    case $RVOL_SCRIPTS in /*) ;; *) RVOL_SCRIPTS=$PWD/$RVOL_SCRIPTS ;; esac
+fi
 
 # Binaries: $RVOL_BIN_DIR, else PATH, else the workspace's target/release.
 # Nothing is ever built here.
@@ -21,7 +25,19 @@ need_bin() {
 
 # q ARG: ARG single-quoted for eval.
 q() {
-    printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+    case $1 in
+    *"'"*) printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")" ;;
+    *) printf "'%s'" "$1" ;;
+    esac
+}
+
+# qa VAR ARG: append ARG, quoted for eval, to the variable VAR (without a
+# subshell unless ARG holds a single quote: the verbs stay cheap to start).
+qa() {
+    case $2 in
+    *"'"*) eval "$1=\"\${$1} \$(q \"\$2\")\"" ;;
+    *) eval "$1=\"\${$1} '\$2'\"" ;;
+    esac
 }
 
 # usage_error VERB SYNOPSIS MESSAGE: docker's text for a bad command line, 125.
@@ -75,17 +91,20 @@ normalize() {
             ;;
         --*=*)
             case $_vl in
-            *" ${1%%=*} "*) _out="$_out $(q "${1%%=*}") $(q "${1#*=}")" ;;
-            *) _out="$_out $(q "$1")" ;;
+            *" ${1%%=*} "*)
+                qa _out "${1%%=*}"
+                qa _out "${1#*=}"
+                ;;
+            *) qa _out "$1" ;;
             esac
             ;;
         --?*)
-            _out="$_out $(q "$1")"
+            qa _out "$1"
             case $_vl in
             *" $1 "*)
                 if [ $# -gt 1 ]; then
                     shift
-                    _out="$_out $(q "$1")"
+                    qa _out "$1"
                 fi
                 ;;
             esac
@@ -95,15 +114,15 @@ normalize() {
             while [ -n "$_c" ]; do
                 _f=${_c%"${_c#?}"}
                 _c=${_c#?}
-                _out="$_out $(q "-$_f")"
+                qa _out "-$_f"
                 case $_vs in
                 *"$_f"*)
                     if [ -n "$_c" ]; then
-                        _out="$_out $(q "$_c")"
+                        qa _out "$_c"
                         _c=''
                     elif [ $# -gt 1 ]; then
                         shift
-                        _out="$_out $(q "$1")"
+                        qa _out "$1"
                     fi
                     ;;
                 esac
@@ -114,7 +133,7 @@ normalize() {
         shift
     done
     for _a in "$@"; do
-        _out="$_out $(q "$_a")"
+        qa _out "$_a"
     done
     printf '%s\n' "$_out"
 }
@@ -202,14 +221,15 @@ start_attached() {
 RUN_SYN='[OPTIONS] IMAGE [COMMAND] [ARG...]'
 
 # parse_create VERB ARGS...: docker's run/create flags sorted for the tools.
-# Prints shell code for eval (`code=$(parse_create ...) || exit; eval "$code"`,
-# so that a usage error's status is kept): ufl (rvol-unpack's process flags), mfl
-# (rvol-mount create's mount flags, --name, --rm), rm, detach,
-# interactive, tty, and `set --` to IMAGE [CMD ARGS...].
+# Sets ufl (rvol-unpack's process flags), mfl (rvol-mount create's mount
+# flags, --name, --rm), rm, detach, interactive, tty, and rest: IMAGE [CMD
+# ARGS...] quoted for `eval set -- $rest`. A usage error exits (125), --help
+# calls the verb's help and exits 0.
 parse_create() {
     _verb=$1
     shift
-    eval "set -- $(normalize evwuh '--env --env-file --workdir --user --hostname --network --net --entrypoint --volume --mount --tmpfs --volumes-from --name' "$@")"
+    _n=$(normalize evwuh '--env --env-file --workdir --user --hostname --network --net --entrypoint --volume --mount --tmpfs --volumes-from --name' "$@")
+    eval "set -- $_n"
     _u=''
     _m=''
     _rm=0 _d=0 _i=0 _t=0
@@ -217,12 +237,14 @@ parse_create() {
         case $1 in
         -e | --env)
             needs_value "$_verb" "$RUN_SYN" "$1" $#
-            _u="$_u --env $(q "$2")"
+            _u="$_u --env"
+            qa _u "$2"
             shift 2
             ;;
         --env-file)
             needs_value "$_verb" "$RUN_SYN" "$1" $#
-            _u="$_u --env-file $(q "$2")"
+            _u="$_u --env-file"
+            qa _u "$2"
             shift 2
             ;;
         -w | --workdir | -u | --user | -h | --hostname | --network | --net | --entrypoint)
@@ -234,14 +256,16 @@ parse_create() {
             --net) _f=--network ;;
             *) _f=$1 ;;
             esac
-            _u="$_u $_f $(q "$2")"
+            _u="$_u $_f"
+            qa _u "$2"
             shift 2
             ;;
         -v | --volume | --mount | --tmpfs | --volumes-from | --name)
             needs_value "$_verb" "$RUN_SYN" "$1" $#
             _f=$1
             [ "$_f" = -v ] && _f=--volume
-            _m="$_m $_f $(q "$2")"
+            _m="$_m $_f"
+            qa _m "$2"
             shift 2
             ;;
         --read-only)
@@ -266,9 +290,8 @@ parse_create() {
             shift
             ;;
         --help)
-            # this function's output is eval'd by the verb: let it show help
-            echo 'help; exit 0'
-            return 0
+            help
+            exit 0
             ;;
         --)
             shift
@@ -279,20 +302,20 @@ parse_create() {
         esac
     done
     min_args "$_verb" "$RUN_SYN" 1 $#
-    printf 'ufl=%s\nmfl=%s\nrm=%s detach=%s interactive=%s tty=%s\nset --' \
-        "$(q "$_u")" "$(q "$_m")" $_rm $_d $_i $_t
+    ufl=$_u mfl=$_m rm=$_rm detach=$_d interactive=$_i tty=$_t
+    rest=''
     for _a in "$@"; do
-        printf ' %s' "$(q "$_a")"
+        qa rest "$_a"
     done
-    printf '\n'
 }
 
-# create_container: rvol-unpack | rvol-mount create with the parsed flags
-# (ufl, mfl, "$@" = IMAGE [CMD...]); sets bundle and cid.
+# create_container: rvol-unpack | rvol-mount create with what parse_create
+# set (ufl, mfl, rest = IMAGE [CMD...]); sets bundle and cid.
 create_container() {
     need_bin rvol-unpack
     need_bin rvol-mount
-    _spec=$(eval "rvol-unpack $ufl -- $(for _a in "$@"; do printf ' %s' "$(q "$_a")"; done)")
+    _spec=$(eval "rvol-unpack $ufl -- $rest")
     bundle=$(printf '%s\n' "$_spec" | eval "rvol-mount create $mfl")
-    cid=$(basename -- "$bundle")
+    cid=${bundle%/}
+    cid=${cid##*/}
 }
