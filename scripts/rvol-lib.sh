@@ -143,11 +143,15 @@ normalize() {
 # exit 1 for an unknown container.
 resolve() {
     need_bin rvol-inspect
-    _r=$(rvol-inspect --type container \
-        -f '{{.Id}}|{{.State.Status}}|{{.State.Pid}}|{{if .HostConfig.AutoRemove}}1{{else}}0{{end}}|{{.HostnamePath}}' -- "$1" 2>/dev/null) || {
-        echo "Error: No such container: $1" >&2
+    if ! _r=$(rvol-inspect --type container \
+        -f '{{.Id}}|{{.State.Status}}|{{.State.Pid}}|{{if .HostConfig.AutoRemove}}1{{else}}0{{end}}|{{.HostnamePath}}' \
+        -- "$1" 2>&1); then
+        case $_r in
+        *"No such container: "*) echo "Error: No such container: $1" >&2 ;;
+        *) printf '%s\n' "$_r" >&2 ;;
+        esac
         exit 1
-    }
+    fi
     cid=${_r%%|*}
     _r=${_r#*|}
     cstatus=${_r%%|*}
@@ -155,7 +159,8 @@ resolve() {
     cpid=${_r%%|*}
     _r=${_r#*|}
     cautorm=${_r%%|*}
-    cbundle=$(dirname -- "${_r#*|}")
+    _r=${_r#*|}
+    cbundle=${_r%/*}
 }
 
 # The chain that runs a created container (DESIGN.md): namespaces, mounts, exec.

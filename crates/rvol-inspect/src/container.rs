@@ -298,7 +298,8 @@ pub fn inspect(root: &Root, id: &str) -> Result<Value> {
     Ok(Value::Object(out))
 }
 
-/// Every container under the root (those whose bundle can be read).
+/// Every container under the root. A bundle that cannot be read is named
+/// on stderr and left out, so one broken bundle does not hide the others.
 pub fn all(root: &Root) -> Result<Vec<Container>> {
     let mut out = Vec::new();
     for id in rvol_state::container::list(root)? {
@@ -307,7 +308,10 @@ pub fn all(root: &Root) -> Result<Vec<Container>> {
         if !Bundle(&root.container(&id)).config().exists() {
             continue;
         }
-        out.push(load(root, &id).with_ctx(|| format!("container {id}"))?);
+        match load(root, &id) {
+            Ok(c) => out.push(c),
+            Err(e) => eprintln!("rvol-inspect: container {id}: {e}"),
+        }
     }
     Ok(out)
 }
