@@ -266,6 +266,32 @@ fn exit_statuses() {
     let (code, _) = status(&["/etc/passwd"]);
     assert_eq!(code, Some(126));
 
+    // A command that never started leaves the container `created`, with
+    // the exit status and docker's error text, as docker inspect shows it.
+    let fresh = bundle(&tmp.join("fresh"), json!({}));
+    let o = run(&mut chain(&fresh, &["nonexist"]));
+    assert_eq!(o.status.code(), Some(127));
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fresh.join("state.json")).unwrap()).unwrap();
+    assert_eq!(state["Status"], "created", "{state}");
+    assert_eq!(state["ExitCode"], 127);
+    assert_eq!(state["Pid"], 0);
+    assert_eq!(
+        state["Error"],
+        r#"exec: "nonexist": executable file not found in $PATH"#
+    );
+    assert_eq!(state["StartedAt"], "0001-01-01T00:00:00Z");
+    // ... and a command that ran and failed is `exited`, without an error.
+    let o = run(&mut chain(&fresh, &["sh", "-c", "exit 127"]));
+    assert_eq!(o.status.code(), Some(127));
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fresh.join("state.json")).unwrap()).unwrap();
+    assert_eq!(
+        (state["Status"].as_str(), state["Error"].as_str()),
+        (Some("exited"), Some(""))
+    );
+    assert_ne!(state["StartedAt"], "0001-01-01T00:00:00Z");
+
     // Our own failure: a rootfs that is not there.
     let bad = bundle(
         &tmp.join("bad"),

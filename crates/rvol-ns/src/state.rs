@@ -31,8 +31,10 @@ fn load(bundle: &Path) -> State {
     fsx::read_json(&Bundle(bundle).state()).unwrap_or_default()
 }
 
-pub fn running(bundle: &Path, pid: i32) -> Result<()> {
-    let mut s = load(bundle);
+/// Returns the record as it was, for [`not_started`].
+pub fn running(bundle: &Path, pid: i32) -> Result<State> {
+    let before = load(bundle);
+    let mut s = before.clone();
     s.status = "running".into();
     s.running = true;
     s.pid = pid;
@@ -40,6 +42,22 @@ pub fn running(bundle: &Path, pid: i32) -> Result<()> {
     s.error.clear();
     s.started_at = time::now_nanos();
     s.finished_at = time::ZERO.into();
+    write(bundle, &s)?;
+    Ok(before)
+}
+
+/// The command never started (not found, cannot run, a setup step
+/// failed): as docker, the container stays as it was (`created`, its old
+/// times) with the exit status and the error.
+pub fn not_started(bundle: &Path, before: Option<State>, code: i32, error: &str) -> Result<()> {
+    let mut s = before.unwrap_or_else(|| load(bundle));
+    if s.status == "running" {
+        s.status = "created".into();
+    }
+    s.running = false;
+    s.pid = 0;
+    s.exit_code = code;
+    s.error = error.into();
     write(bundle, &s)
 }
 

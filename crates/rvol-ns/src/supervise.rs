@@ -7,6 +7,7 @@
 //! its last process, and nothing mounted in it was ever visible to the host.
 
 use std::ffi::{CString, OsString};
+use std::io::Read;
 use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -17,6 +18,9 @@ use nix::unistd::{fork, ForkResult, Pid};
 use rvol_state::{Error, Result, ResultExt};
 
 use crate::state;
+
+/// Names the descriptor a failing tool of the chain writes its message to.
+pub const START_FD_ENV: &str = "RVOL_START_FD";
 
 const FORWARDED: [Signal; 6] = [
     Signal::SIGINT,
@@ -54,10 +58,34 @@ pub fn run(
     // child has set its death signal, the child sees a hang-up and stops.
     let (alive_r, alive_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ctx("pipe")?;
 
+    // With a bundle: a pipe whose write end the chain keeps open until the
+    // command is exec'd (rvol-exec marks it close-on-exec). A tool of the
+    // chain that fails before that writes its message there, so the state
+    // can say `created` with docker's Error instead of `exited`.
+    let start = match bundle {
+        Some(_) => Some(nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ctx("pipe")?),
+        None => None,
+    };
+
     // SAFETY: single-threaded here; the child only execs or exits.
     match unsafe { fork() }.ctx("fork")? {
         ForkResult::Child => {
             drop(alive_w);
+            let start_w = start.map(|(r, w)| {
+                drop(r);
+                // SAFETY: clearing FD_CLOEXEC on a descriptor we own.
+                unsafe { libc::fcntl(w.as_raw_fd(), libc::F_SETFD, 0) };
+                std::env::set_var(START_FD_ENV, w.as_raw_fd().to_string());
+                w
+            });
+            let fail = |msg: String, code: i32| -> ! {
+                eprintln!("rvol-ns: {msg}");
+                if let Some(w) = &start_w {
+                    let _ = nix::unistd::write(w, msg.as_bytes());
+                }
+                // SAFETY: leave without running the parent's atexit work.
+                unsafe { libc::_exit(code) }
+            };
             // SAFETY: prctl with integer arguments.
             unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
             let mut pfd = libc::pollfd {
@@ -71,33 +99,51 @@ pub fn run(
                 unsafe { libc::_exit(125) };
             }
             if let Err(e) = setup() {
-                eprintln!("rvol-ns: {e}");
-                // SAFETY: as above.
-                unsafe { libc::_exit(e.code) };
+                fail(e.msg, e.code);
             }
             let _ = old.thread_set_mask();
             // Rust ignores SIGPIPE; the command must not inherit that.
             // SAFETY: setting a disposition before exec.
             unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
             let e = nix::unistd::execvp(&argv[0], &argv).unwrap_err();
-            eprintln!("rvol-ns: exec {}: {}", cmd[0].to_string_lossy(), e.desc());
             let code = match e {
                 nix::errno::Errno::ENOENT => rvol_state::error::EXIT_NOT_FOUND,
                 _ => rvol_state::error::EXIT_CANNOT_RUN,
             };
-            // SAFETY: as above.
-            unsafe { libc::_exit(code) }
+            fail(
+                format!("exec {}: {}", cmd[0].to_string_lossy(), e.desc()),
+                code,
+            )
         }
         ForkResult::Parent { child } => {
             drop(alive_r);
-            if let Some(b) = bundle {
-                if let Err(e) = state::running(b, child.as_raw()) {
-                    eprintln!("rvol-ns: {e}");
-                }
-            }
+            let start_r = start.map(|(r, w)| {
+                drop(w);
+                r
+            });
+            let before = match bundle {
+                Some(b) => match state::running(b, child.as_raw()) {
+                    Ok(before) => Some(before),
+                    Err(e) => {
+                        eprintln!("rvol-ns: {e}");
+                        None
+                    }
+                },
+                None => None,
+            };
             let code = wait(child, &set)?;
             if let Some(b) = bundle {
-                state::exited(b, code)?;
+                // Every holder of the write end is gone with the pid
+                // namespace: this read ends at once.
+                let failed = start_r.map(|r| {
+                    let mut msg = String::new();
+                    let _ = std::fs::File::from(r).read_to_string(&mut msg);
+                    msg
+                });
+                match failed.filter(|m| !m.trim().is_empty()) {
+                    Some(msg) => state::not_started(b, before, code, msg.trim())?,
+                    None => state::exited(b, code)?,
+                }
             }
             drop(alive_w);
             Ok(code)
