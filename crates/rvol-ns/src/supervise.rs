@@ -133,12 +133,16 @@ pub fn run(
             };
             let code = wait(child, &set)?;
             if let Some(b) = bundle {
-                // Every holder of the write end is gone with the pid
-                // namespace: this read ends at once.
+                // A failing tool wrote before it exited, so what it wrote is
+                // in the pipe now. Non-blocking: without a pid namespace a
+                // background process of a non-rvol command may still hold
+                // the write end open.
                 let failed = start_r.map(|r| {
-                    let mut msg = String::new();
-                    let _ = std::fs::File::from(r).read_to_string(&mut msg);
-                    msg
+                    // SAFETY: setting O_NONBLOCK on a descriptor we own.
+                    unsafe { libc::fcntl(r.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
+                    let mut buf = Vec::new();
+                    let _ = std::fs::File::from(r).read_to_end(&mut buf);
+                    String::from_utf8_lossy(&buf).into_owned()
                 });
                 match failed.filter(|m| !m.trim().is_empty()) {
                     Some(msg) => state::not_started(b, before, code, msg.trim())?,
