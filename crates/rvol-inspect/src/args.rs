@@ -42,6 +42,8 @@ pub struct PsArgs {
 pub struct ListArgs {
     pub root: Root,
     pub quiet: bool,
+    /// `images REPOSITORY[:TAG]`: only those rows.
+    pub filter: Option<String>,
 }
 
 pub const INSPECT_HELP: &str = "\
@@ -73,7 +75,7 @@ Options:
 ";
 
 pub const IMAGES_HELP: &str = "\
-Usage:  rvol images [OPTIONS]
+Usage:  rvol images [OPTIONS] [REPOSITORY[:TAG]]
 
 List images
 
@@ -269,6 +271,7 @@ fn parse_ps(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command> {
 
 fn parse_images(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command> {
     let mut quiet = false;
+    let mut filter = None;
     let usage = |msg| Usage {
         msg,
         verb: "images",
@@ -279,11 +282,21 @@ fn parse_images(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command
             Ok(None) => break,
             Ok(Some(Short('q') | Long("quiet"))) => quiet = true,
             Ok(Some(Long("help") | Short('h'))) => return Ok(Command::Help(IMAGES_HELP)),
+            Ok(Some(Value(v))) if filter.is_none() => {
+                filter = Some(v.to_string_lossy().into_owned())
+            }
+            Ok(Some(Value(_))) => {
+                usage("\"rvol images\" requires at most 1 argument.".into()).print_and_exit()
+            }
             Ok(Some(other)) => usage(docker_text(other.unexpected())).print_and_exit(),
             Err(e) => usage(docker_text(e)).print_and_exit(),
         }
     }
-    Ok(Command::Images(ListArgs { root, quiet }))
+    Ok(Command::Images(ListArgs {
+        root,
+        quiet,
+        filter,
+    }))
 }
 
 fn parse_volume(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command> {
@@ -315,7 +328,11 @@ fn parse_volume(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command
                     Err(e) => usage(docker_text(e)).print_and_exit(),
                 }
             }
-            Ok(Command::VolumeLs(ListArgs { root, quiet }))
+            Ok(Command::VolumeLs(ListArgs {
+                root,
+                quiet,
+                filter: None,
+            }))
         }
         "inspect" => {
             const SYN: &str = "[OPTIONS] VOLUME [VOLUME...]";

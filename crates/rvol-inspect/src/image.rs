@@ -249,12 +249,6 @@ pub fn list(a: &ListArgs) -> Result<i32> {
             .take(12)
             .collect::<String>()
     };
-    if a.quiet {
-        for i in &imgs {
-            println!("{}", short(i));
-        }
-        return Ok(0);
-    }
     let mut rows = vec![["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"]
         .map(String::from)
         .to_vec()];
@@ -271,8 +265,25 @@ pub fn list(a: &ListArgs) -> Result<i32> {
         };
         for t in tags {
             let (repo, tag) = split_tag(&t);
+            if let Some(f) = &a.filter {
+                let (frepo, ftag) = if has_tag(f) {
+                    split_tag(f)
+                } else {
+                    (f.clone(), String::new())
+                };
+                if frepo != repo || (!ftag.is_empty() && ftag != tag) {
+                    continue;
+                }
+            }
             rows.push(vec![repo, tag, short(i), created.clone(), size.clone()]);
         }
+    }
+    if a.quiet {
+        // one id per row, duplicates included, as docker -q
+        for r in &rows[1..] {
+            println!("{}", r[2]);
+        }
+        return Ok(0);
     }
     print!("{}", render(&rows));
     Ok(0)
