@@ -217,7 +217,8 @@ impl Extractor {
                     r => r,
                 }
                 .map_err(|e| io_err("symlink", &raw, e))?;
-                if !plain_owner {
+                // A symlink's mode means nothing: only its owner counts.
+                if meta.uid != self.euid || meta.gid != self.egid || self.parent_setgid() {
                     fsat::chown_at(dir, &name, meta.uid, meta.gid)
                         .map_err(|e| io_err("chown", &raw, e))?;
                 }

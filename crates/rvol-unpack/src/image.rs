@@ -8,6 +8,9 @@ use serde_json::Value;
 
 use crate::layer::{self, LayerRef};
 
+/// A layer's directory and whether this run unpacked it.
+type Done = (PathBuf, bool);
+
 pub struct Image {
     pub resolved: Resolved,
     pub config_digest: String,
@@ -73,8 +76,7 @@ impl Image {
             .clamp(2, 4)
             .min(n);
         let next = AtomicUsize::new(0);
-        let results: Mutex<Vec<Option<Result<(PathBuf, bool)>>>> =
-            Mutex::new((0..n).map(|_| None).collect());
+        let results: Mutex<Vec<Option<Result<Done>>>> = Mutex::new((0..n).map(|_| None).collect());
         std::thread::scope(|s| {
             for _ in 0..workers {
                 s.spawn(|| loop {
