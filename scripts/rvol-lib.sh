@@ -197,28 +197,40 @@ start_detached() {
     wait_started "$1" "$_before"
 }
 
-# start_attached BUNDLE INTERACTIVE TTY: run the chain in the foreground and
-# return its status. -t relays a pty with util-linux script(1); without -i
-# the container's stdin is /dev/null, as docker's.
+# start_attached BUNDLE INTERACTIVE TTY RM: run the chain in the foreground
+# and return its status. -t relays a pty with util-linux script(1); without
+# -i the container's stdin is /dev/null, as docker's. Without RM the shell
+# becomes the chain (exec), so every signal reaches rvol-ns, which passes it
+# on. With RM the shell stays to remove the container afterwards: it passes
+# TERM and HUP on (docker's sig-proxy); a ^C reaches the chain from the
+# terminal itself.
 start_attached() {
     _cmd=$(chain "$1")
-    # A trap (not an ignore): the shell outlives a ^C to clean up after the
-    # container, while the chain gets the default disposition back at exec.
-    trap ':' INT TERM HUP QUIT
-    set +e
     if [ "$3" = 1 ]; then
-        if [ "$2" = 1 ]; then
-            script -q -e -f -c "$_cmd" /dev/null
-        else
-            script -q -e -f -c "$_cmd" /dev/null </dev/null
-        fi
-    elif [ "$2" = 1 ]; then
-        eval "$_cmd"
-    else
-        eval "$_cmd" </dev/null
+        _cmd="script -q -e -f -c $(q "$_cmd") /dev/null"
     fi
-    _st=$?
-    set -e
+    [ "$2" = 1 ] || exec </dev/null
+    if [ "$4" != 1 ]; then
+        eval "exec $_cmd"
+    fi
+    # An asynchronous list gets /dev/null as stdin and SIGINT/SIGQUIT
+    # ignored: give it our stdin and the default dispositions back.
+    exec 3<&0
+    env --default-signal=INT,QUIT sh -c "exec $_cmd" <&3 3<&- &
+    _pid=$!
+    exec 3<&-
+    trap 'kill -s TERM "$_pid" 2>/dev/null' TERM
+    trap 'kill -s HUP "$_pid" 2>/dev/null' HUP
+    trap ':' INT QUIT
+    while :; do
+        _st=0
+        wait "$_pid" || _st=$?
+        # a trapped signal interrupts wait (status > 128) while the chain lives on
+        if [ $_st -gt 128 ] && kill -0 "$_pid" 2>/dev/null; then
+            continue
+        fi
+        break
+    done
     trap - INT TERM HUP QUIT
     return $_st
 }

@@ -874,3 +874,49 @@ fn inspect_has_dockers_keys_order_and_types() {
     assert!(errs.is_empty(), "{}", errs.join("\n"));
     assert_eq!(vj[0]["RepoTags"], serde_json::json!(["busybox:local"]));
 }
+
+#[test]
+fn run_passes_sigterm_on_to_the_container() {
+    if !rvol_tests::have_root() {
+        return;
+    }
+    let r = Rvol::new("cli-sig");
+    r.import_busybox();
+    for rm in [true, false] {
+        let name = if rm { "sig-rm" } else { "sig-keep" };
+        let mut args = vec!["run", "--name", name];
+        if rm {
+            args.push("--rm");
+        }
+        args.extend([
+            "busybox:local",
+            "sh",
+            "-c",
+            "trap 'echo got TERM; exit 9' TERM; echo up; while :; do sleep 0.1; done",
+        ]);
+        let child = r
+            .cmd(&args)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_until("container running", || {
+            r.run(&["inspect", "-f", "{{.State.Running}}", name]).stdout == b"true\n"
+        });
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        // SAFETY: kill(2) on our own child.
+        assert_eq!(unsafe { libc_kill(child.id() as i32, 15) }, 0);
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(9), "rm={rm}");
+        assert_eq!(text(&out.stdout), "up\ngot TERM\n", "rm={rm}");
+        let left = r.ok(&["ps", "-a", "-q"]);
+        assert_eq!(left.is_empty(), rm, "rm={rm}: {left}");
+        if !rm {
+            r.ok(&["rm", name]);
+        }
+    }
+}
+
+extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, sig: i32) -> i32;
+}
