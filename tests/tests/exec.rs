@@ -221,6 +221,34 @@ fn cwd_env_and_hostname() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "0123456789ab");
 
+    // Without a uts namespace of its own the hostname is left alone (it
+    // would be the host's). Tried inside a throwaway uts namespace whose
+    // PID 1 shares it, so that a regression cannot rename the machine.
+    let host_name = String::from_utf8_lossy(&run(&mut Command::new("hostname")).stdout)
+        .trim()
+        .to_owned();
+    let inner = format!("\"$0\" --mount --pid -- \"$1\" --bundle \"$2\" -- hostname; hostname");
+    let o = run(Command::new("unshare")
+        .args([
+            "--uts",
+            "--mount",
+            "--pid",
+            "--fork",
+            "--mount-proc",
+            "sh",
+            "-c",
+            &inner,
+        ])
+        .arg(bin("rvol-ns"))
+        .arg(bin("rvol-exec"))
+        .arg(&b));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        format!("{host_name}\n{host_name}\n"),
+        "hostname set in a uts namespace that was not the container's"
+    );
+
     // A cwd that is a file: docker's words, 125.
     let b = bundle(
         &tmp.join("badcwd"),
@@ -508,6 +536,35 @@ fn bare_rootfs_and_refusals() {
         fds,
         ["0", "1", "2", "3"],
         "only stdio (and ls's own directory fd)"
+    );
+    // Refused where the mount namespace is its ancestors' (the host's):
+    // pivot_root there would move every process's root. Tried inside a
+    // throwaway namespace whose PID 1 shares it, so that a regression
+    // cannot hurt the machine.
+    let o = run(Command::new("unshare")
+        .args([
+            "--mount",
+            "--propagation",
+            "private",
+            "--pid",
+            "--fork",
+            "--mount-proc",
+            "sh",
+            "-c",
+        ])
+        .arg("\"$0\" \"$1\" -- true; echo status=$?")
+        .arg(bin("rvol-exec"))
+        .arg(b.join("rootfs")));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "status=125",
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("not in a mount namespace of its own"),
+        "{}",
+        stderr(&o)
     );
     // No command at all.
     let nocmd = bundle(&tmp.join("nocmd"), json!({"process": {"args": []}}));

@@ -31,7 +31,7 @@ fn run(args: args::Args) -> Result<i32> {
     // SAFETY: umask(2) cannot fail.
     unsafe { libc::umask(0) };
     // The hostname only in a uts namespace of our own: never the host's.
-    let own_uts = sys::own_namespace("uts")?.unwrap_or(plan.new_uts);
+    let own_uts = sys::own_namespace("uts")?;
     sys::require_own_mount_namespace()?;
     pivot::into(&plan.rootfs)?;
     let kept = keep::take(&plan)?;

@@ -23,8 +23,6 @@ pub struct Plan {
     pub readonly: bool,
     /// `process.terminal`: stdin is the container's terminal.
     pub terminal: bool,
-    /// The spec asks for a new uts namespace (rvol-ns made it).
-    pub new_uts: bool,
     /// Destinations of the spec's own mounts (already made by apply).
     pub user_mounts: Vec<String>,
 }
@@ -42,7 +40,6 @@ impl Plan {
                 additional_gids: Vec::new(),
                 hostname: None,
                 readonly: false,
-                new_uts: false,
                 terminal: false,
                 user_mounts: Vec::new(),
             },
@@ -128,16 +125,6 @@ fn from_bundle(bundle: &Path) -> Result<Plan> {
                 rvol_state::container::is_id(&id).then(|| id[..12].to_owned())
             })
     });
-    let new_uts = spec
-        .linux()
-        .as_ref()
-        .and_then(|l| l.namespaces().as_ref())
-        .is_some_and(|nss| {
-            nss.iter().any(|n| {
-                n.typ() == oci_spec::runtime::LinuxNamespaceType::Uts
-                    && n.path().as_ref().is_none_or(|p| p.as_os_str().is_empty())
-            })
-        });
     let user_mounts = spec
         .mounts()
         .iter()
@@ -158,7 +145,6 @@ fn from_bundle(bundle: &Path) -> Result<Plan> {
         additional_gids,
         hostname,
         readonly,
-        new_uts,
         terminal: spec
             .process()
             .as_ref()

@@ -5,23 +5,51 @@ use std::os::unix::fs::MetadataExt;
 
 use rvol_state::{Error, Result, ResultExt};
 
-/// Whether we are in a namespace of our own rather than the host's (PID 1
-/// of the /proc we still see before pivot_root is the host's init). None
-/// when that cannot be told: /proc/1/ns is closed to us (inside another
-/// sandbox, say).
-pub fn own_namespace(name: &str) -> Result<Option<bool>> {
-    let ours = std::fs::metadata(format!("/proc/self/ns/{name}"))
-        .with_ctx(|| format!("stat /proc/self/ns/{name}"))?;
-    Ok(std::fs::metadata(format!("/proc/1/ns/{name}"))
+fn ns_id(pid: &str, name: &str) -> Option<(u64, u64)> {
+    std::fs::metadata(format!("/proc/{pid}/ns/{name}"))
         .ok()
-        .map(|host| (ours.dev(), ours.ino()) != (host.dev(), host.ino())))
+        .map(|m| (m.dev(), m.ino()))
 }
 
-/// pivot_root in the host's mount namespace would move the host's root
-/// for every process in it: refuse when we can tell. (When we cannot, a
-/// host whose root is shared makes pivot_root fail on its own.)
+fn parent_of(pid: &str) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `pid (comm) state ppid ...`; comm may hold spaces and parentheses.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(1).map(str::to_owned)
+}
+
+/// Whether our `name` namespace (mnt, uts) is one of our own: some
+/// ancestor process is in another one. Under rvol-ns the first ancestor
+/// already is (its parent stays in the host's). When every ancestor we can
+/// read, up to PID 1, shares ours, we are in the host's. (PID 1's own
+/// entry may be closed to us, inside another sandbox: ancestors still tell.)
+pub fn own_namespace(name: &str) -> Result<bool> {
+    let ours = ns_id("self", name).ok_or_else(|| {
+        Error::new(format!(
+            "stat /proc/self/ns/{name}: {}",
+            std::io::Error::last_os_error()
+        ))
+    })?;
+    let mut pid = parent_of("self");
+    for _ in 0..64 {
+        let Some(p) = pid else { break };
+        if let Some(theirs) = ns_id(&p, name) {
+            if theirs != ours {
+                return Ok(true);
+            }
+        }
+        if p == "0" || p == "1" {
+            break;
+        }
+        pid = parent_of(&p);
+    }
+    Ok(false)
+}
+
+/// pivot_root in the host's mount namespace would move the root of every
+/// process in it: refuse.
 pub fn require_own_mount_namespace() -> Result<()> {
-    if own_namespace("mnt")? == Some(false) {
+    if !own_namespace("mnt")? {
         return Err(Error::new(
             "not in a mount namespace of its own: run it under `rvol-ns --mount` (or with a bundle)",
         ));
