@@ -498,6 +498,9 @@ fn wrong_flag_gives_dockers_text_and_125() {
         return;
     }
     let r = Rvol::new("cli-flags");
+    // The usage line as the current docker CLI prints it (older CLIs print
+    // `See 'docker VERB --help'.` instead): compared in full when the live
+    // CLI has this shape, by the message line otherwise.
     for verb in VERBS {
         for bad in ["--bogus", "-Z"] {
             let mut args: Vec<&str> = verb.split(' ').collect();
@@ -508,11 +511,21 @@ fn wrong_flag_gives_dockers_text_and_125() {
             assert_eq!(o.status.code(), d.status.code(), "rvol {verb} {bad}");
             let want = text(&d.stderr).replace("docker", "rvol");
             let got = text(&o.stderr);
-            if *verb == "import" {
-                // rvol needs a name for an import (no untagged images): its
-                // synopsis says so; the message itself is docker's
-                assert_eq!(got.lines().next(), want.lines().next(), "rvol {verb} {bad}");
-            } else {
+            assert_eq!(got.lines().next(), want.lines().next(), "rvol {verb} {bad}");
+            let rest: Vec<&str> = got.lines().skip(1).collect();
+            assert_eq!(rest.len(), 4, "rvol {verb} {bad}: {got}");
+            assert!(
+                rest[1].starts_with(&format!("Usage:  rvol {verb} "))
+                    || rest[1] == format!("Usage:  rvol {verb}"),
+                "{got}"
+            );
+            assert_eq!(
+                rest[3],
+                format!("Run 'rvol {verb} --help' for more information")
+            );
+            // rvol needs a name for an import (no untagged images): its
+            // synopsis says so
+            if want.contains("\nUsage:  ") && *verb != "import" {
                 assert_eq!(got, want, "rvol {verb} {bad}");
             }
         }
@@ -521,7 +534,10 @@ fn wrong_flag_gives_dockers_text_and_125() {
     let d = docker(&["run", "--name"]);
     let o = r.run(&["run", "--name"]);
     assert_eq!(o.status.code(), d.status.code());
-    assert_eq!(text(&o.stderr), text(&d.stderr).replace("docker", "rvol"));
+    assert_eq!(
+        text(&o.stderr).lines().next(),
+        text(&d.stderr).replace("docker", "rvol").lines().next()
+    );
 }
 
 #[test]
@@ -862,7 +878,12 @@ fn inspect_has_dockers_keys_order_and_types() {
         let d = docker(&["inspect", "--format", t, &name]);
         let o = r.run(&["inspect", "--format", t, "insp"]);
         assert_eq!(o.status.code(), d.status.code(), "--format {t}");
-        assert_eq!(text(&o.stderr), text(&d.stderr), "--format {t}");
+        // older docker CLIs capitalize "Template parsing error"
+        assert_eq!(
+            text(&o.stderr).to_lowercase(),
+            text(&d.stderr).to_lowercase(),
+            "--format {t}"
+        );
     }
     // an image, in docker image inspect's shape
     let dj: Value =
