@@ -1302,3 +1302,35 @@ fn second_run_unpacks_nothing_and_parallel_runs_share() {
     assert_eq!(layer_dirs(&fresh).len(), 3);
     assert_eq!(leftovers(&fresh), Vec::<String>::new());
 }
+
+#[test]
+fn whiteouts_hide_only_lower_layers() {
+    if !have_root() {
+        return;
+    }
+    let root = TestRoot::new("unpack-wh-same");
+    let lower = hostile::tar(&[
+        Raw::dir("d"),
+        Raw::file("d/a", b"a"),
+        Raw::file("f", b"lower"),
+        Raw::file("g", b"gone"),
+    ]);
+    // Whiteout and entry of the same name in one layer: the entry stays,
+    // and a directory made again hides the lower one's content (opaque).
+    let upper = hostile::tar(&[
+        Raw::file(".wh.d", b""),
+        Raw::dir("d"),
+        Raw::file("d/b", b"b"),
+        Raw::file("f", b"upper"),
+        Raw::file(".wh.f", b""),
+        Raw::file(".wh.g", b""),
+    ]);
+    let dir = root.tmp.join("oci");
+    OciImage::new(vec![lower, upper]).write(&dir, "t");
+    let s = unpack_ok(&root, &[&format!("oci:{}:t", dir.display()), "true"]);
+    let ov = Overlay::mount(&root.tmp, &lower_dirs(&s));
+    let t = hostile::tree(&ov.target, &[]);
+    let names: Vec<&String> = t.keys().collect();
+    assert_eq!(names, ["d", "d/b", "f"], "{t:?}");
+    assert_eq!(std::fs::read(ov.target.join("f")).unwrap(), b"upper");
+}

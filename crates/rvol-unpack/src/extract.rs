@@ -38,8 +38,15 @@ pub fn extract<R: Read>(archive: &mut tar::Archive<R>, root: &OwnedFd) -> Result
     }
     x.cache = None;
     // Directory times last: creating their children changed them.
+    // A directory a later entry replaced (or removed) is skipped.
     for (path, mtime) in x.dirs.iter().rev() {
-        let (parent, name) = x.parent_of(path)?;
+        let Ok((parent, name)) = x.parent_of(path) else {
+            continue;
+        };
+        match fsat::lstat_at(parent.as_raw_fd(), &name) {
+            Ok(Some(st)) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => {}
+            _ => continue,
+        }
         fsat::utimes_at(parent.as_raw_fd(), &name, *mtime)
             .map_err(|e| Error::new(format!("set times of {}: {e}", show(path))))?;
     }
@@ -138,13 +145,15 @@ impl Extractor {
                 let dir = self.dir(&parent_path)?;
                 let name = fsat::cstr(target).map_err(|e| io_err("name", &raw, e))?;
                 match fsat::mknod_at(dir, &name, libc::S_IFCHR, 0) {
+                    Ok(()) => {}
+                    // A whiteout hides only what lower layers hold (OCI
+                    // image spec): what this layer made stays; a directory
+                    // of this layer becomes opaque to the lower ones.
                     Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
-                        self.make_room(dir, &name, false, &raw)?;
-                        fsat::mknod_at(dir, &name, libc::S_IFCHR, 0)
+                        return self.mark_opaque_if_dir(dir, &name, &raw);
                     }
-                    r => r,
+                    Err(e) => return Err(io_err("whiteout", &raw, e)),
                 }
-                .map_err(|e| io_err("whiteout", &raw, e))?;
                 return fsat::chown_at(dir, &name, meta.uid, meta.gid)
                     .map_err(|e| io_err("chown", &raw, e));
             }
@@ -165,10 +174,15 @@ impl Extractor {
                 let merged = match fsat::mkdir_at(dir, &name, meta.mode & 0o1777) {
                     Ok(()) => false,
                     Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
+                        let was_whiteout = self.is_whiteout(dir, &name, &raw)?;
                         let dir_kept = self.make_room(dir, &name, true, &raw)?;
                         if !dir_kept {
                             fsat::mkdir_at(dir, &name, meta.mode & 0o1777)
                                 .map_err(|e| io_err("mkdir", &raw, e))?;
+                        }
+                        // Deleted below, then made again here: opaque.
+                        if was_whiteout {
+                            self.mark_opaque_if_dir(dir, &name, &raw)?;
                         }
                         dir_kept
                     }
@@ -388,6 +402,29 @@ impl Extractor {
             file.write_all(&self.buf[..n])
                 .map_err(|e| io_err("write", raw, e))?;
         }
+    }
+
+    fn is_whiteout(&self, dir: RawFd, name: &CStr, raw: &[u8]) -> Result<bool> {
+        Ok(matches!(
+            fsat::lstat_at(dir, name).map_err(|e| io_err("stat", raw, e))?,
+            Some(st) if st.st_mode & libc::S_IFMT == libc::S_IFCHR && st.st_rdev == 0
+        ))
+    }
+
+    fn mark_opaque_if_dir(&self, dir: RawFd, name: &CStr, raw: &[u8]) -> Result<()> {
+        match fsat::lstat_at(dir, name).map_err(|e| io_err("stat", raw, e))? {
+            Some(st) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => {}
+            _ => return Ok(()),
+        }
+        let d = fsat::open_at(
+            dir,
+            name,
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
+            0,
+        )
+        .map_err(|e| io_err("open", raw, e))?;
+        fsat::fsetxattr(d.as_raw_fd(), whiteout::OPAQUE_XATTR, b"y")
+            .map_err(|e| io_err("mark opaque", raw, e))
     }
 
     /// Clear the way for a new entry `name` in `dir`: anything there goes,

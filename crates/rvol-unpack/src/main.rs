@@ -2,18 +2,7 @@
 //! `ROOT/layers/` and an OCI runtime config.json on stdout. Also `import`
 //! and `load`, which put images into the local store.
 
-mod archive;
-mod args;
-mod extract;
-mod fsat;
-mod image;
-mod import;
-mod layer;
-mod pipeline;
-mod run;
-mod spec;
-mod transport;
-mod whiteout;
+use rvol_unpack::{archive, args, extract, fsat, image, import, layer, pipeline, run, spec, transport, whiteout};
 
 fn main() {
     fsat::umask_value();
