@@ -61,10 +61,24 @@ pub fn settle(uid: u32) -> Result<()> {
             0,
         )
     };
-    let set = if uid == 0 { DOCKER_DEFAULT } else { 0 };
     let mut hdr = Header {
         version: LINUX_CAPABILITY_VERSION_3,
         pid: 0,
+    };
+    // capset can only lower the permitted set: keep what we lack out of it.
+    let mut cur = [Data::default(); 2];
+    // SAFETY: capget(2) with a v3 header into two data words.
+    if unsafe { libc::syscall(libc::SYS_capget, &mut hdr, cur.as_mut_ptr()) } < 0 {
+        return Err(Error::new(format!(
+            "read capabilities: {}",
+            std::io::Error::last_os_error()
+        )));
+    }
+    let permitted = cur[0].permitted as u64 | (cur[1].permitted as u64) << 32;
+    let set = if uid == 0 {
+        DOCKER_DEFAULT & permitted
+    } else {
+        0
     };
     let data = [
         Data {
