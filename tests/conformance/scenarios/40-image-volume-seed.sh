@@ -4,7 +4,8 @@ run --name myvol vol:v1 ls /opt/
 mounts myvol
 inspect myvol '{{json .Config.Volumes}} {{json .Config.Cmd}}'
 run --name myvol2 vol:v1 sh -c 'echo data > /opt/xxx/f'
-rt volume ls
+mounts myvol2
+rt @sort volume ls
 rt rm myvol
 rt rm -v myvol2
-rt volume ls
+rt @sort volume ls
