@@ -3,19 +3,7 @@
 //! mount namespace and execs the next link of the chain; `rm` and
 //! `volume create|rm|prune` change the state those two share.
 
-mod apply;
-mod args;
-mod copyup;
-mod create;
-mod etcfiles;
-mod imageview;
-mod inroot;
-mod mountspec;
-mod names;
-mod plan;
-mod rm;
-mod volcmd;
-mod volume;
+use rvol_mount::{apply, args, create, rm, volcmd};
 
 use rvol_state::error::exit_with;
 use rvol_state::Result;

@@ -1,0 +1,16 @@
+//! rvol-mount as a library: its modules, for the binary and for the
+//! fuzz targets in fuzz/ (which call the parsers and the unpacker directly).
+
+pub mod apply;
+pub mod args;
+pub mod copyup;
+pub mod create;
+pub mod etcfiles;
+pub mod imageview;
+pub mod inroot;
+pub mod mountspec;
+pub mod names;
+pub mod plan;
+pub mod rm;
+pub mod volcmd;
+pub mod volume;
