@@ -2,7 +2,7 @@
 //! `ROOT/layers/` and an OCI runtime config.json on stdout. Also `import`
 //! and `load`, which put images into the local store.
 
-use rvol_unpack::{archive, args, extract, fsat, image, import, layer, pipeline, run, spec, transport, whiteout};
+use rvol_unpack::{args, fsat, run};
 
 fn main() {
     fsat::umask_value();
