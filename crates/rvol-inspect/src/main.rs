@@ -1,14 +1,7 @@
 //! rvol-inspect: what `docker inspect`, `docker ps`, `docker images` and
 //! `docker volume ls|inspect` print, read from the rvol state root alone.
 
-mod args;
-mod container;
-mod image;
-mod output;
-mod ps;
-mod table;
-mod template;
-mod volume;
+use rvol_inspect::{args, image, output, ps, volume};
 
 fn main() {
     let r = args::parse().and_then(run);

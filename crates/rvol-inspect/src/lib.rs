@@ -1,0 +1,11 @@
+//! rvol-inspect as a library: its modules, for the binary and for the
+//! fuzz targets in fuzz/ (which call the parsers and the unpacker directly).
+
+pub mod args;
+pub mod container;
+pub mod image;
+pub mod output;
+pub mod ps;
+pub mod table;
+pub mod template;
+pub mod volume;
