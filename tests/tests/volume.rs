@@ -269,3 +269,46 @@ fn concurrent_creates_copy_up_once_into_a_shared_volume() {
         .collect();
     assert_eq!(names.len(), 2, "only _data and volume.json: {names:?}");
 }
+
+#[test]
+fn rm_refuses_a_running_container_unless_forced() {
+    if !have_root() {
+        return;
+    }
+    let env = Env::new("vol-rmrunning");
+    let spec = busybox(&env);
+    let b = env.create_ok(&spec, &["--name", "busy", "-v", "/anon"]);
+    let anon = env.mounts_of(&b)[0]["Name"].as_str().unwrap().to_string();
+    let mut child = env
+        .chain(&b, &["sleep", "60"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    loop {
+        let st = std::fs::read_to_string(b.join("state.json")).unwrap_or_default();
+        if st.contains("\"running\"") {
+            break;
+        }
+        assert!(t0.elapsed().as_secs() < 20, "never running: {st}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let o = mount(&env, &["rm", "-v", "busy"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        err(&o),
+        format!(
+            "rvol-mount: You cannot remove a running container {}. Stop the container before attempting removal or force remove\n",
+            id_of(&b)
+        )
+    );
+    assert!(b.exists());
+    let o = mount(&env, &["rm", "-v", "-f", "busy"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), "busy\n");
+    let _ = child.wait();
+    assert!(!b.exists());
+    assert!(!env.root.path().join("volumes").join(&anon).exists());
+    assert!(rvol_tests::mounts_under(&env.root.tmp.path).is_empty());
+}
