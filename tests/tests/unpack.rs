@@ -169,6 +169,20 @@ fn import_then_unpack_gives_the_rootfs() {
         hostile::tree(&rootfs, &[]),
         "the layer dir is the rootfs"
     );
+    // Times too (tar keeps whole seconds), directories included.
+    let times = |top: &Path| -> Vec<(String, i64)> {
+        let o = run(Command::new("find").arg(top).args(["-printf", "%P %T@\n"]));
+        let mut v: Vec<(String, i64)> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(|l| {
+                let (p, t) = l.rsplit_once(' ').unwrap();
+                (p.to_string(), t.split('.').next().unwrap().parse().unwrap())
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(times(Path::new(&lowers[0])), times(&rootfs), "mtimes");
     // The store is an OCI layout other tools read: skopeo sees the tag.
     let o = run(Command::new("skopeo").arg("inspect").arg(format!(
         "oci:{}:bb:one",
@@ -451,6 +465,11 @@ fn three_layers(tmp: &TempDir) -> Vec<Vec<u8>> {
     chown(&l1.join("opt/owned"), 1234, 5678);
     chmod(&l1.join("opt/owned"), 0o640);
     std::os::unix::fs::symlink("data/keep.txt", l1.join("sym")).unwrap();
+    let o = run(Command::new("mknod")
+        .arg(l1.join("opt/null"))
+        .args(["c", "1", "3"]));
+    assert!(o.status.success());
+    chmod(&l1.join("opt/null"), 0o666);
     std::fs::create_dir(l1.join("opt/private")).unwrap();
     chown(&l1.join("opt/private"), 999, 999);
     chmod(&l1.join("opt/private"), 0o750);
@@ -624,6 +643,10 @@ fn overlay_of_layers_matches_docker_export() {
     );
     assert!(rvol["opt/cap"].contains("cap="), "{}", rvol["opt/cap"]);
     assert_eq!(rvol["opt/fifo"], "fifo 644 0:0");
+    assert_eq!(
+        rvol["opt/null"],
+        format!("char 666 0:0 {}", libc::makedev(1, 3))
+    );
     assert_eq!(rvol["opt/private"], "dir 750 999:999");
     assert!(rvol["data/keep.txt"].ends_with(&sha256_hex(b"v2\n")));
 }
