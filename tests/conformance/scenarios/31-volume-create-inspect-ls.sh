@@ -10,3 +10,6 @@ rt volume inspect vc2 --format '{{.Name}} {{.Driver}} {{.Mountpoint}} {{json .La
 rt volume inspect nosuch
 rt volume create bad@name
 rt volume ls -q
+rt volume inspect --format '{{.Name}}' vc1 vc2
+rt volume rm vc1 vc2
+rt volume ls -q
