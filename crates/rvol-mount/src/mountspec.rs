@@ -91,18 +91,17 @@ pub fn cli_volume(spec: &str) -> Result<VolumeFlag> {
         1 | 2 => return Ok(VolumeFlag::Anonymous(spec.to_string())),
         _ => {}
     }
+    // Fields as the CLI splits them: source, target, then options.
     let mut source: Option<String> = None;
     let mut target: Option<String> = None;
     let mut buf: Vec<char> = Vec::new();
-    let n = chars.len();
-    for i in 0..=n {
-        let end = i == n;
-        let c = if end { '\0' } else { chars[i] };
+    for c in chars.iter().copied().map(Some).chain([None]) {
+        let end = c.is_none();
         // A one-letter field before ':' is a Windows drive to the CLI.
-        let drive = c == ':' && buf.len() == 1 && buf[0].is_alphabetic();
+        let drive = c == Some(':') && buf.len() == 1 && buf[0].is_alphabetic();
         if drive {
-            buf.push(c);
-        } else if c == ':' || end {
+            buf.push(':');
+        } else if c == Some(':') || end {
             let field: String = buf.iter().collect();
             if buf.is_empty() {
                 return Err(Error::new(format!(
@@ -114,17 +113,16 @@ pub fn cli_volume(spec: &str) -> Result<VolumeFlag> {
                 source = Some(field);
             } else if target.is_none() {
                 target = Some(field);
-            } else if c == ':' {
+            } else if !end {
                 return Err(Error::new(format!("invalid spec: {spec}: too many colons")));
             }
             buf.clear();
-        } else {
+        } else if let Some(c) = c {
             buf.push(c);
         }
     }
-    let _ = target;
-    match source {
-        Some(src) => {
+    match (source, target) {
+        (Some(_), _) => {
             // The CLI makes `./x` and `.` absolute; `../x` it leaves alone.
             let raw = match spec.split_once(':') {
                 Some((host, rest)) if host == "." || host.starts_with("./") => {
@@ -134,10 +132,9 @@ pub fn cli_volume(spec: &str) -> Result<VolumeFlag> {
                 }
                 _ => spec.to_string(),
             };
-            let _ = src;
             Ok(VolumeFlag::Bind(raw))
         }
-        None => Ok(VolumeFlag::Anonymous(spec.to_string())),
+        (None, _) => Ok(VolumeFlag::Anonymous(spec.to_string())),
     }
 }
 
@@ -530,7 +527,9 @@ fn ram_in_bytes(s: &str) -> Option<u64> {
         "p" => 1 << 50,
         _ => return None,
     };
-    Some((num * mul as f64) as u64)
+    // Past i64 Go's conversion wraps to a negative size: refuse it.
+    let bytes = num * mul as f64;
+    (bytes < i64::MAX as f64).then_some(bytes as u64)
 }
 
 /// `--tmpfs DST[:OPTS]` as the daemon checks it (options are checked
@@ -653,6 +652,13 @@ pub fn merge_tmpfs_options(options: &[String]) -> Result<Vec<String>> {
             "mpol",
         ];
         match opt.split_once('=') {
+            // The kernel would wrap a size past u64 or read `-1` as 0
+            // (unlimited): refuse it here, before anything is made.
+            Some(("size", v)) if !tmpfs_size_ok(v) => {
+                return Err(Error::new(format!(
+                    "invalid tmpfs option [\"size\" {v:?}]: not a size in bytes (N[k|m|g|t|p|e|%])"
+                )));
+            }
             Some((k, _)) if valid.contains(&k) => {
                 if !seen_data.contains(&k) {
                     out.insert(0, opt.clone());
@@ -669,6 +675,34 @@ pub fn merge_tmpfs_options(options: &[String]) -> Result<Vec<String>> {
         }
     }
     Ok(out)
+}
+
+/// A tmpfs `size=` the kernel reads as written: decimal digits, then at most
+/// one k/m/g/t/p/e suffix or `%`, within 64 bits.
+fn tmpfs_size_ok(v: &str) -> bool {
+    let (num, shift) = match v.char_indices().last() {
+        Some((i, c)) if !c.is_ascii_digit() => {
+            let shift = match c.to_ascii_lowercase() {
+                'k' => 10,
+                'm' => 20,
+                'g' => 30,
+                't' => 40,
+                'p' => 50,
+                'e' => 60,
+                '%' => 0,
+                _ => return false,
+            };
+            (&v[..i], shift)
+        }
+        _ => (v, 0),
+    };
+    !num.is_empty()
+        && num.bytes().all(|b| b.is_ascii_digit())
+        && num
+            .parse::<u64>()
+            .ok()
+            .and_then(|n| n.checked_mul(1u64 << shift))
+            .is_some()
 }
 
 /// Local volume names: docker's `validateName`.
