@@ -939,3 +939,50 @@ fn mounts_annotation_matches_docker_inspect() {
         serde_json::from_str::<serde_json::Value>(parts[3]).unwrap()
     );
 }
+
+#[test]
+fn a_many_layer_image_is_seen_merged_by_copy_up_and_apply() {
+    if !have_root() {
+        return;
+    }
+    use rvol_tests::image::{busybox_rootfs, tar_dir, OciImage};
+    let env = Env::new("mount-layers");
+    let base = env.path("base");
+    busybox_rootfs(&base);
+    let mut layers = vec![tar_dir(&base)];
+    // 40 layers (their paths overflow both fsconfig's 256 bytes and a
+    // mount(2) page), each adding a file; the last one whites one out.
+    for i in 0..40 {
+        let d = env.path(&format!("layer{i}"));
+        std::fs::create_dir_all(d.join("opt/app")).unwrap();
+        std::fs::write(d.join(format!("opt/app/f{i}")), format!("{i}\n")).unwrap();
+        layers.push(tar_dir(&d));
+    }
+    let w = env.path("whiteout");
+    std::fs::create_dir_all(w.join("opt/app")).unwrap();
+    std::fs::write(w.join("opt/app/.wh.f3"), "").unwrap();
+    layers.push(tar_dir(&w));
+    let mut img = OciImage::new(layers);
+    img.config["Volumes"] = json!({"/opt/app": {}});
+    let dir = env.path("img-layers");
+    img.write(&dir, "latest");
+    let spec = env.spec(&format!("oci:{}:latest", dir.display()), &[]);
+    let b = env.create_ok(&spec, &[]);
+    let vol = env.mounts_of(&b)[0]["Name"].as_str().unwrap().to_string();
+    let mut copied: Vec<String> = std::fs::read_dir(env.volume_data(&vol))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    copied.sort();
+    let mut want: Vec<String> = (0..40)
+        .filter(|i| *i != 3)
+        .map(|i| format!("f{i}"))
+        .collect();
+    want.sort();
+    assert_eq!(copied, want, "the merged view, whiteout applied");
+    let out = env.sh_ok(
+        &b,
+        "ls /opt/app | wc -l; cat /opt/app/f39; test -e /opt/app/f3 || echo gone",
+    );
+    assert_eq!(out, "39\n39\ngone\n");
+}

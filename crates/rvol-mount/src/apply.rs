@@ -108,20 +108,52 @@ fn mount_overlay(spec: &Value, bundle: &Path, rootfs: &Path) -> Result<()> {
     if image.lower_dirs.is_empty() {
         return Err(Error::new("overlay: the image has no layers"));
     }
-    let data = format!(
-        "lowerdir={},upperdir={},workdir={}",
-        image.lower_dirs.join(":"),
+    let upper = format!(
+        ",upperdir={},workdir={}",
         bundle.join("upper").display(),
         bundle.join("work").display()
     );
-    mount(
+    let mut lowers = image.lower_dirs.join(":");
+    // mount(2) data is one page: with many layers, name them relative to
+    // their common directory (overlayfs resolves them from our cwd).
+    let cwd = std::env::current_dir().ok();
+    if lowers.len() + upper.len() > 4000 {
+        if let Some(common) = common_parent(&image.lower_dirs) {
+            std::env::set_current_dir(&common)
+                .with_ctx(|| format!("chdir {}", common.display()))?;
+            lowers = image
+                .lower_dirs
+                .iter()
+                .map(|l| {
+                    let p = Path::new(l);
+                    p.strip_prefix(&common).unwrap_or(p).display().to_string()
+                })
+                .collect::<Vec<_>>()
+                .join(":");
+        }
+    }
+    let data = format!("lowerdir={lowers}{upper}");
+    let r = mount(
         Some("overlay"),
         rootfs,
         Some("overlay"),
         MsFlags::empty(),
         Some(data.as_str()),
     )
-    .with_ctx(|| format!("mount overlay on {} ({data})", rootfs.display()))
+    .with_ctx(|| format!("mount overlay on {} ({data})", rootfs.display()));
+    if let Some(cwd) = cwd {
+        let _ = std::env::set_current_dir(cwd);
+    }
+    r
+}
+
+/// The deepest directory holding every layer (`<root>/layers`).
+fn common_parent(dirs: &[String]) -> Option<PathBuf> {
+    let mut common = Path::new(dirs.first()?).parent()?.to_path_buf();
+    while !dirs.iter().all(|d| Path::new(d).starts_with(&common)) {
+        common = common.parent()?.to_path_buf();
+    }
+    Some(common)
 }
 
 /// Depth of a destination as docker counts it (path elements).

@@ -32,7 +32,7 @@ impl ImageView {
             // overlayfs wants two lower layers when there is no upper one;
             // a single layer is cloned as a detached bind mount instead.
             [one] => clone_tree(one).with_ctx(|| format!("image view: open_tree {one}"))?,
-            many => overlay(&many.join(":")).ctx("image view: overlay of the image's layers")?,
+            many => overlay(many).ctx("image view: overlay of the image's layers")?,
         };
         Ok(ImageView { root })
     }
@@ -69,27 +69,60 @@ fn check(r: libc::c_long) -> io::Result<libc::c_long> {
     }
 }
 
-fn overlay(lowerdir: &str) -> io::Result<OwnedFd> {
-    let fstype = cstr("overlay")?;
-    // SAFETY: plain syscalls on NUL-terminated strings; fds checked.
-    unsafe {
-        let fs = check(libc::syscall(
+/// A detached read-only overlay of `lowers` (top first). fsconfig takes
+/// at most 256 bytes per value, so layers go one by one (`lowerdir+`,
+/// Linux 6.8); an older kernel gets the classic colon list.
+fn overlay(lowers: &[String]) -> io::Result<OwnedFd> {
+    let fs = fsopen("overlay")?;
+    let one_by_one = lowers
+        .iter()
+        .try_for_each(|l| set_string(&fs, "lowerdir+", l));
+    if let Err(e) = one_by_one {
+        if e.raw_os_error() != Some(libc::EINVAL) {
+            return Err(e);
+        }
+        let fs = fsopen("overlay")?;
+        set_string(&fs, "lowerdir", &lowers.join(":"))?;
+        return create_mount(fs);
+    }
+    create_mount(fs)
+}
+
+fn fsopen(fstype: &str) -> io::Result<OwnedFd> {
+    let fstype = cstr(fstype)?;
+    // SAFETY: NUL-terminated name; fd checked.
+    let fd = unsafe {
+        check(libc::syscall(
             libc::SYS_fsopen,
             fstype.as_ptr(),
             FSOPEN_CLOEXEC,
-        ))?;
-        let fs = OwnedFd::from_raw_fd(fs as i32);
-        use std::os::fd::AsRawFd;
-        let key = cstr("lowerdir")?;
-        let val = cstr(lowerdir)?;
+        ))?
+    };
+    // SAFETY: fresh fd from the kernel.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+fn set_string(fs: &OwnedFd, key: &str, val: &str) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let (k, v) = (cstr(key)?, cstr(val)?);
+    // SAFETY: valid fs context fd and NUL-terminated strings.
+    unsafe {
         check(libc::syscall(
             libc::SYS_fsconfig,
             fs.as_raw_fd(),
             FSCONFIG_SET_STRING,
-            key.as_ptr(),
-            val.as_ptr(),
+            k.as_ptr(),
+            v.as_ptr(),
             0,
         ))?;
+    }
+    Ok(())
+}
+
+fn create_mount(fs: OwnedFd) -> io::Result<OwnedFd> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: valid fs context fd; null key/value for CMD_CREATE.
+    unsafe {
         check(libc::syscall(
             libc::SYS_fsconfig,
             fs.as_raw_fd(),
