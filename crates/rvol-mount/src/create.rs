@@ -17,6 +17,7 @@ use crate::inroot;
 use crate::mountspec::{self, Kind, MountPoint};
 use crate::names;
 use crate::plan::{self, Flags, Plan};
+use crate::specjson;
 use crate::volume;
 
 pub struct CreateArgs {
@@ -58,6 +59,7 @@ pub fn run(args: CreateArgs) -> Result<i32> {
         .read_to_end(&mut input)
         .ctx("read config.json from stdin")?;
     let mut spec: Value = serde_json::from_slice(&input).ctx("parse config.json from stdin")?;
+    specjson::check(&spec)?;
     let root = &args.root;
 
     // 1. Everything that can be refused is refused before anything is made.

@@ -12,5 +12,6 @@ pub mod mountspec;
 pub mod names;
 pub mod plan;
 pub mod rm;
+pub mod specjson;
 pub mod volcmd;
 pub mod volume;
