@@ -187,7 +187,7 @@ fn app_tree(rootfs: &Path) {
     let sh = |s: &str| assert!(rvol_tests::sh(s).status.success(), "{s}");
     let a = app.display();
     sh(&format!(
-        "mkfifo {a}/fifo && chown -R 999:999 {a} && chown 1000:100 {a}/sub/deeper/x && chmod 750 {a} && chmod 4755 {a}/setuid && chmod 0700 {a}/sub && touch -h -d 2001-02-03T04:05:06 {a}/file {a}/symlink {a}/sub"
+        "mkfifo {a}/fifo && chown -R 999:999 {a} && chown 1000:100 {a}/sub/deeper/x && chmod 750 {a} && chmod 4755 {a}/setuid && chmod 0700 {a}/sub && touch -h -d 2001-02-03T04:05:06 {a}/file {a}/symlink {a}/sub && mkdir {a}/rootdir && echo r > {a}/rootdir/r && chmod 640 {a}/rootdir/r && chmod 2555 {a}/rootdir && echo g > {a}/sgid && chmod 2711 {a}/sgid"
     ));
     set_xattr(&app.join("file"), "user.rvol", b"yes");
 }
@@ -289,7 +289,7 @@ fn copy_up_into_an_empty_named_volume_and_never_into_a_full_one() {
     assert_eq!(
         env.sh_ok(&b2, "cat /opt/app/mine; ls /opt/app | wc -l")
             .trim(),
-        "kept\n6"
+        "kept\n8"
     );
 
     // nocopy: an empty volume stays empty.
