@@ -101,7 +101,12 @@ impl<W: Write> Packer<'_, W> {
 
     fn entry(&mut self, dir: &File, name: &OsStr, rel: &mut Vec<u8>) -> Result<()> {
         let path = at(dir, name);
-        let md = std::fs::symlink_metadata(&path).ctx("stat")?;
+        let md = match std::fs::symlink_metadata(&path) {
+            Ok(md) => md,
+            // Gone since readdir: only when committing without --pause.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e).ctx("stat"),
+        };
         let ft = md.file_type();
         if is_runtime_mountpoint(rel, &md, &path) {
             return Ok(());

@@ -110,18 +110,27 @@ fn pax_record(out: &mut Vec<u8>, key: &[u8], value: &[u8]) {
     out.push(b'\n');
 }
 
-fn header_block(
-    name: &[u8],
-    prefix: &[u8],
+/// The numeric fields of one ustar header, already fitted to their widths.
+struct Fields {
     flag: u8,
     mode: u32,
     uid: u64,
     gid: u64,
     size: u64,
     mtime: u64,
-    link: &[u8],
     dev: (u32, u32),
-) -> [u8; BLOCK] {
+}
+
+fn header_block(name: &[u8], prefix: &[u8], link: &[u8], f: &Fields) -> [u8; BLOCK] {
+    let Fields {
+        flag,
+        mode,
+        uid,
+        gid,
+        size,
+        mtime,
+        dev,
+    } = *f;
     let mut h = [0u8; BLOCK];
     h[..name.len()].copy_from_slice(name);
     put_octal(&mut h[100..108], mode as u64);
@@ -201,7 +210,16 @@ pub fn write_header(w: &mut impl Write, e: &Entry) -> io::Result<()> {
         pname.extend_from_slice(b"PaxHeaders.0/");
         pname.extend_from_slice(base);
         pname.truncate(100);
-        let h = header_block(&pname, &[], b'x', 0, 0, 0, pax.len() as u64, 0, &[], (0, 0));
+        let pax_fields = Fields {
+            flag: b'x',
+            mode: 0,
+            uid: 0,
+            gid: 0,
+            size: pax.len() as u64,
+            mtime: 0,
+            dev: (0, 0),
+        };
+        let h = header_block(&pname, &[], &[], &pax_fields);
         w.write_all(&h)?;
         w.write_all(&pax)?;
         w.write_all(&[0u8; BLOCK][..padding(pax.len() as u64)])?;
@@ -209,14 +227,16 @@ pub fn write_header(w: &mut impl Write, e: &Entry) -> io::Result<()> {
     let h = header_block(
         name,
         prefix,
-        e.kind.flag(),
-        e.mode & 0o7777,
-        uid,
-        gid,
-        size,
-        mtime,
         link,
-        (e.dev_major, e.dev_minor),
+        &Fields {
+            flag: e.kind.flag(),
+            mode: e.mode & 0o7777,
+            uid,
+            gid,
+            size,
+            mtime,
+            dev: (e.dev_major, e.dev_minor),
+        },
     );
     w.write_all(&h)
 }
