@@ -144,9 +144,14 @@ pub fn run(
                     let _ = std::fs::File::from(r).read_to_end(&mut buf);
                     String::from_utf8_lossy(&buf).into_owned()
                 });
-                match failed.filter(|m| !m.trim().is_empty()) {
-                    Some(msg) => state::not_started(b, before, code, msg.trim())?,
-                    None => state::exited(b, code)?,
+                let recorded = match failed.filter(|m| !m.trim().is_empty()) {
+                    Some(msg) => state::not_started(b, before, code, msg.trim()),
+                    None => state::exited(b, code),
+                };
+                // The command's status still goes out: it is the answer
+                // the caller waits for; the record is worth a message.
+                if let Err(e) = recorded {
+                    eprintln!("rvol-ns: {e}");
                 }
             }
             drop(alive_w);
