@@ -885,6 +885,18 @@ fn inspect_has_dockers_keys_order_and_types() {
             "--format {t}"
         );
     }
+    // --format json: the same array, compact on one line, as docker's CLI
+    let line = r.ok(&["inspect", "--format", "json", "insp"]);
+    assert_eq!(line.lines().count(), 1, "{line}");
+    let again: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(again[0]["Id"], c["Id"]);
+    assert_eq!(again[0]["Mounts"], c["Mounts"]);
+    assert_eq!(
+        docker_ok(&["inspect", "--format", "json", &name])
+            .lines()
+            .count(),
+        1
+    );
     // an image, in docker image inspect's shape
     let dj: Value =
         serde_json::from_str(&docker_ok(&["inspect", "--type", "image", "busybox:local"])).unwrap();

@@ -34,6 +34,12 @@ pub fn inspect(a: &InspectArgs) -> rvol_state::Result<i32> {
     }
     let mut status = 0;
     match &tmpl {
+        // `--format json`: the same array, compact on one line (docker CLI)
+        None if a.format.as_deref() == Some("json") => {
+            let mut line = serde_json::to_string(&found)?;
+            line.push('\n');
+            write_stdout(&line)?
+        }
         None => print_json_array(&found)?,
         Some(t) => {
             let mut out = String::new();
