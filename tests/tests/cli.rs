@@ -953,3 +953,30 @@ extern "C" {
     #[link_name = "kill"]
     fn libc_kill(pid: i32, sig: i32) -> i32;
 }
+
+#[test]
+fn load_takes_docker_save_and_images_shows_dockers_id() {
+    if !rvol_tests::have_root() || !rvol_tests::have_docker() {
+        return;
+    }
+    let r = Rvol::new("cli-load");
+    let archive = r.root.tmp.join("busybox-local.tar");
+    docker_ok(&["save", "-o", archive.to_str().unwrap(), "busybox:local"]);
+    let out = r.ok(&["load", "-i", archive.to_str().unwrap()]);
+    assert_eq!(out, "Loaded image: busybox:local\n");
+    let did = docker_ok(&["images", "-q", "busybox:local"]);
+    let rid = r.ok(&["images", "-q", "busybox:local"]);
+    assert_eq!(rid, did.lines().next().unwrap().to_string() + "\n");
+    let (titles, rows) = table_cells(&r.ok(&["images"]));
+    assert_eq!(titles, ["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"]);
+    assert_eq!(rows[0][..3], ["busybox", "local", rid.trim()]);
+    let id = r.ok(&["inspect", "--format", "{{.Id}}", "busybox:local"]);
+    assert_eq!(
+        id,
+        docker_ok(&["inspect", "--format", "{{.Id}}", "busybox:local"])
+    );
+    assert_eq!(
+        r.ok(&["run", "--rm", "busybox:local", "echo", "ok"]),
+        "ok\n"
+    );
+}
