@@ -967,3 +967,24 @@ fn tree_of_files(raw: &[u8]) -> BTreeMap<String, String> {
     }
     out
 }
+
+/// A container that changed nothing, run through the real chain: its layer
+/// is empty (the /etc files rvol bound over are mount points, not changes,
+/// as in docker's init layer), and committing it twice gives one digest.
+#[test]
+fn chain_unchanged_container_gives_empty_layer_twice() {
+    if !have_root() {
+        return;
+    }
+    let s = setup("cm-idle");
+    let (bundle, _) = run_chain(&s.root, IMAGE, &["--name", "idle"], &["true"]);
+    // rvol-mount made the /etc mount points in upper/ (the image has none).
+    assert!(bundle.join("upper/etc/hostname").exists());
+    commit(&s.root, &["idle", "idle:1"]);
+    commit(&s.root, &["idle", "idle:2"]);
+    let l1 = manifest_of(&s.root, "idle:1")["layers"][1].clone();
+    let l2 = manifest_of(&s.root, "idle:2")["layers"][1].clone();
+    assert_eq!(l1, l2);
+    let names = layer_names(&blob_bytes(&s.root, l1["digest"].as_str().unwrap()));
+    assert!(names.is_empty(), "{names:?}");
+}

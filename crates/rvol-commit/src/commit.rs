@@ -77,7 +77,8 @@ pub fn commit(root: &Root, a: &CommitArgs) -> Result<String> {
             None
         };
         let mut w = LayerWriter::create(&store, a.compression)?;
-        layer::pack(&upper, &mut w).ctx(format!("container {id}"))?;
+        let lower: Vec<std::path::PathBuf> = rec.lower_dirs.iter().map(Into::into).collect();
+        layer::pack(&upper, &lower, &mut w).ctx(format!("container {id}"))?;
         w.finish()?
     };
 

@@ -37,14 +37,19 @@ pub struct Stats {
     pub bytes: u64,
 }
 
-/// Write the layer tar of `upper` to `out`.
-pub fn pack(upper: &Path, out: &mut impl Write) -> Result<Stats> {
+/// Write the layer tar of `upper` to `out`. `lower` are the image's layer
+/// directories, top first (to tell a directory that is in upper/ only
+/// because rvol made mount points in it from one the container changed).
+pub fn pack(upper: &Path, lower: &[PathBuf], out: &mut impl Write) -> Result<Stats> {
     let dir = open_dir(upper).with_ctx(|| format!("open {}", upper.display()))?;
     let mut p = Packer {
         out,
         links: HashMap::new(),
         stats: Stats::default(),
         buf: vec![0u8; 1 << 20],
+        pending: Vec::new(),
+        skipped: 0,
+        lower,
     };
     p.dir(&dir, &mut Vec::new())
         .ctx(format!("pack {}", upper.display()))?;
@@ -58,6 +63,12 @@ struct Packer<'w, W> {
     links: HashMap<(u64, u64), Vec<u8>>,
     stats: Stats,
     buf: Vec<u8>,
+    /// Directory headers not written yet: a directory goes out with its
+    /// first entry, or at its end (see `Packer::end_dir`).
+    pending: Vec<Entry>,
+    /// Runtime mount points left out so far.
+    skipped: u64,
+    lower: &'w [PathBuf],
 }
 
 fn open_dir(path: &Path) -> io::Result<File> {
@@ -109,6 +120,7 @@ impl<W: Write> Packer<'_, W> {
         };
         let ft = md.file_type();
         if is_runtime_mountpoint(rel, &md, &path) {
+            self.skipped += 1;
             return Ok(());
         }
         if ft.is_char_device() && md.rdev() == 0 {
@@ -135,16 +147,31 @@ impl<W: Write> Packer<'_, W> {
             rel.push(b'/');
             let mut e = header(rel.clone(), Kind::Dir, &md);
             e.xattrs = kept;
-            self.put(&e)?;
             if opaque {
+                self.put(&e)?;
                 let mut marker = rel.clone();
                 marker.extend_from_slice(OPAQUE_MARKER);
                 let mut m = header(marker, Kind::File, &md);
                 m.mode = md.mode() & 0o777;
                 self.put(&m)?;
                 self.stats.whiteouts += 1;
+                self.dir(&child, rel)?;
+            } else {
+                let (depth, skipped) = (self.pending.len(), self.skipped);
+                self.pending.push(e);
+                self.dir(&child, rel)?;
+                if self.pending.len() > depth {
+                    // Nothing written inside: keep the directory unless it
+                    // holds only left-out mount points and is as the image has it.
+                    let e = self.pending.pop().unwrap();
+                    rel.pop();
+                    let as_in_image = self.skipped > skipped && self.same_as_lower(rel, &e)?;
+                    rel.push(b'/');
+                    if !as_in_image {
+                        self.put(&e)?;
+                    }
+                }
             }
-            self.dir(&child, rel)?;
             rel.pop();
             return Ok(());
         }
@@ -192,8 +219,41 @@ impl<W: Write> Packer<'_, W> {
     }
 
     fn put(&mut self, e: &Entry) -> Result<()> {
+        for d in std::mem::take(&mut self.pending) {
+            self.stats.entries += 1;
+            tarfmt::write_header(self.out, &d).ctx("write layer")?;
+        }
         self.stats.entries += 1;
         tarfmt::write_header(self.out, e).ctx("write layer")
+    }
+
+    /// Whether the topmost image layer that has `rel` has it as a
+    /// directory with the same mode, owner and xattrs as `e`.
+    fn same_as_lower(&self, rel: &[u8], e: &Entry) -> Result<bool> {
+        let rel = Path::new(OsStr::from_bytes(rel));
+        for l in self.lower {
+            let p = l.join(rel);
+            match std::fs::symlink_metadata(&p) {
+                Ok(md) => {
+                    if !md.is_dir()
+                        || md.mode() & 0o7777 != e.mode
+                        || md.uid() as u64 != e.uid
+                        || md.gid() as u64 != e.gid
+                    {
+                        return Ok(false);
+                    }
+                    let x: Vec<_> = read_xattrs(&p)
+                        .with_ctx(|| format!("read xattrs {}", p.display()))?
+                        .into_iter()
+                        .filter(|(k, _)| keep_xattr(k))
+                        .collect();
+                    return Ok(x == e.xattrs);
+                }
+                Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
+                Err(err) => return Err(err).with_ctx(|| format!("stat {}", p.display())),
+            }
+        }
+        Ok(false)
     }
 
     fn file(&mut self, path: &Path, mut e: Entry, md: &Metadata) -> Result<()> {
