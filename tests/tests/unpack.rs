@@ -657,19 +657,23 @@ fn docker_save_skopeo_and_load() {
         return;
     }
     let root = TestRoot::new("unpack-transports");
+    // An image of docker's own making: `docker import` of a busybox rootfs.
+    let (_, bb) = busybox_tar(&root.tmp);
+    let image = format!("{}:latest", docker_name("save"));
+    let o = run(Command::new("docker")
+        .args(["import", "-c", "CMD [\"/bin/sh\"]"])
+        .arg(&bb)
+        .arg(&image));
+    assert!(o.status.success(), "docker import: {}", stderr(&o));
     let saved = root.tmp.join("saved.tar");
     let o = run(Command::new("docker")
         .args(["save", "-o"])
         .arg(&saved)
-        .arg("busybox:local"));
+        .arg(&image));
+    let id = run(Command::new("docker").args(["image", "inspect", "-f", "{{.Id}}", &image]));
+    let _ = run(Command::new("docker").args(["rmi", "-f", &image]));
     assert!(o.status.success(), "docker save: {}", stderr(&o));
-    let want_id = String::from_utf8(
-        run(Command::new("docker").args(["image", "inspect", "-f", "{{.Id}}", "busybox:local"]))
-            .stdout,
-    )
-    .unwrap()
-    .trim()
-    .to_string();
+    let want_id = String::from_utf8(id.stdout).unwrap().trim().to_string();
 
     let s = unpack_ok(&root, &[&format!("docker-archive:{}", saved.display())]);
     let img = annotation(&s, "org.rvol.image");
@@ -681,10 +685,10 @@ fn docker_save_skopeo_and_load() {
 
     // docker load's twin: images under their own names.
     let out = ok(root.cmd("rvol-unpack").args(["load", "-i"]).arg(&saved));
-    assert_eq!(out, "Loaded image: busybox:local\n");
-    let s = unpack_ok(&root, &["busybox:local"]);
+    assert_eq!(out, format!("Loaded image: {image}\n"));
+    let s = unpack_ok(&root, &[&image]);
     assert_eq!(annotation(&s, "org.rvol.image")["Id"], want_id.as_str());
-    assert_eq!(annotation(&s, "org.rvol.image")["Name"], "busybox:local");
+    assert_eq!(annotation(&s, "org.rvol.image")["Name"], image.as_str());
 
     // skopeo-made OCI layouts, gzip and zstd layers, and an OCI archive.
     for (fmt, media) in [("gzip", "tar+gzip"), ("zstd", "tar+zstd")] {
