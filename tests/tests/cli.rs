@@ -180,7 +180,16 @@ fn mounts_match_docker_for_every_kind_of_mount() {
         "/t:size=1m".into(),
     ];
     let fmt = "{{json .Mounts}}";
-    let others = "{{json .HostConfig.Binds}} {{json .HostConfig.Tmpfs}} {{json .Config.Volumes}} {{json .HostConfig.VolumesFrom}} {{.HostConfig.ReadonlyRootfs}}";
+    // Binds: one line, compared as a set (the daemon's order varies)
+    let others = "{{json .HostConfig.Binds}}\n{{json .HostConfig.Tmpfs}} {{json .Config.Volumes}} {{json .HostConfig.VolumesFrom}} {{.HostConfig.ReadonlyRootfs}}";
+    let binds_set = |s: &str| -> (Vec<String>, String) {
+        let (b, rest) = s.split_once('\n').unwrap();
+        let mut b: Vec<String> = serde_json::from_str::<Option<Vec<String>>>(b)
+            .unwrap()
+            .unwrap_or_default();
+        b.sort();
+        (b, rest.to_string())
+    };
     let root = r.root.path();
     let root = root.to_str().unwrap();
 
@@ -211,7 +220,8 @@ fn mounts_match_docker_for_every_kind_of_mount() {
             .ok(&["inspect", "--format", others, name])
             .replace(&unique(""), "");
         assert_eq!(
-            v, d,
+            binds_set(&v),
+            binds_set(&d),
             "{name}: Binds Tmpfs Volumes VolumesFrom ReadonlyRootfs"
         );
     };
@@ -979,4 +989,134 @@ fn load_takes_docker_save_and_images_shows_dockers_id() {
         r.ok(&["run", "--rm", "busybox:local", "echo", "ok"]),
         "ok\n"
     );
+}
+
+#[test]
+fn list_formats_and_filters_follow_docker() {
+    if !rvol_tests::have_root() || !rvol_tests::have_docker() {
+        return;
+    }
+    let r = Rvol::new("cli-listfmt");
+    r.import_busybox();
+    let mut junk = DockerJunk {
+        containers: vec![],
+        volumes: vec![],
+        images: vec![],
+    };
+    let host = r.root.tmp.join("host");
+    let bind = format!("{}:/a", host.display());
+    let vol = unique("fv");
+    let name = unique("f");
+    junk.containers.push(name.clone());
+    junk.volumes.push(vol.clone());
+    let flags = ["--network", "none", "-v", &bind, "-v"];
+    let named = format!("{vol}:/b");
+    let mut d = vec!["create", "--name", &name];
+    d.extend(flags);
+    d.extend([named.as_str(), "busybox:local", "true"]);
+    docker_ok(&d);
+    let mut v = vec!["create", "--name", &name];
+    v.extend(flags);
+    v.extend([named.as_str(), "busybox:local", "true"]);
+    r.ok(&v);
+    let filt = format!("name={name}");
+    let same_lines = |args: &[&str]| {
+        let mut dargs = args.to_vec();
+        dargs.extend(["--filter", &filt]);
+        let d = docker_ok(&dargs);
+        let o = r.ok(&dargs);
+        (o, d)
+    };
+    // fields that do not depend on time or on the root
+    let (o, d) = same_lines(&[
+        "ps",
+        "-a",
+        "--format",
+        "{{.Names}}|{{.Image}}|{{.Command}}|{{.Status}}|{{.State}}|{{.Networks}}|{{.LocalVolumes}}|{{.Ports}}|{{.Labels}}",
+    ]);
+    assert_eq!(o, d);
+    let (o, d) = same_lines(&[
+        "ps",
+        "-a",
+        "--format",
+        "table {{.Names}}\t{{.Status}}\t{{.LocalVolumes}}",
+    ]);
+    assert_eq!(o, d);
+    let (o, d) = same_lines(&["ps", "-a", "--format", "json"]);
+    let keys = |s: &str| -> Vec<String> {
+        let v: Value = serde_json::from_str(s.lines().next().unwrap()).unwrap();
+        v.as_object().unwrap().keys().cloned().collect()
+    };
+    assert_eq!(keys(&o), keys(&d), "ps --format json keys");
+    let (o, d) = same_lines(&[
+        "ps",
+        "-a",
+        "--filter",
+        "status=created",
+        "--format",
+        "{{.Names}}",
+    ]);
+    assert_eq!(o, d);
+    let (o, d) = same_lines(&[
+        "ps",
+        "-a",
+        "--filter",
+        "status=exited",
+        "--format",
+        "{{.Names}}",
+    ]);
+    assert_eq!((o.as_str(), d.as_str()), ("", ""));
+    let o = r.run(&["ps", "--filter", "bogus=1"]);
+    let d = docker(&["ps", "--filter", "bogus=1"]);
+    assert_eq!(o.status.code(), d.status.code());
+    assert!(
+        text(&o.stderr).contains("Invalid filter 'bogus'"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    let vfilt = format!("name={vol}");
+    let d = docker_ok(&[
+        "volume",
+        "ls",
+        "--filter",
+        &vfilt,
+        "--format",
+        "{{.Name}} {{.Driver}} {{.Labels}} {{.Scope}}",
+    ]);
+    let o = r.ok(&[
+        "volume",
+        "ls",
+        "--filter",
+        &vfilt,
+        "--format",
+        "{{.Name}} {{.Driver}} {{.Labels}} {{.Scope}}",
+    ]);
+    assert_eq!(o, d);
+    let d = docker_ok(&["volume", "ls", "--filter", &vfilt, "--format", "json"]);
+    let o = r.ok(&["volume", "ls", "--filter", &vfilt, "--format", "json"]);
+    assert_eq!(keys(&o), keys(&d), "volume ls --format json keys");
+    // in use by the container: not dangling
+    let o = r.ok(&["volume", "ls", "-q", "--filter", "dangling=false"]);
+    assert!(o.lines().any(|l| l == vol), "{o}");
+    assert!(!r
+        .ok(&["volume", "ls", "-q", "--filter", "dangling=true"])
+        .contains(&vol));
+
+    let d = docker_ok(&[
+        "images",
+        "--format",
+        "{{.Repository}}:{{.Tag}} {{.Digest}}",
+        "busybox:local",
+    ]);
+    let o = r.ok(&[
+        "images",
+        "--format",
+        "{{.Repository}}:{{.Tag}} {{.Digest}}",
+        "busybox:local",
+    ]);
+    assert_eq!(o, d);
+    let d = docker_ok(&["images", "--format", "json", "busybox:local"]);
+    let o = r.ok(&["images", "--format", "json", "busybox:local"]);
+    assert_eq!(keys(&o), keys(&d), "images --format json keys");
 }

@@ -37,6 +37,8 @@ pub struct PsArgs {
     pub all: bool,
     pub quiet: bool,
     pub no_trunc: bool,
+    pub format: Option<String>,
+    pub filters: Vec<String>,
 }
 
 pub struct ListArgs {
@@ -44,6 +46,8 @@ pub struct ListArgs {
     pub quiet: bool,
     /// `images REPOSITORY[:TAG]`: only those rows.
     pub filter: Option<String>,
+    pub format: Option<String>,
+    pub filters: Vec<String>,
 }
 
 pub const INSPECT_HELP: &str = "\
@@ -70,6 +74,13 @@ List containers
 
 Options:
   -a, --all             Show all containers (default shows just running)
+  -f, --filter filter   Filter output based on conditions provided
+                        (name=, id=, status=, volume=)
+      --format string   Format output using a custom template:
+                        'table':            Print output in table format with column headers (default)
+                        'table TEMPLATE':   Print output in table format using the given Go template
+                        'json':             Print in JSON format
+                        'TEMPLATE':         Print output using the given Go template
       --no-trunc        Don't truncate output
   -q, --quiet           Only display container IDs
 ";
@@ -80,6 +91,9 @@ Usage:  rvol images [OPTIONS] [REPOSITORY[:TAG]]
 List images
 
 Options:
+  -f, --filter filter   Filter output based on conditions provided (reference=)
+      --format string   Format output using a custom template ('table',
+                        'table TEMPLATE', 'json', 'TEMPLATE')
   -q, --quiet           Only show image IDs
 ";
 
@@ -89,6 +103,9 @@ Usage:  rvol volume ls [OPTIONS]
 List volumes
 
 Options:
+  -f, --filter filter   Provide filter values (name=, dangling=true|false)
+      --format string   Format output using a custom template ('table',
+                        'table TEMPLATE', 'json', 'TEMPLATE')
   -q, --quiet           Only display volume names
 ";
 
@@ -240,6 +257,7 @@ fn value(
 
 fn parse_ps(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command> {
     let (mut all, mut quiet, mut no_trunc) = (false, false, false);
+    let (mut format, mut filters) = (None, Vec::new());
     let usage = |msg| Usage {
         msg,
         verb: "ps",
@@ -248,6 +266,10 @@ fn parse_ps(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command> {
     loop {
         match p.next() {
             Ok(None) => break,
+            Ok(Some(Long("format"))) => format = Some(value(&mut p, "ps", "[OPTIONS]")?),
+            Ok(Some(Short('f') | Long("filter"))) => {
+                filters.push(value(&mut p, "ps", "[OPTIONS]")?)
+            }
             Ok(Some(Short('a') | Long("all"))) => all = true,
             Ok(Some(Short('q') | Long("quiet"))) => quiet = true,
             Ok(Some(Long("no-trunc"))) => no_trunc = true,
@@ -266,20 +288,26 @@ fn parse_ps(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command> {
         all,
         quiet,
         no_trunc,
+        format,
+        filters,
     }))
 }
 
 fn parse_images(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command> {
     let mut quiet = false;
     let mut filter = None;
+    let (mut format, mut filters) = (None, Vec::new());
+    const SYN: &str = "[OPTIONS] [REPOSITORY[:TAG]]";
     let usage = |msg| Usage {
         msg,
         verb: "images",
-        synopsis: "[OPTIONS] [REPOSITORY[:TAG]]",
+        synopsis: SYN,
     };
     loop {
         match p.next() {
             Ok(None) => break,
+            Ok(Some(Long("format"))) => format = Some(value(&mut p, "images", SYN)?),
+            Ok(Some(Short('f') | Long("filter"))) => filters.push(value(&mut p, "images", SYN)?),
             Ok(Some(Short('q') | Long("quiet"))) => quiet = true,
             Ok(Some(Long("help") | Short('h'))) => return Ok(Command::Help(IMAGES_HELP)),
             Ok(Some(Value(v))) if filter.is_none() => {
@@ -296,6 +324,8 @@ fn parse_images(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command
         root,
         quiet,
         filter,
+        format,
+        filters,
     }))
 }
 
@@ -312,6 +342,7 @@ fn parse_volume(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command
     match sub.as_str() {
         "ls" | "list" => {
             let mut quiet = false;
+            let (mut format, mut filters) = (None, Vec::new());
             let usage = |msg| Usage {
                 msg,
                 verb: "volume ls",
@@ -320,6 +351,12 @@ fn parse_volume(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command
             loop {
                 match p.next() {
                     Ok(None) => break,
+                    Ok(Some(Long("format"))) => {
+                        format = Some(value(&mut p, "volume ls", "[OPTIONS]")?)
+                    }
+                    Ok(Some(Short('f') | Long("filter"))) => {
+                        filters.push(value(&mut p, "volume ls", "[OPTIONS]")?)
+                    }
                     Ok(Some(Short('q') | Long("quiet"))) => quiet = true,
                     Ok(Some(Long("help") | Short('h'))) => {
                         return Ok(Command::Help(VOLUME_LS_HELP))
@@ -332,6 +369,8 @@ fn parse_volume(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command
                 root,
                 quiet,
                 filter: None,
+                format,
+                filters,
             }))
         }
         "inspect" => {

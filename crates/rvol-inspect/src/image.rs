@@ -8,7 +8,8 @@ use rvol_state::{Result, ResultExt, Root};
 use serde_json::{json, Map, Value};
 
 use crate::args::ListArgs;
-use crate::table::{human_duration, human_size, parse_time, render, since};
+use crate::listfmt::{self, filters};
+use crate::table::{human_duration, human_size, parse_time, since};
 
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
 
@@ -237,7 +238,36 @@ pub fn inspect(root: &Root, what: &str) -> Result<Option<Value>> {
     Ok(find(&imgs, what).map(|i| inspect_value(root, i)))
 }
 
+const DEFAULT: &str = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+const TITLES: &[(&str, &str)] = &[
+    ("Containers", "CONTAINERS"),
+    ("CreatedAt", "CREATED AT"),
+    ("CreatedSince", "CREATED"),
+    ("Digest", "DIGEST"),
+    ("ID", "IMAGE ID"),
+    ("Repository", "REPOSITORY"),
+    ("SharedSize", "SHARED SIZE"),
+    ("Size", "SIZE"),
+    ("Tag", "TAG"),
+    ("UniqueSize", "UNIQUE SIZE"),
+    ("VirtualSize", "VIRTUAL SIZE"),
+];
+
 pub fn list(a: &ListArgs) -> Result<i32> {
+    let f = match filters(&a.filters, &["reference"]) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(1);
+        }
+    };
+    let fmt = match listfmt::parse(a.format.as_deref(), DEFAULT) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("template parsing error: {e}");
+            return Ok(listfmt::EXIT_BAD_TEMPLATE);
+        }
+    };
     let mut imgs = all(&a.root)?;
     imgs.sort_by(|x, y| {
         let t = |i: &Image| parse_time(i.config["created"].as_str().unwrap_or("")).unwrap_or(0.0);
@@ -249,11 +279,13 @@ pub fn list(a: &ListArgs) -> Result<i32> {
             .take(12)
             .collect::<String>()
     };
-    let mut rows = vec![["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"]
-        .map(String::from)
-        .to_vec()];
+    // REPOSITORY[:TAG] given as an argument, or `reference=` filters
+    let mut refs: Vec<String> = a.filter.iter().cloned().collect();
+    refs.extend(f.iter().map(|(_, v)| v.clone()));
+    let mut rows = Vec::new();
     for i in &imgs {
-        let created = match since(i.config["created"].as_str().unwrap_or("")) {
+        let created = i.config["created"].as_str().unwrap_or("");
+        let since_text = match since(created) {
             Some(d) => format!("{} ago", human_duration(d)),
             None => "N/A".into(),
         };
@@ -265,26 +297,43 @@ pub fn list(a: &ListArgs) -> Result<i32> {
         };
         for t in tags {
             let (repo, tag) = split_tag(&t);
-            if let Some(f) = &a.filter {
-                let (frepo, ftag) = if has_tag(f) {
-                    split_tag(f)
-                } else {
-                    (f.clone(), String::new())
-                };
-                if frepo != repo || (!ftag.is_empty() && ftag != tag) {
-                    continue;
-                }
+            let wanted = refs.is_empty()
+                || refs.iter().any(|r| {
+                    let (frepo, ftag) = if has_tag(r) {
+                        split_tag(r)
+                    } else {
+                        (r.clone(), String::new())
+                    };
+                    frepo == repo && (ftag.is_empty() || ftag == tag)
+                });
+            if !wanted {
+                continue;
             }
-            rows.push(vec![repo, tag, short(i), created.clone(), size.clone()]);
+            let mut m = Map::new();
+            m.insert("Containers".into(), "N/A".into());
+            m.insert("CreatedAt".into(), crate::table::go_time(created).into());
+            m.insert("CreatedSince".into(), since_text.clone().into());
+            m.insert("Digest".into(), "<none>".into());
+            m.insert("ID".into(), short(i).into());
+            m.insert("Repository".into(), repo.into());
+            m.insert("SharedSize".into(), "N/A".into());
+            m.insert("Size".into(), size.clone().into());
+            m.insert("Tag".into(), tag.into());
+            m.insert("UniqueSize".into(), "N/A".into());
+            m.insert("VirtualSize".into(), size.clone().into());
+            rows.push(m);
         }
     }
     if a.quiet {
         // one id per row, duplicates included, as docker -q
-        for r in &rows[1..] {
-            println!("{}", r[2]);
+        for r in &rows {
+            println!("{}", r["ID"].as_str().unwrap_or(""));
         }
         return Ok(0);
     }
-    print!("{}", render(&rows));
+    if let Err(e) = listfmt::print(&fmt, TITLES, &rows) {
+        eprintln!("template parsing error: {e}");
+        return Ok(1);
+    }
     Ok(0)
 }

@@ -4,6 +4,7 @@
 pub mod args;
 pub mod container;
 pub mod image;
+pub mod listfmt;
 pub mod output;
 pub mod ps;
 pub mod table;

@@ -2,10 +2,12 @@
 //! columns, truncation, quoting and relative times.
 
 use rvol_state::Result;
+use serde_json::{Map, Value};
 
 use crate::args::PsArgs;
 use crate::container::Container;
-use crate::table::{ellipsis, go_quote, human_duration, parse_time, render, since};
+use crate::listfmt::{self, filters, matches};
+use crate::table::{ellipsis, go_quote, human_duration, parse_time, since};
 
 /// The daemon's command string: Path, then Args, each arg holding a space
 /// wrapped in single quotes.
@@ -40,64 +42,148 @@ pub fn status(c: &Container) -> String {
     }
 }
 
+const DEFAULT: &str =
+    "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+
+const TITLES: &[(&str, &str)] = &[
+    ("ID", "CONTAINER ID"),
+    ("Image", "IMAGE"),
+    ("Command", "COMMAND"),
+    ("CreatedAt", "CREATED AT"),
+    ("RunningFor", "CREATED"),
+    ("Ports", "PORTS"),
+    ("State", "STATE"),
+    ("Status", "STATUS"),
+    ("Size", "SIZE"),
+    ("Names", "NAMES"),
+    ("Labels", "LABELS"),
+    ("Mounts", "MOUNTS"),
+    ("Networks", "NETWORKS"),
+    ("LocalVolumes", "LOCAL VOLUMES"),
+    ("Platform", "PLATFORM"),
+];
+
+/// The row docker's `--format` sees for one container.
+fn context(c: &Container, no_trunc: bool) -> Map<String, Value> {
+    let cmd = command(c);
+    let cmd = if no_trunc { cmd } else { ellipsis(&cmd, 20) };
+    let image = c
+        .config
+        .get("Image")
+        .and_then(|v| v.as_str())
+        .map(String::from)
+        .unwrap_or_else(|| c.image.reference.clone());
+    let running_for = match since(&c.created) {
+        Some(d) => format!("{} ago", human_duration(d)),
+        None => "N/A".into(),
+    };
+    let mounts: Vec<String> = c
+        .mounts
+        .iter()
+        .map(|m| {
+            let n = m["Name"].as_str().or(m["Source"].as_str()).unwrap_or("");
+            if no_trunc {
+                n.to_string()
+            } else {
+                ellipsis(n, 15)
+            }
+        })
+        .collect();
+    let local = c.mounts.iter().filter(|m| m["Type"] == "volume").count();
+    let labels = c
+        .config
+        .get("Labels")
+        .and_then(Value::as_object)
+        .map(|l| {
+            let mut kv: Vec<String> = l
+                .iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                .collect();
+            kv.sort();
+            kv.join(",")
+        })
+        .unwrap_or_default();
+    let network = match c.hostconfig.get("NetworkMode").and_then(Value::as_str) {
+        Some("default") | None => "bridge".to_string(),
+        Some(n) => n.to_string(),
+    };
+    let id = if no_trunc {
+        c.id.clone()
+    } else {
+        c.id.chars().take(12).collect()
+    };
+    let mut m = Map::new();
+    m.insert("Command".into(), go_quote(&cmd).into());
+    m.insert("CreatedAt".into(), crate::table::go_time(&c.created).into());
+    m.insert("ID".into(), id.into());
+    m.insert("Image".into(), image.into());
+    m.insert("Labels".into(), labels.into());
+    m.insert("LocalVolumes".into(), local.to_string().into());
+    m.insert("Mounts".into(), mounts.join(",").into());
+    m.insert("Names".into(), c.name.clone().into());
+    m.insert("Networks".into(), network.into());
+    m.insert("Platform".into(), Value::Null);
+    m.insert("Ports".into(), "".into());
+    m.insert("RunningFor".into(), running_for.into());
+    m.insert("Size".into(), "0B".into());
+    m.insert("State".into(), c.state.status.clone().into());
+    m.insert("Status".into(), status(c).into());
+    m
+}
+
+/// docker ps's filters: name (substring, as docker's regexp without
+/// metacharacters), id (prefix), status, volume (name or destination).
+fn wanted(c: &Container, f: &[(String, String)]) -> bool {
+    matches(f, "name", |v| c.name.contains(v.trim_start_matches('/')))
+        && matches(f, "id", |v| c.id.starts_with(v))
+        && matches(f, "status", |v| c.state.status == v)
+        && matches(f, "volume", |v| {
+            c.mounts
+                .iter()
+                .any(|m| m["Name"] == v || m["Destination"] == v || m["Source"] == v)
+        })
+}
+
 pub fn run(a: &PsArgs) -> Result<i32> {
+    let f = match filters(&a.filters, &["name", "id", "status", "volume"]) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(1);
+        }
+    };
+    let fmt = match listfmt::parse(a.format.as_deref(), DEFAULT) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("template parsing error: {e}");
+            return Ok(listfmt::EXIT_BAD_TEMPLATE);
+        }
+    };
     let mut cs = crate::container::all(&a.root)?;
-    if !a.all {
-        cs.retain(|c| c.state.running);
-    }
+    // -a, or a status filter, shows stopped ones too (docker)
+    let any_status = f.iter().any(|(k, _)| k == "status");
+    cs.retain(|c| (a.all || any_status || c.state.running) && wanted(c, &f));
     // newest first, as docker lists them
     cs.sort_by(|x, y| {
         let tx = parse_time(&x.created).unwrap_or(0.0);
         let ty = parse_time(&y.created).unwrap_or(0.0);
         ty.partial_cmp(&tx).unwrap_or(std::cmp::Ordering::Equal)
     });
-    let id = |c: &Container| {
-        if a.no_trunc {
-            c.id.clone()
-        } else {
-            c.id.chars().take(12).collect()
-        }
-    };
     if a.quiet {
         for c in &cs {
-            println!("{}", id(c));
+            let id: String = if a.no_trunc {
+                c.id.clone()
+            } else {
+                c.id.chars().take(12).collect()
+            };
+            println!("{id}");
         }
         return Ok(0);
     }
-    let mut rows = vec![[
-        "CONTAINER ID",
-        "IMAGE",
-        "COMMAND",
-        "CREATED",
-        "STATUS",
-        "PORTS",
-        "NAMES",
-    ]
-    .map(String::from)
-    .to_vec()];
-    for c in &cs {
-        let cmd = command(c);
-        let cmd = if a.no_trunc { cmd } else { ellipsis(&cmd, 20) };
-        let image = c
-            .config
-            .get("Image")
-            .and_then(|v| v.as_str())
-            .map(String::from)
-            .unwrap_or_else(|| c.image.reference.clone());
-        let created = match since(&c.created) {
-            Some(d) => format!("{} ago", human_duration(d)),
-            None => "N/A".into(),
-        };
-        rows.push(vec![
-            id(c),
-            image,
-            go_quote(&cmd),
-            created,
-            status(c),
-            String::new(),
-            c.name.clone(),
-        ]);
+    let rows: Vec<Map<String, Value>> = cs.iter().map(|c| context(c, a.no_trunc)).collect();
+    if let Err(e) = listfmt::print(&fmt, TITLES, &rows) {
+        eprintln!("template parsing error: {e}");
+        return Ok(1);
     }
-    print!("{}", render(&rows));
     Ok(0)
 }

@@ -123,6 +123,18 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Go's `time.Time.String()` in UTC (`2026-11-27 18:19:53 +0000 UTC`), as
+/// docker's list formats print CreatedAt; "" when unset.
+pub fn go_time(rfc3339: &str) -> String {
+    match parse_time(rfc3339) {
+        Some(t) => {
+            let s = rvol_state::time::format_time(t as i64, None);
+            format!("{} {} +0000 UTC", &s[..10], &s[11..19])
+        }
+        None => String::new(),
+    }
+}
+
 /// docker's `formatter.Ellipsis` for one-column-per-char text.
 pub fn ellipsis(s: &str, max: usize) -> String {
     let n = s.chars().count();

@@ -6,6 +6,7 @@ use rvol_state::{Result, ResultExt, Root};
 use serde_json::{json, Map, Value};
 
 use crate::args::ListArgs;
+use crate::listfmt::{self, filters, matches};
 
 /// Volume names as docker allows them; anything else under volumes/ (locks,
 /// temp dirs) is not a volume.
@@ -73,19 +74,99 @@ fn mtime(p: &std::path::Path) -> String {
     rvol_state::time::format_time(secs, None)
 }
 
-pub fn list(a: &ListArgs) -> Result<i32> {
-    let names = names(&a.root)?;
-    let mut out = String::new();
-    if a.quiet {
-        for n in names {
-            out.push_str(&n);
-            out.push('\n');
+const DEFAULT: &str = "table {{.Driver}}\t{{.Name}}";
+const TITLES: &[(&str, &str)] = &[
+    ("Availability", "AVAILABILITY"),
+    ("Driver", "DRIVER"),
+    ("Group", "GROUP"),
+    ("Labels", "LABELS"),
+    ("Links", "LINKS"),
+    ("Mountpoint", "MOUNTPOINT"),
+    ("Name", "VOLUME NAME"),
+    ("Scope", "SCOPE"),
+    ("Size", "SIZE"),
+    ("Status", "STATUS"),
+];
+
+/// Volumes some container (running or not) mounts: not dangling.
+fn used(root: &Root) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for c in crate::container::all(root)? {
+        for m in &c.mounts {
+            if let Some(n) = m["Name"].as_str() {
+                out.push(n.to_string());
+            }
         }
-    } else {
-        let mut rows = vec![vec!["DRIVER".to_string(), "VOLUME NAME".to_string()]];
-        rows.extend(names.into_iter().map(|n| vec!["local".to_string(), n]));
-        out = crate::table::render(&rows);
     }
-    print!("{out}");
+    Ok(out)
+}
+
+pub fn list(a: &ListArgs) -> Result<i32> {
+    let f = match filters(&a.filters, &["name", "dangling"]) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(1);
+        }
+    };
+    let fmt = match listfmt::parse(a.format.as_deref(), DEFAULT) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("template parsing error: {e}");
+            return Ok(listfmt::EXIT_BAD_TEMPLATE);
+        }
+    };
+    let used = if f.iter().any(|(k, _)| k == "dangling") {
+        used(&a.root)?
+    } else {
+        Vec::new()
+    };
+    let mut rows = Vec::new();
+    for n in names(&a.root)? {
+        let dangling = !used.contains(&n);
+        let keep = matches(&f, "name", |v| n.contains(v))
+            && matches(&f, "dangling", |v| match v {
+                "true" | "1" => dangling,
+                _ => !dangling,
+            });
+        if !keep {
+            continue;
+        }
+        if a.quiet {
+            println!("{n}");
+            continue;
+        }
+        let Some(v) = inspect(&a.root, &n)? else {
+            continue;
+        };
+        let labels = v["Labels"]
+            .as_object()
+            .map(|l| {
+                let mut kv: Vec<String> = l
+                    .iter()
+                    .map(|(k, x)| format!("{k}={}", x.as_str().unwrap_or("")))
+                    .collect();
+                kv.sort();
+                kv.join(",")
+            })
+            .unwrap_or_default();
+        let mut m = Map::new();
+        for k in ["Availability", "Group", "Links", "Size", "Status"] {
+            m.insert(k.into(), "N/A".into());
+        }
+        m.insert("Driver".into(), "local".into());
+        m.insert("Labels".into(), labels.into());
+        m.insert("Mountpoint".into(), v["Mountpoint"].clone());
+        m.insert("Name".into(), n.into());
+        m.insert("Scope".into(), "local".into());
+        rows.push(m);
+    }
+    if a.quiet {
+        return Ok(0);
+    }
+    if let Err(e) = listfmt::print(&fmt, TITLES, &rows) {
+        eprintln!("template parsing error: {e}");
+        return Ok(1);
+    }
     Ok(0)
 }
