@@ -986,3 +986,41 @@ fn a_many_layer_image_is_seen_merged_by_copy_up_and_apply() {
     );
     assert_eq!(out, "39\n39\ngone\n");
 }
+
+#[test]
+fn a_failure_after_volumes_are_made_takes_everything_back() {
+    if !have_root() {
+        return;
+    }
+    let env = Env::new("mount-rollback");
+    let img = env.image("app", json!({"Volumes": {"/opt/app": {}}}), app_tree);
+    let spec = env.spec(&img, &[]);
+    let before = env.snapshot();
+    // The named and the image's anonymous volume (with its copy-up) are
+    // made before the host directory for the bind, which cannot be.
+    let o = env.create(
+        &spec,
+        &[
+            "--name",
+            "rb",
+            "-v",
+            "newvol:/n",
+            "-v",
+            "/proc/rvol-nope/x:/b",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(125));
+    let e = rvol_error(&o.stderr);
+    assert!(e.starts_with("mkdir host path /proc/rvol-nope/x: "), "{e}");
+    assert_eq!(
+        env.snapshot(),
+        before,
+        "bundle, name, volumes all taken back"
+    );
+    let tmp: Vec<_> = std::fs::read_dir(env.root.path().join("containers"))
+        .map(|rd| rd.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(tmp.is_empty(), "{tmp:?}");
+    // The name is free again.
+    env.create_ok(&spec, &["--name", "rb"]);
+}
