@@ -186,7 +186,8 @@ wait_started() {
 
 # start_detached BUNDLE ID RM: run the chain in its own session, output to
 # the bundle's container.log; with RM=1 the container and its anonymous
-# volumes go when it ends.
+# volumes go when it ends. A command that could not be started (the state
+# stays `created` with an exit code) is reported and its status returned.
 start_detached() {
     : >>"$1/container.log"
     _before=$(cat "$1/state.json" 2>/dev/null || true)
@@ -195,6 +196,16 @@ start_detached() {
         [ "$4" = 1 ] && rvol-mount rm -v -f -- "$3" >/dev/null 2>&1
         exit 0' rvol-start "$(chain "$1")" "$1" "$2" "$3" </dev/null >/dev/null 2>&1
     wait_started "$1" "$_before"
+    _s=$(rvol-inspect --type container \
+        -f '{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}' -- "$2" 2>/dev/null) || return 0
+    case $_s in
+    "created 0 "* | running* | exited* | dead*) return 0 ;;
+    created*)
+        _s=${_s#created }
+        echo "rvol: ${_s#* }" >&2
+        return "${_s%% *}"
+        ;;
+    esac
 }
 
 # start_attached BUNDLE INTERACTIVE TTY RM: run the chain in the foreground
