@@ -1311,3 +1311,81 @@ mod tests {
         assert!(Template::parse("{{if .X}}").is_err());
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+
+    /// Random token soup: every input parses or fails cleanly, and every
+    /// parsed template runs or fails cleanly (no panic, no hang).
+    #[test]
+    fn no_panic_on_token_soup() {
+        let parts = [
+            "{{",
+            "}}",
+            "{{-",
+            "-}}",
+            " ",
+            ".",
+            ".Name",
+            ".Mounts",
+            ".State.Pid",
+            "$",
+            "$x",
+            ":=",
+            ",",
+            "|",
+            "(",
+            ")",
+            "\"",
+            "\"s\"",
+            "`r`",
+            "1",
+            "-2",
+            "3.5",
+            "range",
+            "if",
+            "else",
+            "end",
+            "with",
+            "json",
+            "index",
+            "len",
+            "printf",
+            "println",
+            "eq",
+            "and",
+            "not",
+            "join",
+            "é",
+            "\\",
+            "%",
+            "%d",
+            "%-5s",
+            "/*",
+            "*/",
+            "nil",
+            "true",
+            "\n",
+            "x",
+        ];
+        let data = serde_json::json!({
+            "Name": "/x", "State": {"Pid": 0}, "Mounts": [{"Type": "bind", "Destination": "/a"}],
+            "Config": {"Labels": {"k": "v"}, "Env": null}
+        });
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..50_000 {
+            let mut src = String::new();
+            let n = (seed % 20) as usize + 1;
+            for _ in 0..n {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                src.push_str(parts[(seed % parts.len() as u64) as usize]);
+            }
+            if let Ok(t) = Template::parse(&src) {
+                let _ = t.execute(&data);
+            }
+        }
+    }
+}
