@@ -129,6 +129,7 @@ enum Node {
     Range(Pipe, Vec<Node>, Vec<Node>),
 }
 
+#[derive(Debug)]
 pub struct Template {
     src: String,
     nodes: Vec<Node>,
@@ -357,9 +358,14 @@ fn lex(body: &str, base: usize, src: &str) -> Result<Vec<(Tok, usize, bool)>, St
     Ok(out)
 }
 
+/// Deeper nesting (of parentheses, or of if/range/with) is refused rather
+/// than recursed into: the parser and the executor recurse per level.
+const MAX_DEPTH: usize = 200;
+
 struct PipeParser<'a> {
     toks: Vec<(Tok, usize, bool)>,
     i: usize,
+    depth: usize,
     body: &'a str,
     base: usize,
     src: &'a str,
@@ -466,7 +472,12 @@ impl PipeParser<'_> {
                 f => return Err(self.err(format!("function \"{f}\" not defined"))),
             },
             Tok::LParen => {
+                self.depth += 1;
+                if self.depth > MAX_DEPTH {
+                    return Err(self.err("nesting too deep"));
+                }
                 let p = self.pipe(true)?;
+                self.depth -= 1;
                 if self.peek() != Some(&Tok::RParen) {
                     return Err(self.err("unclosed left paren"));
                 }
@@ -496,6 +507,7 @@ fn parse_pipe(a: &Action, src: &str, skip_words: usize) -> Result<Pipe, String> 
     let mut p = PipeParser {
         toks,
         i: skip_words,
+        depth: 0,
         body: &a.body,
         base: a.pos,
         src,
@@ -530,6 +542,7 @@ enum Stop {
 fn parse_list(
     pieces: &mut std::iter::Peekable<std::vec::IntoIter<Piece>>,
     src: &str,
+    depth: usize,
 ) -> Result<(Vec<Node>, Stop), String> {
     let mut nodes = Vec::new();
     while let Some(piece) = pieces.next() {
@@ -563,7 +576,10 @@ fn parse_list(
                 ));
             }
             "if" | "range" | "with" => {
-                nodes.push(parse_control(&kw, a, pieces, src)?);
+                if depth >= MAX_DEPTH {
+                    return Err(format!("template: :{line}: nesting too deep"));
+                }
+                nodes.push(parse_control(&kw, a, pieces, src, depth + 1)?);
             }
             other => {
                 return Err(format!(
@@ -580,15 +596,16 @@ fn parse_control(
     a: Action,
     pieces: &mut std::iter::Peekable<std::vec::IntoIter<Piece>>,
     src: &str,
+    depth: usize,
 ) -> Result<Node, String> {
     let line = line_of(src, a.pos);
     let pipe = parse_pipe(&a, src, 1)?;
-    let (body, stop) = parse_list(pieces, src)?;
+    let (body, stop) = parse_list(pieces, src, depth)?;
     let else_nodes = match stop {
         Stop::Eof => return Err(format!("template: :{line}: unexpected EOF")),
         Stop::End => Vec::new(),
         Stop::Else(None) => {
-            let (e, stop) = parse_list(pieces, src)?;
+            let (e, stop) = parse_list(pieces, src, depth)?;
             match stop {
                 Stop::End => e,
                 Stop::Eof => return Err(format!("template: :{line}: unexpected EOF")),
@@ -605,7 +622,10 @@ fn parse_control(
             if kw != "if" && kw != "with" {
                 return Err(format!("template: :{line}: unexpected {{{{else {kw}}}}}"));
             }
-            vec![parse_control(&kw, inner, pieces, src)?]
+            if depth >= MAX_DEPTH {
+                return Err(format!("template: :{line}: nesting too deep"));
+            }
+            vec![parse_control(&kw, inner, pieces, src, depth + 1)?]
         }
     };
     Ok(match kw {
@@ -620,7 +640,7 @@ impl Template {
     pub fn parse(src: &str) -> Result<Template, String> {
         let pieces = split_pieces(src)?;
         let mut it = pieces.into_iter().peekable();
-        let (nodes, stop) = parse_list(&mut it, src)?;
+        let (nodes, stop) = parse_list(&mut it, src, 0)?;
         match stop {
             Stop::Eof => Ok(Template {
                 src: src.to_string(),
@@ -1318,6 +1338,38 @@ mod robustness {
 
     /// Random token soup: every input parses or fails cleanly, and every
     /// parsed template runs or fails cleanly (no panic, no hang).
+    #[test]
+    fn deep_nesting_is_refused_not_overflowed() {
+        let parens = format!(
+            "{{{{{}.Name{}}}}}",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        assert!(Template::parse(&parens)
+            .unwrap_err()
+            .contains("nesting too deep"));
+        let ifs = format!(
+            "{}x{}",
+            "{{if .Name}}".repeat(100_000),
+            "{{end}}".repeat(100_000)
+        );
+        assert!(Template::parse(&ifs)
+            .unwrap_err()
+            .contains("nesting too deep"));
+        let elifs = format!("{{{{if 0}}}}{}{{{{end}}}}", "{{else if 0}}".repeat(100_000));
+        assert!(Template::parse(&elifs)
+            .unwrap_err()
+            .contains("nesting too deep"));
+        let ok = format!("{}x{}", "{{if .Name}}".repeat(50), "{{end}}".repeat(50));
+        assert_eq!(
+            Template::parse(&ok)
+                .unwrap()
+                .execute(&serde_json::json!({"Name": "n"}))
+                .unwrap(),
+            "x"
+        );
+    }
+
     #[test]
     fn no_panic_on_token_soup() {
         let parts = [
