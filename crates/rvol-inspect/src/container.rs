@@ -231,6 +231,16 @@ pub fn load(root: &Root, id: &str) -> Result<Container> {
     })
 }
 
+/// A process that has exited but is not reaped yet: kill(pid, 0) still
+/// finds it. Once rvol-ns (its parent) is killed, it waits for init to
+/// reap it, which may take long.
+fn zombie(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|st| st.rsplit_once(')').map(|(_, rest)| rest.trim_start().starts_with('Z')))
+        .unwrap_or(false)
+}
+
 /// A state.json that says `running` while its PID is gone means the
 /// process that records the exit (rvol-ns) died first (kill -9): the exit
 /// status is unknown, which docker calls `dead`.
@@ -238,8 +248,9 @@ fn settle(mut s: State) -> State {
     // SAFETY: kill with signal 0 only checks that the pid exists.
     let gone = s.running
         && s.pid > 0
-        && unsafe { libc::kill(s.pid, 0) } != 0
-        && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        && ((unsafe { libc::kill(s.pid, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH))
+            || zombie(s.pid));
     if gone {
         s.status = "dead".into();
         s.running = false;
