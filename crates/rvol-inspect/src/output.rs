@@ -28,8 +28,8 @@ pub fn inspect(a: &InspectArgs) -> rvol_state::Result<i32> {
     let mut missing = Vec::new();
     for name in &a.names {
         match lookup(a, name)? {
-            Some(v) => found.push(v),
-            None => missing.push(name),
+            Ok(v) => found.push(v),
+            Err(text) => missing.push(text),
         }
     }
     let mut status = 0;
@@ -59,9 +59,9 @@ pub fn inspect(a: &InspectArgs) -> rvol_state::Result<i32> {
             write_stdout(&out)?;
         }
     }
-    for name in missing {
+    for text in missing {
         status = 1;
-        eprintln!("{}", not_found_text(a, name));
+        eprintln!("{text}");
     }
     Ok(status)
 }
@@ -75,27 +75,31 @@ fn not_found_text(a: &InspectArgs, name: &str) -> String {
     }
 }
 
-fn lookup(a: &InspectArgs, name: &str) -> rvol_state::Result<Option<Value>> {
+/// The object, or docker's text for why there is none.
+fn lookup(a: &InspectArgs, name: &str) -> rvol_state::Result<Result<Value, String>> {
     let root = &a.root;
     if matches!(a.kind, Kind::Any | Kind::Container) {
         match rvol_state::container::find(root, name) {
-            Ok(id) => return crate::container::inspect(root, &id).map(Some),
+            Ok(id) => return crate::container::inspect(root, &id).map(Ok),
             Err(e) if e.msg.starts_with("No such container") => {}
             Err(e) if e.msg.starts_with("multiple IDs") && a.kind == Kind::Any => {}
+            Err(e) if e.msg.starts_with("multiple IDs") => {
+                return Ok(Err(format!("Error: {}", e.msg)))
+            }
             Err(e) => return Err(e),
         }
     }
     if matches!(a.kind, Kind::Any | Kind::Image) {
         if let Some(v) = crate::image::inspect(root, name)? {
-            return Ok(Some(v));
+            return Ok(Ok(v));
         }
     }
     if matches!(a.kind, Kind::Any | Kind::Volume) {
         if let Some(v) = crate::volume::inspect(root, name)? {
-            return Ok(Some(v));
+            return Ok(Ok(v));
         }
     }
-    Ok(None)
+    Ok(Err(not_found_text(a, name)))
 }
 
 /// Docker's `json.MarshalIndent(v, "", "    ")` then a newline.
