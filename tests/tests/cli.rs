@@ -752,6 +752,21 @@ fn run_rm_exit_status_stdin_and_tty() {
         "echo $A $(pwd) $(id -u):$(id -g) $(hostname)",
     ]);
     assert_eq!(out, "1 /tmp/wd 1000:1000 hh\n");
+    // --env-file: comments and blank lines skipped, KEY alone taken from ours
+    let envf = r.root.tmp.join("env");
+    std::fs::write(&envf, "# c\nA=1\n  B=two words\nFROM_US\n\nUNSET_HERE\n").unwrap();
+    let mut c = r.cmd(&[
+        "run",
+        "--rm",
+        "--env-file",
+        envf.to_str().unwrap(),
+        "busybox:local",
+        "sh",
+        "-c",
+        "echo \"$A|$B|$FROM_US|${UNSET_HERE-unset}\"",
+    ]);
+    c.env("FROM_US", "ours").env_remove("UNSET_HERE");
+    assert_eq!(rvol_tests::ok(&mut c), "1|two words|ours|unset\n");
 }
 
 /// Every key rvol prints at `path` is one docker prints there, in docker's
