@@ -39,6 +39,8 @@ pub struct PsArgs {
     pub no_trunc: bool,
     pub format: Option<String>,
     pub filters: Vec<String>,
+    /// `-n N` / `-l`: the N last created containers, in any state.
+    pub last: Option<usize>,
 }
 
 pub struct ListArgs {
@@ -81,6 +83,8 @@ Options:
                         'table TEMPLATE':   Print output in table format using the given Go template
                         'json':             Print in JSON format
                         'TEMPLATE':         Print output using the given Go template
+  -n, --last int        Show n last created containers (includes all states) (default -1)
+  -l, --latest          Show the latest created container (includes all states)
       --no-trunc        Don't truncate output
   -q, --quiet           Only display container IDs
 ";
@@ -258,6 +262,7 @@ fn value(
 fn parse_ps(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command> {
     let (mut all, mut quiet, mut no_trunc) = (false, false, false);
     let (mut format, mut filters) = (None, Vec::new());
+    let mut last = None;
     let usage = |msg| Usage {
         msg,
         verb: "ps",
@@ -266,6 +271,19 @@ fn parse_ps(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command> {
     loop {
         match p.next() {
             Ok(None) => break,
+            Ok(Some(Short('l') | Long("latest"))) => last = Some(1),
+            Ok(Some(Short('n') | Long("last"))) => {
+                let v = value(&mut p, "ps", "[OPTIONS]")?;
+                match v.parse::<i64>() {
+                    // docker: -1 (the default) means all
+                    Ok(n) if n < 0 => last = None,
+                    Ok(n) => last = Some(n as usize),
+                    Err(_) => usage(format!(
+                        "invalid argument \"{v}\" for \"-n, --last\" flag: strconv.ParseInt: parsing \"{v}\": invalid syntax"
+                    ))
+                    .print_and_exit(),
+                }
+            }
             Ok(Some(Long("format"))) => format = Some(value(&mut p, "ps", "[OPTIONS]")?),
             Ok(Some(Short('f') | Long("filter"))) => {
                 filters.push(value(&mut p, "ps", "[OPTIONS]")?)
@@ -290,6 +308,7 @@ fn parse_ps(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command> {
         no_trunc,
         format,
         filters,
+        last,
     }))
 }
 

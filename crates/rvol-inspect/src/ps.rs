@@ -162,13 +162,17 @@ pub fn run(a: &PsArgs) -> Result<i32> {
     let mut cs = crate::container::all(&a.root)?;
     // -a, or a status filter, shows stopped ones too (docker)
     let any_status = f.iter().any(|(k, _)| k == "status");
-    cs.retain(|c| (a.all || any_status || c.state.running) && wanted(c, &f));
+    let all = a.all || any_status || a.last.is_some();
+    cs.retain(|c| (all || c.state.running) && wanted(c, &f));
     // newest first, as docker lists them
     cs.sort_by(|x, y| {
         let tx = parse_time(&x.created).unwrap_or(0.0);
         let ty = parse_time(&y.created).unwrap_or(0.0);
         ty.partial_cmp(&tx).unwrap_or(std::cmp::Ordering::Equal)
     });
+    if let Some(n) = a.last {
+        cs.truncate(n);
+    }
     if a.quiet {
         for c in &cs {
             let id: String = if a.no_trunc {
