@@ -636,9 +636,9 @@ fn bad_input_is_refused_and_leaves_nothing() {
         (vec!["nosuch"], "No such container: nosuch"),
         (
             vec!["-c", "RUN ls", "bad"],
-            "RUN is not a valid change command",
+            "run is not a valid change command",
         ),
-        (vec!["-c", "EXPOSE x", "bad"], "invalid containerPort"),
+        (vec!["-c", "EXPOSE x", "bad"], "Invalid containerPort: x"),
         (vec!["bad", "Bad:Name"], "invalid reference format"),
         (vec![], "requires at least 1"),
     ] {

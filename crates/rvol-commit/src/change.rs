@@ -40,7 +40,11 @@ fn apply(config: &mut Map<String, Value>, line: &str, cmd_set: &mut bool) -> Res
     };
     let kw = kw.to_ascii_uppercase();
     if !ALLOWED.contains(&kw.as_str()) {
-        return Err(Error::new(format!("{kw} is not a valid change command")));
+        // Docker's text names the instruction in lowercase.
+        return Err(Error::new(format!(
+            "{} is not a valid change command",
+            kw.to_ascii_lowercase()
+        )));
     }
     let env = env_of(config);
     match kw.as_str() {
@@ -351,7 +355,7 @@ fn expose_ports(p: &str) -> Result<Vec<String>> {
     }
     let num = |s: &str| -> Result<u16> {
         s.parse::<u16>()
-            .map_err(|_| Error::new(format!("invalid containerPort: {ports}")))
+            .map_err(|_| Error::new(format!("Invalid containerPort: {ports}")))
     };
     let (lo, hi) = match ports.split_once('-') {
         Some((a, b)) => (num(a)?, num(b)?),
@@ -440,7 +444,7 @@ mod tests {
         let mut c = Map::new();
         let e = apply_all(&mut c, &["RUN ls".into()]).unwrap_err();
         assert!(
-            e.msg.contains("RUN is not a valid change command"),
+            e.msg.contains("run is not a valid change command"),
             "{}",
             e.msg
         );
