@@ -988,3 +988,97 @@ fn chain_unchanged_container_gives_empty_layer_twice() {
     let names = layer_names(&blob_bytes(&s.root, l1["digest"].as_str().unwrap()));
     assert!(names.is_empty(), "{names:?}");
 }
+
+/// `--change` as docker applies it: the same image (saved by rvol, loaded
+/// into docker), a container of it on each side, committed with the same
+/// instructions; the resulting Config fields must be docker's.
+#[test]
+fn change_instructions_match_docker() {
+    if !have_root() || !have_docker() {
+        return;
+    }
+    let s = setup("cm-chg");
+    let name = docker_name("chg");
+    let base = format!("{name}:base");
+    let mut cleanup = DockerCleanup {
+        images: vec![base.clone()],
+        containers: vec![],
+    };
+    // The test image under a docker-unique name, in both stores.
+    let archive = s.root.tmp.join("base.tar");
+    ok(s.root
+        .cmd("rvol-commit")
+        .args(["save", "-o"])
+        .arg(&archive)
+        .arg(IMAGE));
+    ok(Command::new("docker").arg("load").arg("-i").arg(&archive));
+    ok(Command::new("docker").args(["tag", IMAGE, &base]));
+    let _ = Command::new("docker").args(["rmi", IMAGE]).output();
+    let cname = docker_name("chg-c");
+    cleanup.containers.push(cname.clone());
+    ok(Command::new("docker").args(["run", "--name", &cname, "--network", "none", &base, "true"]));
+    run_chain(&s.root, IMAGE, &["--name", "chg"], &["true"]);
+
+    let sets: [&[&str]; 3] = [
+        &[
+            r#"ENV A=1 B="two words" C=$A"#,
+            "ENV D legacy value",
+            r#"LABEL "com.x"=y z='a b'"#,
+            "EXPOSE 80 53/udp 8000-8001",
+            "USER 1000:100",
+            "WORKDIR /w",
+            "WORKDIR sub/../x",
+            "VOLUME /v1 /v2",
+            r#"VOLUME ["/v3"]"#,
+            r#"ENTRYPOINT ["/bin/sh", "-c"]"#,
+            "CMD echo hi",
+        ],
+        &[r#"CMD ["a"]"#, "ENTRYPOINT top"],
+        &["ENTRYPOINT top", "ENV P=${PATH}:/x", "USER $P"],
+    ];
+    for (n, set) in sets.iter().enumerate() {
+        let mut dargs = vec!["commit".to_string()];
+        let mut rargs = Vec::new();
+        for c in set.iter() {
+            dargs.extend(["-c".to_string(), c.to_string()]);
+            rargs.extend(["-c", c]);
+        }
+        let dtag = format!("{name}:d{n}");
+        cleanup.images.push(dtag.clone());
+        dargs.extend([cname.clone(), dtag.clone()]);
+        ok(Command::new("docker").args(&dargs));
+        let rtag = format!("chg:r{n}");
+        rargs.extend(["chg", &rtag]);
+        let id = commit(&s.root, &rargs);
+        let ours = blob_json(&s.root, &id)["config"].clone();
+        let theirs: Value = serde_json::from_str(&ok(Command::new("docker").args([
+            "inspect",
+            "-f",
+            "{{json .Config}}",
+            &dtag,
+        ])))
+        .unwrap();
+        for k in [
+            "Cmd",
+            "Entrypoint",
+            "Env",
+            "ExposedPorts",
+            "Labels",
+            "User",
+            "Volumes",
+            "WorkingDir",
+        ] {
+            let norm = |v: &Value| match v {
+                Value::Object(m) if m.is_empty() => Value::Null,
+                Value::String(s) if s.is_empty() => Value::Null,
+                v => v.clone(),
+            };
+            assert_eq!(
+                norm(&ours[k]),
+                norm(&theirs[k]),
+                "set {n}, {k}: rvol {ours} docker {theirs}"
+            );
+        }
+    }
+    drop(cleanup);
+}
