@@ -373,3 +373,104 @@ fn read_xattrs(path: &Path) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
     out.sort();
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CString;
+
+    fn setxattr(p: &Path, k: &str, v: &[u8]) {
+        let c = CString::new(p.as_os_str().as_bytes()).unwrap();
+        let k = CString::new(k).unwrap();
+        // SAFETY: valid NUL-terminated strings and buffer.
+        let r = unsafe { libc::lsetxattr(c.as_ptr(), k.as_ptr(), v.as_ptr().cast(), v.len(), 0) };
+        assert_eq!(
+            r,
+            0,
+            "setxattr {}: {}",
+            p.display(),
+            io::Error::last_os_error()
+        );
+    }
+
+    /// An upper dir as overlayfs leaves it (whiteout devices, a shared
+    /// whiteout inode, an opaque dir, overlay's own xattrs), packed.
+    #[test]
+    fn overlay_upper_to_layer() {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            eprintln!("skipped: needs root (mknod, trusted.* xattrs)");
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("rvol-commit-layer-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let up = dir.join("upper");
+        std::fs::create_dir_all(up.join("opq/sub")).unwrap();
+        std::fs::write(up.join("opq/sub/f"), "f").unwrap();
+        setxattr(&up.join("opq"), "trusted.overlay.opaque", b"y");
+        std::fs::write(up.join("a"), "data").unwrap();
+        setxattr(&up.join("a"), "user.k", b"v");
+        setxattr(&up.join("a"), "trusted.overlay.origin", b"x");
+        std::fs::hard_link(up.join("a"), up.join("b")).unwrap();
+        for wh in ["gone", "opq/gone2"] {
+            let c = CString::new(up.join(wh).as_os_str().as_bytes()).unwrap();
+            // SAFETY: valid path; a 0/0 character device is overlay's whiteout.
+            assert_eq!(
+                unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o000, 0) },
+                0
+            );
+        }
+        std::fs::remove_file(up.join("opq/gone2")).unwrap();
+        std::fs::hard_link(up.join("gone"), up.join("opq/gone2")).unwrap();
+        std::os::unix::fs::symlink("a", up.join("s")).unwrap();
+
+        let mut out = Vec::new();
+        let st = pack(&up, &[], &mut out).unwrap();
+        let mut again = Vec::new();
+        pack(&up, &[], &mut again).unwrap();
+        assert_eq!(out, again, "same tree, same bytes");
+        assert_eq!(st.whiteouts, 3);
+
+        let mut got = Vec::new();
+        let mut ar = tar::Archive::new(&out[..]);
+        for e in ar.entries().unwrap() {
+            let mut e = e.unwrap();
+            let name = String::from_utf8_lossy(&e.path_bytes()).into_owned();
+            let xattrs: Vec<String> = e
+                .pax_extensions()
+                .unwrap()
+                .map(|x| {
+                    x.filter_map(|x| x.ok())
+                        .map(|x| format!("{}={}", x.key().unwrap(), x.value().unwrap()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let h = e.header();
+            assert_eq!(h.username_bytes().unwrap_or_default(), b"");
+            let link = e
+                .link_name_bytes()
+                .map(|l| String::from_utf8_lossy(&l).into_owned())
+                .unwrap_or_default();
+            got.push(format!(
+                "{name} {:?} {link} {}",
+                h.entry_type(),
+                xattrs.join(",")
+            ));
+        }
+        assert_eq!(
+            got,
+            [
+                "a Regular  SCHILY.xattr.user.k=v",
+                "b Link a ",
+                ".wh.gone Regular  ",
+                "opq/ Directory  ",
+                "opq/.wh..wh..opq Regular  ",
+                "opq/.wh.gone2 Regular  ",
+                "opq/sub/ Directory  ",
+                "opq/sub/f Regular  ",
+                "s Symlink a ",
+            ]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
