@@ -415,10 +415,7 @@ mod tests {
         for wh in ["gone", "opq/gone2"] {
             let c = CString::new(up.join(wh).as_os_str().as_bytes()).unwrap();
             // SAFETY: valid path; a 0/0 character device is overlay's whiteout.
-            assert_eq!(
-                unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o000, 0) },
-                0
-            );
+            assert_eq!(unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR, 0) }, 0);
         }
         std::fs::remove_file(up.join("opq/gone2")).unwrap();
         std::fs::hard_link(up.join("gone"), up.join("opq/gone2")).unwrap();

@@ -283,7 +283,7 @@ mod tests {
         e.xattrs = vec![(b"user.k".to_vec(), b"v".to_vec())];
         write_header(&mut out, &e).unwrap();
         out.extend_from_slice(b"abc");
-        out.extend(std::iter::repeat(0).take(padding(3)));
+        out.extend(std::iter::repeat_n(0, padding(3)));
         write_header(&mut out, &Entry::new(long.clone().into_bytes(), Kind::File)).unwrap();
         write_header(
             &mut out,
