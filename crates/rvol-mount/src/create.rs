@@ -166,7 +166,15 @@ fn make(
     view: &ImageView,
     made: &mut Made,
 ) -> Result<()> {
+    names::sweep_dead_creates(root);
     let tmp = root.containers().join(format!(".tmp-{id}"));
+    // Locked until the bundle is in place, and locked before it is named
+    // `.tmp-*`: a temp bundle nobody holds belongs to a create that died
+    // (kill -9); its name is free (names::holder) and it is swept.
+    let fresh = root.containers().join(format!(".new-{id}"));
+    std::fs::create_dir_all(&fresh).with_ctx(|| format!("mkdir {}", fresh.display()))?;
+    let _creating = names::lock_creating(&fresh)?;
+    std::fs::rename(&fresh, &tmp).with_ctx(|| format!("rename {}", fresh.display()))?;
     for d in ["rootfs", "upper", "work"] {
         std::fs::create_dir_all(tmp.join(d)).with_ctx(|| format!("mkdir {}/{d}", tmp.display()))?;
         made.tmp_bundle = Some(tmp.clone());

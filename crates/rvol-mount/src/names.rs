@@ -78,9 +78,43 @@ fn conflict(name: &str, id: &str) -> Error {
 pub fn holder(root: &Root, name: &str) -> Option<String> {
     let id = std::fs::read_link(root.names().join(name)).ok()?;
     let id = id.to_string_lossy().into_owned();
-    let live =
-        root.container(&id).exists() || root.containers().join(format!(".tmp-{id}")).exists();
+    let live = root.container(&id).exists()
+        || being_created(&root.containers().join(format!(".tmp-{id}")));
     live.then_some(id)
+}
+
+/// flock a temp bundle for as long as its create runs.
+pub fn lock_creating(tmp: &Path) -> Result<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    let f = std::fs::File::open(tmp).with_ctx(|| format!("open {}", tmp.display()))?;
+    // SAFETY: flock on an fd we own.
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } != 0 {
+        return Err(std::io::Error::last_os_error()).with_ctx(|| format!("lock {}", tmp.display()));
+    }
+    Ok(f)
+}
+
+/// Remove the temp bundles of creates that died (nobody holds their lock).
+pub fn sweep_dead_creates(root: &Root) {
+    let Ok(rd) = std::fs::read_dir(root.containers()) else {
+        return;
+    };
+    for e in rd.flatten() {
+        if e.file_name().to_string_lossy().starts_with(".tmp-") && !being_created(&e.path()) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// A temp bundle whose create still runs (holds its lock); one left by a
+/// create killed half way (kill -9) does not keep its name taken.
+fn being_created(tmp: &Path) -> bool {
+    use std::os::fd::AsRawFd;
+    let Ok(f) = std::fs::File::open(tmp) else {
+        return false;
+    };
+    // SAFETY: flock on an fd we own; released when `f` closes.
+    unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) != 0 }
 }
 
 /// Fail now if the name is taken (the link made later decides a race).
