@@ -45,10 +45,9 @@ pub fn pause(bundle: &Path) -> Result<Option<Paused>> {
         return Ok(None);
     };
     if pid_ns(std::process::id() as i32).as_ref() == Some(&ns) {
-        return Err(Error::new(format!(
-            "pause: pid {} shares our pid namespace; refusing to stop it",
-            state.pid
-        )));
+        // rvol-ns always gives a container its own pid namespace: a pid
+        // in ours is a stale record whose number was reused. Stop nothing.
+        return Ok(None);
     }
     let mut p = Paused { pids: Vec::new() };
     loop {
