@@ -53,6 +53,9 @@ pub fn extract<R: Read>(archive: &mut tar::Archive<R>, root: &OwnedFd) -> Result
     Ok(())
 }
 
+/// Files at least this big get their writeback started when written.
+const EARLY_WRITEBACK: u64 = 128 << 10;
+
 struct Extractor {
     root: RawFd,
     /// The last parent directory used: tar streams list a directory's
@@ -208,6 +211,11 @@ impl Extractor {
                 .map_err(|e| io_err("create", &raw, e))?;
                 let mut f = std::fs::File::from(f);
                 self.copy(entry, &mut f, &raw)?;
+                // Start writing big files out now, so the syncfs before the
+                // layer is published has little left to wait for.
+                if entry.size() >= EARLY_WRITEBACK {
+                    fsat::start_writeback(f.as_raw_fd());
+                }
                 if !plain_owner {
                     self.set_owner_fd(f.as_raw_fd(), &meta, &raw)?;
                 }

@@ -287,3 +287,10 @@ pub fn fsync(fd: RawFd) -> io::Result<()> {
     // SAFETY: plain syscall.
     cvt(unsafe { libc::fsync(fd) }).map(drop)
 }
+
+/// Ask the kernel to start writing a file's dirty pages (no waiting);
+/// a hint, so a failure is ignored.
+pub fn start_writeback(fd: RawFd) {
+    // SAFETY: plain syscall on our fd.
+    unsafe { libc::sync_file_range(fd, 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
+}
