@@ -88,7 +88,8 @@ impl Env {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = c.spawn().expect("spawn rvol-mount create");
-        child.stdin.take().unwrap().write_all(spec).unwrap();
+        // A flag refused before the spec is read closes the pipe early.
+        let _ = child.stdin.take().unwrap().write_all(spec);
         child.wait_with_output().unwrap()
     }
 
@@ -196,5 +197,16 @@ pub fn rvol_error(stderr: &[u8]) -> String {
     let line = s.lines().next().unwrap_or("").to_string();
     line.strip_prefix("rvol-mount: ")
         .unwrap_or(&line)
+        .to_string()
+}
+
+/// The mount point holding `path` in this process's mount table.
+pub fn holder_of(path: &Path) -> String {
+    let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    info.lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .filter(|mp| path.starts_with(mp))
+        .max_by_key(|mp| mp.len())
+        .unwrap_or("/")
         .to_string()
 }

@@ -548,6 +548,17 @@ fn a_file_bind_mount_and_a_dir_over_a_file() {
         "{e}"
     );
     assert!(e.contains("not a directory: Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type"), "{e}");
+    // The container stays `created`, the error in its state (docker's).
+    let st: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(b2.join("state.json")).unwrap()).unwrap();
+    assert_eq!(st["Status"], "created", "{st}");
+    assert!(
+        st["Error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Are you trying to mount a directory onto a file"),
+        "{st}"
+    );
     // tmpfs over a file too.
     let b3 = env.create_ok(&spec, &["--tmpfs", "/etc/group"]);
     let o = env.sh(&b3, "echo ran");
@@ -1023,4 +1034,40 @@ fn a_failure_after_volumes_are_made_takes_everything_back() {
     assert!(tmp.is_empty(), "{tmp:?}");
     // The name is free again.
     env.create_ok(&spec, &["--name", "rb"]);
+}
+
+#[test]
+fn shared_and_slave_binds_need_a_shared_source() {
+    if !have_root() {
+        return;
+    }
+    let env = Env::new("mount-propagation");
+    let spec = busybox(&env);
+    let p = env.path("p");
+    std::fs::create_dir_all(&p).unwrap();
+    // On a private host mount: refused at start, the container stays created.
+    let b = env.create_ok(&spec, &["-v", &format!("{}:/p:rslave", p.display())]);
+    let o = env.sh(&b, "echo ran");
+    assert_eq!(o.status.code(), Some(125));
+    let holder = rvol_tests::mounts::holder_of(&p);
+    assert!(
+        stderr(&o).contains(&format!(
+            "path {} is mounted on {holder} but it is not a shared or slave mount",
+            p.display()
+        )),
+        "{}",
+        stderr(&o)
+    );
+    // On a shared host mount: taken, and shared inside.
+    let s = env.path("s");
+    std::fs::create_dir_all(s.join("sub")).unwrap();
+    let sh = |c: &str| assert!(rvol_tests::sh(c).status.success(), "{c}");
+    sh(&format!(
+        "mount --bind {0} {0} && mount --make-shared {0}",
+        s.display()
+    ));
+    let b2 = env.create_ok(&spec, &["-v", &format!("{}:/s:rshared", s.display())]);
+    let out = env.sh_ok(&b2, "grep ' /s ' /proc/self/mountinfo");
+    sh(&format!("umount -l {}", s.display()));
+    assert!(out.contains(" shared:"), "{out}");
 }

@@ -24,6 +24,29 @@ pub struct ApplyArgs {
 }
 
 pub fn run(args: ApplyArgs) -> Result<i32> {
+    let r = apply(args);
+    if let Err(e) = &r {
+        report_start_failure(&e.msg);
+    }
+    r
+}
+
+/// rvol-ns (with a bundle) names a pipe in $RVOL_START_FD: a failure
+/// before the command starts goes there too, for the state's `Error`
+/// (the container stays `created`, as docker's does).
+fn report_start_failure(msg: &str) {
+    let Some(fd) = std::env::var("RVOL_START_FD")
+        .ok()
+        .and_then(|v| v.parse::<i32>().ok())
+        .filter(|fd| *fd > 2)
+    else {
+        return;
+    };
+    // SAFETY: write(2) of our buffer to a descriptor number; EBADF is harmless.
+    unsafe { libc::write(fd, msg.as_ptr().cast(), msg.len()) };
+}
+
+fn apply(args: ApplyArgs) -> Result<i32> {
     let spec: Value = match &args.bundle {
         Some(b) => fsx::read_json(&b.join("config.json"))?,
         None => {
@@ -40,14 +63,20 @@ pub fn run(args: ApplyArgs) -> Result<i32> {
         None => rootfs.parent().map(Path::to_path_buf).unwrap_or_default(),
     };
     refuse_host_namespace()?;
+    // Before / changes: a shared or slave bind needs a source mount that
+    // is (docker checks this at start; the namespace is still the host's copy).
+    check_propagation_sources(&spec)?;
+    // rslave as runc's default: host mount events reach the container's
+    // copies (a volume under a shared mount stays a slave, as docker's),
+    // nothing made here ever reaches the host.
     mount(
         None::<&str>,
         "/",
         None::<&str>,
-        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        MsFlags::MS_REC | MsFlags::MS_SLAVE,
         None::<&str>,
     )
-    .ctx("apply: make / rprivate")?;
+    .ctx("apply: make / rslave")?;
     mount_overlay(&spec, &bundle, &rootfs)?;
     if let Err(e) = mount_all(&spec, &rootfs) {
         // Private namespace or not, leave nothing mounted behind.
@@ -76,7 +105,7 @@ fn rootfs_path(spec: &Value, bundle: Option<&Path>) -> Result<PathBuf> {
     })
 }
 
-/// apply makes / rprivate and mounts over it: never in the host's own
+/// apply makes / rslave and mounts over it: never in the host's own
 /// mount namespace (rvol-ns, or `unshare -m`, makes a new one).
 fn refuse_host_namespace() -> Result<()> {
     // /proc/1/ns/mnt may be unreadable (a sandboxed init), but mount ids
@@ -154,6 +183,69 @@ fn common_parent(dirs: &[String]) -> Option<PathBuf> {
         common = common.parent()?.to_path_buf();
     }
     Some(common)
+}
+
+/// docker's ensureShared / ensureSharedOrSlave for binds that ask for
+/// shared or slave propagation: the mount holding the source must be.
+fn check_propagation_sources(spec: &Value) -> Result<()> {
+    // The host's view: rvol-ns has already made our copy private, but its
+    // parent (our parent) stays in the mount namespace it was started in.
+    // getppid() is 0 for a pid namespace's first process; /proc (still
+    // the host's here) numbers the parent as the host does.
+    let ppid = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|st| st.rsplit(") ").next().map(String::from))
+        .and_then(|rest| rest.split(' ').nth(1).map(String::from))
+        .unwrap_or_else(|| nix::unistd::getppid().to_string());
+    let parent = format!("/proc/{ppid}/mountinfo");
+    let info = std::fs::read_to_string(&parent)
+        .or_else(|_| std::fs::read_to_string("/proc/self/mountinfo"))
+        .ctx("read mountinfo")?;
+    for m in spec["mounts"].as_array().into_iter().flatten() {
+        let opts: Vec<&str> = m["options"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let shared = opts.iter().any(|o| matches!(*o, "shared" | "rshared"));
+        let slave = opts.iter().any(|o| matches!(*o, "slave" | "rslave"));
+        if m["type"] != "bind" || !(shared || slave) {
+            continue;
+        }
+        let src = m["source"].as_str().unwrap_or("");
+        let real = std::fs::canonicalize(src).unwrap_or_else(|_| PathBuf::from(src));
+        // The deepest mount point holding the source, and its tags.
+        let holder = info
+            .lines()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split(' ').collect();
+                let mp = f.get(4)?.replace("\\040", " ");
+                real.starts_with(&mp).then(|| (mp, l.to_string()))
+            })
+            .max_by_key(|(mp, _)| mp.len());
+        let Some((mp, line)) = holder else { continue };
+        let tags: Vec<&str> = line
+            .split(" - ")
+            .next()
+            .unwrap_or("")
+            .split(' ')
+            .skip(6)
+            .collect();
+        let is_shared = tags.iter().any(|t| t.starts_with("shared:"));
+        let is_slave = tags.iter().any(|t| t.starts_with("master:"));
+        if shared && !is_shared {
+            return Err(Error::new(format!(
+                "path {src} is mounted on {mp} but it is not a shared mount"
+            )));
+        }
+        if slave && !(is_shared || is_slave) {
+            return Err(Error::new(format!(
+                "path {src} is mounted on {mp} but it is not a shared or slave mount"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Depth of a destination as docker counts it (path elements).

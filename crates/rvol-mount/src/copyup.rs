@@ -53,7 +53,12 @@ pub fn copy_tree(src: BorrowedFd, dst: BorrowedFd) -> Result<()> {
     let r = c.copy_dir(src.as_raw_fd(), dst.as_raw_fd(), b"");
     // SAFETY: as above.
     unsafe { libc::umask(old) };
-    r
+    r?;
+    // The volume root takes the image directory's owner, mode, xattrs and
+    // times (containerd's CopyDir, then docker's copyOwnership).
+    let st = crate::inroot::fstat(src).map_err(|e| Error::new(format!("copy-up stat: {e}")))?;
+    c.creator = None;
+    c.finish(src.as_raw_fd(), dst.as_raw_fd(), b"", &st)
 }
 
 fn err(what: &str, rel: &[u8], e: io::Error) -> Error {
@@ -383,19 +388,6 @@ fn set_meta_at(dir: RawFd, name: &CStr, rel: &[u8], st: &libc::stat, chmod: bool
     // SAFETY: valid fd, name, two timespecs.
     cvt(unsafe { libc::utimensat(dir, name.as_ptr(), t.as_ptr(), libc::AT_SYMLINK_NOFOLLOW) })
         .map_err(|e| err("set times of", rel, e))?;
-    Ok(())
-}
-
-/// Owner and mode of `src` given to `dst` (the volume root takes the
-/// image directory's, as docker's copyOwnership).
-pub fn copy_owner_mode(src: BorrowedFd, dst: BorrowedFd) -> Result<()> {
-    let st = crate::inroot::fstat(src).map_err(|e| Error::new(format!("copy-up stat: {e}")))?;
-    // SAFETY: valid fd.
-    cvt(unsafe { libc::fchown(dst.as_raw_fd(), st.st_uid, st.st_gid) })
-        .map_err(|e| Error::new(format!("copy-up chown volume root: {e}")))?;
-    // SAFETY: valid fd.
-    cvt(unsafe { libc::fchmod(dst.as_raw_fd(), st.st_mode & 0o7777) })
-        .map_err(|e| Error::new(format!("copy-up chmod volume root: {e}")))?;
     Ok(())
 }
 

@@ -259,12 +259,10 @@ fn make(
     cfg["Volumes"] = if plan.config_volumes.is_empty() {
         Value::Null
     } else {
-        Value::Object(
-            plan.config_volumes
-                .iter()
-                .map(|v| (v.clone(), json!({})))
-                .collect(),
-        )
+        // Go marshals a map with its keys sorted: so does docker inspect.
+        let mut keys = plan.config_volumes.clone();
+        keys.sort();
+        Value::Object(keys.into_iter().map(|v| (v, json!({}))).collect())
     };
     let f = &args.flags;
     hostcfg["Binds"] = list_or_null(&f.binds);
@@ -273,12 +271,9 @@ fn make(
     hostcfg["Tmpfs"] = if plan.tmpfs.is_empty() {
         Value::Null
     } else {
-        Value::Object(
-            plan.tmpfs
-                .iter()
-                .map(|(d, o)| (d.clone(), json!(o)))
-                .collect(),
-        )
+        let mut t = plan.tmpfs.clone();
+        t.sort();
+        Value::Object(t.into_iter().map(|(d, o)| (d, json!(o))).collect())
     };
     hostcfg["AutoRemove"] = json!(args.auto_remove);
     let anns = spec["annotations"]
@@ -380,12 +375,13 @@ fn spec_mounts(plan: &Plan, bundle: &Path, read_only: bool) -> Result<Vec<Value>
                 "options": tmpfs_options(&m.tmpfs_data)?,
             })),
             Kind::Bind | Kind::Volume => {
-                let prop = if m.propagation.is_empty() {
-                    "rprivate"
-                } else {
-                    &m.propagation
-                };
-                let mut opts = vec!["rbind".to_string(), prop.to_string()];
+                // A volume (Propagation "") and docker's forced rslave keep
+                // the propagation of their source mount under the rslave
+                // root: a slave where the host's mount is shared, as docker's.
+                let mut opts = vec!["rbind".to_string()];
+                if !m.propagation.is_empty() && !m.forced_slave {
+                    opts.push(m.propagation.clone());
+                }
                 if !m.rw {
                     opts.push("ro".into());
                 }

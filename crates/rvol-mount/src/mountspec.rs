@@ -52,6 +52,9 @@ pub struct MountPoint {
     /// An anonymous volume from `Config.Volumes` (`-v /p`, image VOLUME):
     /// over a file in the image it fails with docker's own text.
     pub config_volume: bool,
+    /// Docker's forced `rslave` for a bind of (or into) its own root: it
+    /// falls back to the source's own propagation when that is private.
+    pub forced_slave: bool,
 }
 
 impl MountPoint {
@@ -70,6 +73,7 @@ impl MountPoint {
             labels: Vec::new(),
             raw_source: String::new(),
             config_volume: false,
+            forced_slave: false,
         }
     }
 }
@@ -123,9 +127,10 @@ pub fn cli_volume(spec: &str) -> Result<VolumeFlag> {
     }
     match (source, target) {
         (Some(_), _) => {
-            // The CLI makes `./x` and `.` absolute; `../x` it leaves alone.
+            // The CLI makes a source starting with `.` absolute (`./x`,
+            // `../x`, even `.dot`): to it they are file paths.
             let raw = match spec.split_once(':') {
-                Some((host, rest)) if host == "." || host.starts_with("./") => {
+                Some((host, rest)) if host.starts_with('.') => {
                     let cwd = std::env::current_dir()
                         .map_err(|e| Error::new(format!("current directory: {e}")))?;
                     format!("{}:{rest}", clean(&cwd.join(host).to_string_lossy()))

@@ -51,6 +51,7 @@ fn daemon_root_check(root: &Root, mp: &mut MountPoint, given: bool) -> Result<()
     }
     if !given {
         mp.propagation = "rslave".into();
+        mp.forced_slave = true;
         return Ok(());
     }
     match mp.propagation.as_str() {

@@ -38,7 +38,8 @@ pub fn run(root: &Root, cmd: VolumeCmd) -> Result<i32> {
 fn create(root: &Root, name: Option<String>, labels: &[String]) -> Result<i32> {
     let (name, anonymous) = match name {
         Some(n) => {
-            mountspec::check_volume_name(&n)?;
+            // docker's CLI exits 1 on a refused volume.
+            mountspec::check_volume_name(&n).map_err(|e| e.with_code(1))?;
             (n, false)
         }
         None => (rvol_state::container::new_id()?, true),
@@ -60,8 +61,7 @@ fn rm(root: &Root, force: bool, names: &[String]) -> Result<i32> {
     let mut status = 0;
     for name in names {
         match rm_one(root, force, name) {
-            Ok(true) => println!("{name}"),
-            Ok(false) => {}
+            Ok(()) => println!("{name}"),
             Err(e) => {
                 eprintln!("rvol-mount: {e}");
                 status = 1;
@@ -71,11 +71,11 @@ fn rm(root: &Root, force: bool, names: &[String]) -> Result<i32> {
     Ok(status)
 }
 
-fn rm_one(root: &Root, force: bool, name: &str) -> Result<bool> {
+fn rm_one(root: &Root, force: bool, name: &str) -> Result<()> {
     let _lock = volume::lock(root, name)?;
     if !volume::exists(root, name) {
         if force {
-            return Ok(false);
+            return Ok(()); // docker prints the name all the same
         }
         return Err(Error::new(format!("get {name}: no such volume")));
     }
@@ -85,20 +85,18 @@ fn rm_one(root: &Root, force: bool, name: &str) -> Result<bool> {
             ids.join(", ")
         )));
     }
-    volume::remove(root, name)?;
-    Ok(true)
+    volume::remove(root, name)
 }
 
-/// Unused anonymous volumes (with `-a`, unused named ones too), as the
-/// current docker CLI prints it.
+/// Every unused volume, as the reference daemon (API 1.41) prunes, in
+/// the current docker CLI's words.
 fn prune(root: &Root, all: bool, force: bool) -> Result<i32> {
+    // The reference daemon (Engine 20.10, API 1.41) prunes every unused
+    // local volume, named ones too, and the CLI warns so; `-a` (API 1.42)
+    // is taken and means the same.
+    let _ = all;
     if !force {
-        let what = if all {
-            "all local volumes"
-        } else {
-            "anonymous local volumes"
-        };
-        print!("WARNING! This will remove {what} not used by at least one container.\nAre you sure you want to continue? [y/N] ");
+        print!("WARNING! This will remove all local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ");
         std::io::stdout().flush()?;
         let mut answer = String::new();
         std::io::stdin().lock().read_line(&mut answer)?;
@@ -110,8 +108,7 @@ fn prune(root: &Root, all: bool, force: bool) -> Result<i32> {
     let mut reclaimed = 0;
     for name in volume::list(root)? {
         let _lock = volume::lock(root, &name)?;
-        let anonymous = volume::record(root, &name).is_some_and(|r| r.anonymous);
-        if !volume::exists(root, &name) || !(all || anonymous) {
+        if !volume::exists(root, &name) {
             continue;
         }
         if volume::users(root)?

@@ -181,7 +181,6 @@ pub fn copy_up(root: &Root, name: &str, view: &ImageView, dest: &str) -> Result<
         let dst = std::fs::File::open(&tmp).with_ctx(|| format!("open {}", tmp.display()))?;
         use std::os::fd::AsFd;
         copyup::copy_tree(src.as_fd(), dst.as_fd())?;
-        copyup::copy_owner_mode(src.as_fd(), dst.as_fd())?;
         // rename(2) replaces an empty directory atomically.
         std::fs::rename(&tmp, &data)
             .with_ctx(|| format!("rename {} to {}", tmp.display(), data.display()))
