@@ -182,8 +182,8 @@ impl DirWatch {
 }
 
 /// The host's mount points (this process's mount table), with the
-/// filesystem type, minus the throwaway trees other tests mount under
-/// (their own temp dirs and docker's).
+/// filesystem type, minus the throwaway trees tests (ours and the other
+/// suites running at once) mount under: /var/tmp, /tmp, docker's.
 pub fn host_mounts() -> Vec<String> {
     let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
     let mut v: Vec<String> = info
@@ -194,7 +194,7 @@ pub fn host_mounts() -> Vec<String> {
             Some(format!("{} {}", f[4], f.get(dash + 1).unwrap_or(&"")))
         })
         .filter(|m| {
-            !(m.starts_with("/var/tmp/rvol-")
+            !(m.starts_with("/var/tmp/")
                 || m.starts_with("/var/lib/docker")
                 || m.starts_with("/run/docker")
                 || m.starts_with("/tmp/"))

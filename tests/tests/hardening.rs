@@ -1,0 +1,554 @@
+//! Hardening: kill -9 at many points of an unpack, a copy-up and a
+//! running container's parent; 16 `rvol run` at once; images whose mount
+//! destinations are symlinks to host places; bad input at every edge;
+//! decompression bombs. Each test prints its figures (kills survived,
+//! inputs tried) on stderr (`cargo test -- --nocapture` shows them).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use rvol_tests::hardening::{self as h, kill_after};
+use rvol_tests::hostile::tree;
+use rvol_tests::image::{self, OciImage};
+use rvol_tests::mounts::Env;
+use rvol_tests::{have_root, mounts_under, ok, run, TestRoot};
+use serde_json::json;
+
+/// A tree worth copying: `files` small files in 20 directories, a few
+/// larger ones, a symlink and a hardlink.
+fn big_tree(dir: &Path, files: usize, large: usize) {
+    for i in 0..files {
+        let d = dir.join(format!("d{:02}", i % 20));
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(
+            d.join(format!("f{i:05}")),
+            format!("file {i}\n").repeat(1 + i % 40),
+        )
+        .unwrap();
+    }
+    for i in 0..large {
+        let data: Vec<u8> = (0..4u32 << 20)
+            .map(|b| (b.wrapping_mul(2654435761) >> 24) as u8 ^ i as u8)
+            .collect();
+        std::fs::write(dir.join(format!("large{i}")), data).unwrap();
+    }
+    std::os::unix::fs::symlink("d00/f00000", dir.join("link")).unwrap();
+    std::fs::hard_link(dir.join("d01/f00001"), dir.join("hard")).unwrap();
+}
+
+fn layer_dirs(root: &Path) -> Vec<String> {
+    std::fs::read_dir(root.join("layers"))
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn is_hex64(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Ids of the bundles that exist, and what `rvol-inspect ps -a -q --no-trunc` lists.
+fn bundles_and_ps(root: &TestRoot) -> (BTreeSet<String>, BTreeSet<String>) {
+    let on_disk: BTreeSet<String> = std::fs::read_dir(root.path().join("containers"))
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| is_hex64(n))
+                .collect()
+        })
+        .unwrap_or_default();
+    let ps = ok(root
+        .cmd("rvol-inspect")
+        .args(["ps", "-a", "-q", "--no-trunc"]));
+    (on_disk, ps.lines().map(str::to_string).collect())
+}
+
+fn volumes_listed(root: &TestRoot) -> BTreeSet<String> {
+    ok(root.cmd("rvol-inspect").args(["volume", "ls", "-q"]))
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn assert_locks_free(root: &Path) {
+    let locks = h::locks_free(root);
+    let held: Vec<_> = locks.iter().filter(|(_, free)| !**free).collect();
+    assert!(held.is_empty(), "locks still held: {held:?}");
+}
+
+#[test]
+fn kill9_of_unpack_never_publishes_a_partial_layer() {
+    if !have_root() {
+        return;
+    }
+    let r = TestRoot::new("hard-kill-unpack");
+    let bb = r.tmp.join("bb");
+    image::busybox_rootfs(&bb);
+    let extra = r.tmp.join("extra");
+    big_tree(&extra.join("big"), 600, 1);
+    let img_dir = r.tmp.join("img");
+    OciImage::new(vec![image::tar_dir(&bb), image::tar_dir(&extra)]).write(&img_dir, "latest");
+    let img = format!("oci:{}:latest", img_dir.display());
+
+    // The reference: a run nobody kills, and how long it takes cold.
+    let reference = TestRoot::new("hard-kill-unpack-ref");
+    let t0 = Instant::now();
+    ok(reference.cmd("rvol-unpack").arg(&img));
+    let span = t0.elapsed().mul_f64(1.3);
+    let want: BTreeMap<String, _> = layer_dirs(&reference.path())
+        .into_iter()
+        .filter(|n| is_hex64(n))
+        .map(|n| {
+            let t = tree(&reference.path().join("layers").join(&n), &[]);
+            (n, t)
+        })
+        .collect();
+    assert_eq!(want.len(), 2);
+
+    let mut killed = 0;
+    let delays = h::delays(16, span);
+    for (i, d) in delays.iter().enumerate() {
+        // Cold each time; every other time the image store too.
+        let _ = std::fs::remove_dir_all(r.path().join("layers"));
+        if i % 2 == 0 {
+            let _ = std::fs::remove_dir_all(r.path().join("images"));
+        }
+        let mut c = r.cmd("rvol-unpack");
+        c.arg(&img).stdout(Stdio::null()).stderr(Stdio::null());
+        let (hit, _) = kill_after(&mut c, *d);
+        killed += hit as usize;
+        // Whatever is published is complete.
+        for n in layer_dirs(&r.path()).into_iter().filter(|n| is_hex64(n)) {
+            let got = tree(&r.path().join("layers").join(&n), &[]);
+            assert!(
+                got == want[&n],
+                "delay {d:?}: layer {n} published incomplete"
+            );
+        }
+        assert_locks_free(&r.path());
+        // The next run completes or redoes it, and leaves no temp dir.
+        let spec: serde_json::Value =
+            serde_json::from_str(&ok(r.cmd("rvol-unpack").arg(&img))).unwrap();
+        let lower: serde_json::Value =
+            serde_json::from_str(spec["annotations"]["org.rvol.image"].as_str().unwrap()).unwrap();
+        for l in lower["LowerDirs"].as_array().unwrap() {
+            assert!(Path::new(l.as_str().unwrap()).is_dir());
+        }
+        let names = layer_dirs(&r.path());
+        assert!(
+            !names.iter().any(|n| n.starts_with(".tmp-")),
+            "delay {d:?}: temp dirs left: {names:?}"
+        );
+        for (n, t) in &want {
+            assert!(
+                tree(&r.path().join("layers").join(n), &[]) == *t,
+                "delay {d:?}: layer {n} differs after the rerun"
+            );
+        }
+    }
+    eprintln!(
+        "FIGURE kill9 rvol-unpack: {killed} kills survived of {} runs (delays 0..{span:?})",
+        delays.len()
+    );
+    assert!(
+        killed >= delays.len() / 2,
+        "too few kills hit a running unpack: {killed}"
+    );
+}
+
+#[test]
+fn kill9_of_create_during_copy_up_leaves_complete_or_redone_volumes() {
+    if !have_root() {
+        return;
+    }
+    let env = Env::new("hard-kill-copyup");
+    let img = env.image("big", json!({}), |rootfs| {
+        big_tree(&rootfs.join("big"), 1500, 2)
+    });
+    let want = tree(&env.path("img-big-rootfs/big"), &[]);
+    let spec = env.spec(&img, &[]);
+    let root = &env.root;
+
+    let t0 = Instant::now();
+    env.create_ok(&spec, &["-v", "cu:/big", "--name", "crash"]);
+    let span = t0.elapsed().mul_f64(1.3);
+    ok(root.cmd("rvol-mount").args(["rm", "-f", "crash"]));
+    ok(root.cmd("rvol-mount").args(["volume", "rm", "cu"]));
+
+    let mut killed = 0;
+    let mut redone = 0;
+    let delays = h::delays(24, span);
+    for d in &delays {
+        let mut c = root.cmd("rvol-mount");
+        c.args(["create", "-v", "cu:/big", "--name", "crash"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // Feed the spec from a thread: the kill may come mid-write.
+        let mut child = c.spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let s = spec.clone();
+        let feeder = std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = stdin.write_all(&s);
+        });
+        std::thread::sleep(*d);
+        let alive = child.try_wait().unwrap().is_none();
+        if alive {
+            unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+        }
+        let st = child.wait().unwrap();
+        feeder.join().unwrap();
+        killed += (alive && !st.success()) as usize;
+
+        // The volume: absent, empty, or complete; never half.
+        let data = env.volume_data("cu");
+        let state = if !data.exists() {
+            "absent"
+        } else if std::fs::read_dir(&data).unwrap().next().is_none() {
+            "empty"
+        } else {
+            assert!(
+                tree(&data, &[]) == want,
+                "delay {d:?}: volume holds a partial copy"
+            );
+            "complete"
+        };
+        // ps -a and volume ls tell the truth and still work.
+        let (disk, ps) = bundles_and_ps(root);
+        assert_eq!(disk, ps, "delay {d:?}: ps -a vs the bundles on disk");
+        assert_eq!(
+            volumes_listed(root).contains("cu"),
+            root.path().join("volumes/cu/volume.json").exists()
+        );
+        assert_locks_free(&root.path());
+        // If the create got through, it is a whole container: remove it by name.
+        let _ = run(root.cmd("rvol-mount").args(["rm", "-f", "crash"]));
+        // The next create takes the name again and copies up what is missing.
+        let b = env.create_ok(&spec, &["-v", "cu:/big", "--name", "crash"]);
+        assert!(
+            tree(&data, &[]) == want,
+            "delay {d:?} ({state}): volume not complete after the rerun"
+        );
+        redone += (state != "complete") as usize;
+        assert!(b.join("config.json").exists());
+        ok(root.cmd("rvol-mount").args(["rm", "-f", "crash"]));
+        ok(root.cmd("rvol-mount").args(["volume", "rm", "cu"]));
+        assert!(mounts_under(&env.root.tmp.path).is_empty());
+    }
+    let leftovers: Vec<String> = std::fs::read_dir(root.path().join("containers"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(leftovers.is_empty(), "temp bundles left: {leftovers:?}");
+    eprintln!(
+        "FIGURE kill9 rvol-mount create (copy-up): {killed} kills survived of {} (delays 0..{span:?}); {redone} volumes copied again; left in containers/: {leftovers:?}",
+        delays.len()
+    );
+    assert!(
+        killed >= delays.len() / 2,
+        "too few kills hit a running create: {killed}"
+    );
+}
+
+#[test]
+fn kill9_of_a_running_containers_parent_leaves_no_mount_and_a_true_state() {
+    if !have_root() {
+        return;
+    }
+    let env = Env::new("hard-kill-ns");
+    let img = env.image("bb", json!({}), |_| {});
+    let spec = env.spec(&img, &[]);
+    let bundle = env.create_ok(&spec, &["-v", "nsvol:/v", "--name", "victim"]);
+    let before = h::host_mounts();
+    let base = 7_000_000 + (std::process::id() % 10_000) * 100;
+
+    let mut killed = 0;
+    let delays = h::delays(20, Duration::from_millis(800));
+    for (i, d) in delays.iter().enumerate() {
+        let sleeper = format!("sleep {}", base + i as u32);
+        let script = format!("echo {i} > /v/f{i}; exec {sleeper}");
+        let mut c = env.chain(&bundle, &["sh", "-c", &script]);
+        c.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let (hit, _) = kill_after(&mut c, *d);
+        killed += hit as usize;
+        // The container and the chain go with their parent.
+        let b = bundle.to_string_lossy().into_owned();
+        assert!(
+            h::eventually(10.0, || h::processes_mentioning(&b).is_empty()
+                && h::processes_mentioning(&sleeper).is_empty()),
+            "delay {d:?}: processes left: {:?} {:?}",
+            h::processes_mentioning(&b),
+            h::processes_mentioning(&sleeper)
+        );
+        assert!(
+            h::eventually(5.0, || mounts_under(&env.root.tmp.path).is_empty()),
+            "delay {d:?}: mounts left"
+        );
+        // ps -a works and does not call a dead container up.
+        let ps = ok(env.root.cmd("rvol-inspect").args(["ps", "-a"]));
+        let row = ps
+            .lines()
+            .find(|l| l.contains("victim"))
+            .unwrap_or_else(|| panic!("victim missing: {ps}"));
+        assert!(
+            !row.contains(" Up "),
+            "delay {d:?}: a killed container shown running: {row}"
+        );
+        let st = ok(env.root.cmd("rvol-inspect").args([
+            "-f",
+            "{{.State.Status}} {{.State.Running}}",
+            "victim",
+        ]));
+        assert!(
+            !st.contains("true"),
+            "delay {d:?}: state says running: {st}"
+        );
+        assert!(volumes_listed(&env.root).contains("nsvol"));
+        assert_locks_free(&env.root.path());
+    }
+    // Started again after all that, it runs and sees what it wrote.
+    let out = env.sh_ok(&bundle, "ls /v | wc -l");
+    assert!(out.trim().parse::<usize>().unwrap() >= 1);
+    assert_eq!(h::host_mounts(), before, "the host's mount table changed");
+    eprintln!(
+        "FIGURE kill9 rvol-ns parent: {killed} kills survived of {} (delays 0..800ms)",
+        delays.len()
+    );
+    assert!(
+        killed >= delays.len() * 3 / 4,
+        "too few kills hit a running chain: {killed}"
+    );
+}
+
+#[test]
+fn sixteen_runs_at_once_share_cold_layers_and_one_volume() {
+    if !have_root() {
+        return;
+    }
+    let r = TestRoot::new("hard-16");
+    let bb = r.tmp.join("bb");
+    image::busybox_rootfs(&bb);
+    let extra = r.tmp.join("extra");
+    big_tree(&extra.join("big"), 200, 0);
+    let img_dir = r.tmp.join("img");
+    let w =
+        OciImage::new(vec![image::tar_dir(&bb), image::tar_dir(&extra)]).write(&img_dir, "latest");
+    let img = format!("oci:{}:latest", img_dir.display());
+    // Cold: an empty layers/, watched for every temp dir made and every
+    // layer renamed into place.
+    std::fs::create_dir_all(r.path().join("layers")).unwrap();
+    let watch = h::DirWatch::new(&r.path().join("layers"));
+
+    let n = 16;
+    let children: Vec<_> = (0..n)
+        .map(|i| {
+            let mut c = h::rvol(&r.path());
+            c.args(["run", "-v", "shared:/v", &img, "sh", "-c"])
+                .arg(format!("echo {i} > /v/file{i} && hostname"))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            c.spawn().unwrap()
+        })
+        .collect();
+    let outs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    for (i, o) in outs.iter().enumerate() {
+        assert!(
+            o.status.success(),
+            "run {i}: {}\n{}",
+            o.status,
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    // Each layer unpacked exactly once.
+    let events = watch.events();
+    for d in &w.diff_ids {
+        let hex = d.trim_start_matches("sha256:");
+        let made = events
+            .iter()
+            .filter(|(n, e)| *e == "create" && n.starts_with(&format!(".tmp-{hex}-")))
+            .count();
+        let published = events
+            .iter()
+            .filter(|(n, e)| *e == "moved_to" && n == hex)
+            .count();
+        assert_eq!(
+            (made, published),
+            (1, 1),
+            "layer {hex}: {made} unpacks, {published} publications; {events:?}"
+        );
+    }
+    let layers: Vec<String> = layer_dirs(&r.path())
+        .into_iter()
+        .filter(|n| is_hex64(n))
+        .collect();
+    assert_eq!(layers.len(), 2);
+    // The volume holds all 16 files, each with its writer's content.
+    let data = r.path().join("volumes/shared/_data");
+    for i in 0..n {
+        assert_eq!(
+            std::fs::read_to_string(data.join(format!("file{i}"))).unwrap(),
+            format!("{i}\n")
+        );
+    }
+    // 16 containers, 16 distinct ids (and hostnames), all listed.
+    let (disk, ps) = bundles_and_ps(&r);
+    assert_eq!(disk.len(), n);
+    assert_eq!(disk, ps);
+    let hosts: BTreeSet<String> = outs
+        .iter()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .collect();
+    assert_eq!(
+        hosts.len(),
+        n,
+        "hostnames (id prefixes) not distinct: {hosts:?}"
+    );
+    assert_locks_free(&r.path());
+    assert!(mounts_under(&r.tmp.path).is_empty());
+    eprintln!("FIGURE concurrency: {n} rvol run at once, {} layers unpacked once each, {} files in the shared volume, {} lock files all free",
+        layers.len(), std::fs::read_dir(&data).unwrap().count(), h::locks_free(&r.path()).len());
+}
+
+/// Host state an escaped mount or write would change: the canary tree,
+/// the names in /etc, the host's mount table.
+fn host_state(canary: &Path) -> (BTreeMap<String, String>, BTreeSet<String>, Vec<String>) {
+    let etc = std::fs::read_dir("/etc")
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    (tree(canary, &[]), etc, h::host_mounts())
+}
+
+#[test]
+fn mount_destinations_through_symlinks_stay_in_the_rootfs() {
+    if !have_root() {
+        return;
+    }
+    let env = Env::new("hard-dest");
+    let canary = env.path("canary");
+    std::fs::create_dir_all(canary.join("sub")).unwrap();
+    std::fs::write(canary.join("sub/keep"), "canary\n").unwrap();
+    let cpath = canary.display().to_string();
+    let up = "../../../../../../../../..";
+    let links: Vec<(&str, String)> = vec![
+        ("data", "/etc".into()),
+        ("updata", format!("{up}/etc")),
+        ("hostc", cpath.clone()),
+        ("uphostc", format!("{up}{cpath}")),
+        ("dangling", "/nonexistent/deeper".into()),
+        (
+            "dangup",
+            format!("{up}/var/tmp/rvol-escape-{}", std::process::id()),
+        ),
+        ("plink", "/etc".into()),
+        ("selfloop", "selfloop".into()),
+    ];
+    let l2 = links.clone();
+    let img = env.image("links", json!({}), move |rootfs| {
+        for (name, target) in &l2 {
+            std::os::unix::fs::symlink(target, rootfs.join(name)).unwrap();
+        }
+    });
+    // Images where /proc and /dev themselves are links out.
+    let cp2 = cpath.clone();
+    let img_procdev = env.image("procdev", json!({}), move |rootfs| {
+        std::fs::remove_dir(rootfs.join("proc")).unwrap();
+        std::fs::remove_dir(rootfs.join("dev")).unwrap();
+        std::os::unix::fs::symlink("/etc", rootfs.join("proc")).unwrap();
+        std::os::unix::fs::symlink(&cp2, rootfs.join("dev")).unwrap();
+    });
+    let spec = env.spec(&img, &[]);
+    let before = host_state(&canary);
+    let hostdir = env.path("bindsrc");
+    std::fs::create_dir_all(&hostdir).unwrap();
+
+    let mut tried = 0;
+    let mut inside = 0;
+    let mut refused = 0;
+    let mut dests: Vec<String> = links.iter().map(|(n, _)| format!("/{n}")).collect();
+    dests.push("/plink/sub".into());
+    dests.push("/updata/sub/deeper".into());
+    for dst in &dests {
+        for kind in ["volume", "bind", "tmpfs"] {
+            tried += 1;
+            let vol = format!("v{tried}");
+            let flag = match kind {
+                "volume" => vec!["-v".to_string(), format!("{vol}:{dst}")],
+                "bind" => vec!["-v".to_string(), format!("{}:{dst}", hostdir.display())],
+                _ => vec!["--tmpfs".to_string(), dst.clone()],
+            };
+            let args: Vec<&str> = flag.iter().map(String::as_str).collect();
+            let o = env.create(&spec, &args);
+            if !o.status.success() {
+                assert_eq!(o.status.code(), Some(125), "{kind} {dst}");
+                refused += 1;
+                continue;
+            }
+            let bundle = PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
+            let probe = format!("p{tried}");
+            let r = env.sh(
+                &bundle,
+                &format!(
+                    "echo x > {dst}/{probe} && grep -c ' {dst} ' /proc/self/mountinfo || true"
+                ),
+            );
+            if r.status.success() {
+                match kind {
+                    "volume" => assert!(
+                        env.volume_data(&vol).join(&probe).exists(),
+                        "{kind} {dst}: write did not reach the volume"
+                    ),
+                    "bind" => assert!(
+                        hostdir.join(&probe).exists(),
+                        "{kind} {dst}: write did not reach the bind source"
+                    ),
+                    _ => {}
+                }
+                inside += 1;
+            } else {
+                refused += 1;
+            }
+            assert!(
+                !Path::new("/etc").join(&probe).exists(),
+                "{kind} {dst}: wrote into the host's /etc"
+            );
+            assert_eq!(
+                host_state(&canary),
+                before,
+                "{kind} {dst}: the host changed"
+            );
+            let _ = run(env
+                .root
+                .cmd("rvol-mount")
+                .args(["rm", "-f", "-v"])
+                .arg(&bundle));
+        }
+    }
+    // /proc and /dev as links: mounted inside the rootfs, or refused.
+    let spec2 = env.spec(&img_procdev, &[]);
+    let b = env.create_ok(&spec2, &[]);
+    let o = env.sh(&b, "ls / >/dev/null");
+    tried += 1;
+    assert_eq!(
+        host_state(&canary),
+        before,
+        "/proc, /dev links: the host changed"
+    );
+    assert!(!o.status.success() || o.status.code() == Some(0));
+    assert!(mounts_under(&env.root.tmp.path).is_empty());
+    assert!(!Path::new(&format!("/var/tmp/rvol-escape-{}", std::process::id())).exists());
+    eprintln!("FIGURE mount destination attacks: {tried} tried, {inside} landed inside the rootfs, {refused} refused, host unchanged");
+}
