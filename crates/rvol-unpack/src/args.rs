@@ -27,6 +27,9 @@ Options:
   -h, --hostname NAME     container hostname
   --network none|host     network namespace (default none: only lo)
   --help                  this text
+
+Environment:
+  RVOL_MAX_LAYER_BYTES    largest uncompressed layer unpacked (default 64 GiB)
 ";
 
 #[derive(Debug, Default)]

@@ -15,6 +15,25 @@ use sha2::{Digest, Sha256};
 const CHUNK: usize = 1 << 20;
 const IN_FLIGHT: usize = 4;
 
+/// The largest uncompressed layer unpacked (64 GiB): far above real
+/// layers, and a stop for a decompression bomb (a few MB of gzip or zstd
+/// that inflate to terabytes of tar) before it fills the disk or spins
+/// forever. `RVOL_MAX_LAYER_BYTES` sets another limit.
+pub const MAX_LAYER_BYTES: u64 = 64 << 30;
+pub const MAX_LAYER_BYTES_ENV: &str = "RVOL_MAX_LAYER_BYTES";
+
+/// The limit in force: the environment's, else [`MAX_LAYER_BYTES`].
+pub fn max_layer_bytes() -> Result<u64> {
+    match std::env::var(MAX_LAYER_BYTES_ENV) {
+        Err(_) => Ok(MAX_LAYER_BYTES),
+        Ok(v) => v.trim().parse().map_err(|_| {
+            Error::new(format!(
+                "{MAX_LAYER_BYTES_ENV}={v:?}: not a number of bytes"
+            ))
+        }),
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Compression {
     None,
@@ -175,11 +194,12 @@ fn work(
         size: 0,
     };
     let mut tar_hash = Sha256::new();
+    let limit = max_layer_bytes()?;
     let mut src = match comp {
-        Compression::None => pump(src, &mut tar_hash, &tx, &back)?,
+        Compression::None => pump(src, &mut tar_hash, &tx, &back, limit)?,
         Compression::Gzip => {
             let d = flate2::bufread::MultiGzDecoder::new(BufReader::with_capacity(CHUNK, src));
-            pump(d, &mut tar_hash, &tx, &back)
+            pump(d, &mut tar_hash, &tx, &back, limit)
                 .map_err(|e| e.context("gunzip"))?
                 .into_inner()
                 .into_inner()
@@ -187,7 +207,7 @@ fn work(
         Compression::Zstd => {
             let d = zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(CHUNK, src))
                 .map_err(|e| Error::new(format!("zstd: {e}")))?;
-            pump(d, &mut tar_hash, &tx, &back)
+            pump(d, &mut tar_hash, &tx, &back, limit)
                 .map_err(|e| e.context("zstd"))?
                 .finish()
                 .into_inner()
@@ -202,13 +222,16 @@ fn work(
     })
 }
 
-/// Move all of `r` into the channel, hashing it; returns `r` for its inner reader.
+/// Move all of `r` into the channel, hashing it; returns `r` for its inner
+/// reader. More than `limit` bytes is an error.
 fn pump<R: Read>(
     mut r: R,
     hash: &mut Sha256,
     tx: &SyncSender<Vec<u8>>,
     back: &Receiver<Vec<u8>>,
+    limit: u64,
 ) -> Result<R> {
+    let mut total = 0u64;
     loop {
         let mut buf = back.try_recv().unwrap_or_default();
         buf.resize(CHUNK, 0);
@@ -226,6 +249,13 @@ fn pump<R: Read>(
             return Ok(r);
         }
         buf.truncate(n);
+        total += n as u64;
+        if total > limit {
+            return Err(Error::new(format!(
+                "the uncompressed layer is over the limit of {limit} bytes \
+                 (a decompression bomb?); {MAX_LAYER_BYTES_ENV} sets another limit"
+            )));
+        }
         hash.update(&buf);
         if tx.send(buf).is_err() {
             return Err(Error::new("consumer gone"));
