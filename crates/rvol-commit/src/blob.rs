@@ -5,7 +5,9 @@
 //! and nothing is buffered beyond a few chunks.
 
 use std::io::{self, BufWriter, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use rvol_state::store::{self, Store};
@@ -58,6 +60,8 @@ pub struct LayerWriter {
     diff: Sha256,
     tx: Option<SyncSender<Vec<u8>>>,
     worker: Option<Worker>,
+    /// Set when dropped unfinished: the worker then leaves no blob behind.
+    abort: Arc<AtomicBool>,
 }
 
 impl LayerWriter {
@@ -66,12 +70,15 @@ impl LayerWriter {
     pub fn create(store: &Store, compression: Compression) -> Result<LayerWriter> {
         let out = store.blob_writer()?;
         let (tx, rx) = sync_channel::<Vec<u8>>(4);
-        let worker = std::thread::spawn(move || compress(rx, out, compression));
+        let abort = Arc::new(AtomicBool::new(false));
+        let stop = Arc::clone(&abort);
+        let worker = std::thread::spawn(move || compress(rx, out, compression, &stop));
         Ok(LayerWriter {
             buf: Vec::with_capacity(CHUNK),
             diff: Sha256::new(),
             tx: Some(tx),
             worker: Some(worker),
+            abort,
         })
     }
 
@@ -136,6 +143,7 @@ impl Drop for LayerWriter {
         // Unfinished: the worker ends when the channel closes, and its
         // store blob writer, dropped unfinished, removes its temp file.
         if self.worker.is_some() {
+            self.abort.store(true, Ordering::SeqCst);
             let _ = self.join();
         }
     }
@@ -145,6 +153,7 @@ fn compress(
     rx: Receiver<Vec<u8>>,
     out: store::BlobWriter,
     c: Compression,
+    abort: &AtomicBool,
 ) -> Result<(String, u64)> {
     let out = BufWriter::with_capacity(CHUNK, out);
     let r: io::Result<_> = (|| {
@@ -167,6 +176,11 @@ fn compress(
         })
     })();
     let out = r.ctx("compress layer")?;
+    if abort.load(Ordering::SeqCst) {
+        // The layer was not finished: the blob writer, dropped unfinished,
+        // removes its temp file.
+        return Err(Error::new("layer abandoned"));
+    }
     let blob = out
         .into_inner()
         .map_err(|e| e.into_error())
@@ -182,7 +196,7 @@ fn compress(
 /// which every reader takes, made on every core.
 fn gzip_parallel<W: Write + Send>(rx: Receiver<Vec<u8>>, mut out: W) -> io::Result<W> {
     use std::collections::BTreeMap;
-    use std::sync::{Arc, Mutex};
+    use std::sync::Mutex;
 
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
