@@ -73,13 +73,34 @@ pub fn run(args: CreateArgs) -> Result<i32> {
     let plan = plan::build(root, &args.flags, &image_volumes(&spec))?;
     let id = container::new_id()?;
     let bundle = root.container(&id);
-    let view = ImageView::open(&image.lower_dirs)?;
-    check_image(root, &plan, &view, &bundle)?;
+    // The image view (a private mount namespace and a detached mount) only
+    // when a volume takes the image's content: closing it waits for an RCU
+    // grace period (3-6 ms). Otherwise a missing layer is still refused here.
+    let view = if plan
+        .mounts
+        .iter()
+        .any(|m| m.kind == Kind::Volume && m.copy_data)
+    {
+        let view = ImageView::open(&image.lower_dirs)?;
+        check_image(root, &plan, &view, &bundle)?;
+        Some(view)
+    } else {
+        check_layers(&image.lower_dirs)?;
+        None
+    };
 
     // 2. Make it.
     let mut made = Made::default();
     let r = make(
-        root, &args, name, &id, &bundle, &mut spec, plan, &view, &mut made,
+        root,
+        &args,
+        name,
+        &id,
+        &bundle,
+        &mut spec,
+        plan,
+        view.as_ref(),
+        &mut made,
     );
     match r {
         Ok(()) => {
@@ -120,6 +141,20 @@ fn image_volumes(spec: &Value) -> Vec<String> {
     v.sort();
     v.dedup();
     v
+}
+
+/// Without an image view: each layer is an unpacked directory.
+fn check_layers(lower_dirs: &[String]) -> Result<()> {
+    if lower_dirs.is_empty() {
+        return Err(Error::new("image view: the image has no layers"));
+    }
+    for l in lower_dirs {
+        let md = std::fs::metadata(l).with_ctx(|| format!("image layer {l}"))?;
+        if !md.is_dir() {
+            return Err(Error::new(format!("image layer {l}: not a directory")));
+        }
+    }
+    Ok(())
 }
 
 /// Docker's create-time checks against the image: a VOLUME (or `-v /p`)
@@ -163,7 +198,7 @@ fn make(
     bundle: &Path,
     spec: &mut Value,
     mut plan: Plan,
-    view: &ImageView,
+    view: Option<&ImageView>,
     made: &mut Made,
 ) -> Result<()> {
     names::sweep_dead_creates(root);
@@ -223,6 +258,7 @@ fn make(
             made.volumes.push(m.name.clone());
         }
         if m.copy_data {
+            let view = view.expect("run opens the image view when a volume copies data");
             volume::copy_up(root, &m.name, view, &m.destination)?;
         }
         m.source = root.volume_data(&m.name).to_string_lossy().into_owned();
