@@ -839,8 +839,11 @@ fn chain_run_commit_run_shows_changes_and_volume() {
             "bb:committed",
         ],
     );
-    // The volume's file is in the volume, not in the image.
+    // The volume's file is in the volume, not in the image; a named
+    // volume is no VOLUME of the image (docker: only `-v /p` ones are).
     let m = manifest_of(&s.root, "bb:committed");
+    let config = blob_json(&s.root, m["config"]["digest"].as_str().unwrap());
+    assert_eq!(config["config"]["Volumes"], json!({"/opt/xxx": {}}));
     let names = layer_names(&blob_bytes(
         &s.root,
         m["layers"][1]["digest"].as_str().unwrap(),
