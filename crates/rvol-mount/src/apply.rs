@@ -162,18 +162,44 @@ fn mount_overlay(spec: &Value, bundle: &Path, rootfs: &Path) -> Result<()> {
         }
     }
     let data = format!("lowerdir={lowers}{upper}");
-    let r = mount(
-        Some("overlay"),
-        rootfs,
-        Some("overlay"),
-        MsFlags::empty(),
-        Some(data.as_str()),
-    )
+    let mount_with = |data: &str| {
+        mount(
+            Some("overlay"),
+            rootfs,
+            Some("overlay"),
+            MsFlags::empty(),
+            Some(data),
+        )
+    };
+    // An --rm container's upper dir is deleted when it ends: `volatile`
+    // (Linux 5.10, as podman does for --rm) spares the syncfs of the whole
+    // upper filesystem that unmounting an overlay otherwise waits for
+    // (5-15 ms at the container's exit on a busy disk). The kernel refuses
+    // to mount over the marker an earlier volatile mount left in work/:
+    // taken away first, as containers/storage does. EINVAL: an older
+    // kernel; then as usual.
+    let r = if auto_remove(spec) {
+        let _ = std::fs::remove_dir_all(bundle.join("work/work/incompat/volatile"));
+        match mount_with(&format!("{data},volatile")) {
+            Err(nix::Error::EINVAL) => mount_with(&data),
+            r => r,
+        }
+    } else {
+        mount_with(&data)
+    }
     .with_ctx(|| format!("mount overlay on {} ({data})", rootfs.display()));
     if let Some(cwd) = cwd {
         let _ = std::env::set_current_dir(cwd);
     }
     r
+}
+
+/// `HostConfig.AutoRemove` of the container (`--rm`).
+fn auto_remove(spec: &Value) -> bool {
+    spec["annotations"][ann::HOSTCONFIG]
+        .as_str()
+        .and_then(|h| serde_json::from_str::<Value>(h).ok())
+        .is_some_and(|h| h["AutoRemove"] == true)
 }
 
 /// The deepest directory holding every layer (`<root>/layers`).

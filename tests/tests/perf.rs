@@ -1,0 +1,88 @@
+//! What the speed-ups of the run path (scripts/bench-run) must not change:
+//! an --rm container's volatile overlay still runs (twice, too), a kept
+//! container's stays durable, and create without an image view still
+//! refuses a missing layer and leaves nothing behind.
+
+use rvol_tests::have_root;
+use rvol_tests::mounts::Env;
+use serde_json::json;
+
+/// Linux shows `volatile` (5.10) or `fsync=volatile` (6.5).
+fn is_volatile(opts: &str) -> bool {
+    opts.split(',')
+        .any(|o| o == "volatile" || o == "fsync=volatile")
+}
+
+/// The options of the overlay mounted at the container's `/`.
+fn root_overlay_options(env: &Env, bundle: &std::path::Path) -> String {
+    let out = env.sh_ok(bundle, "grep '^overlay / ' /proc/mounts");
+    let line = out.lines().next().unwrap_or_default().to_string();
+    assert!(!line.is_empty(), "no overlay at / in /proc/mounts: {out}");
+    line.split(' ').nth(3).unwrap_or_default().to_string()
+}
+
+#[test]
+fn rm_container_overlay_is_volatile_and_mounts_again() {
+    if !have_root() {
+        return;
+    }
+    let env = Env::new("perf-volatile");
+    let img = env.image("bb", json!({}), |_| {});
+    let spec = env.spec(&img, &[]);
+
+    let b = env.create_ok(&spec, &["--rm"]);
+    let opts = root_overlay_options(&env, &b);
+    assert!(
+        is_volatile(&opts),
+        "--rm: root overlay not volatile: {opts}"
+    );
+    // The marker a volatile mount leaves in work/ does not stop the next
+    // start of the same bundle; the upper dir is the same.
+    env.sh_ok(&b, "echo one > /written");
+    assert_eq!(env.sh_ok(&b, "cat /written"), "one\n");
+    assert!(rvol_tests::mounts_under(&env.root.tmp.path).is_empty());
+
+    let k = env.create_ok(&spec, &[]);
+    let opts = root_overlay_options(&env, &k);
+    assert!(
+        !is_volatile(&opts),
+        "kept container: root overlay is volatile: {opts}"
+    );
+    env.sh_ok(&k, "echo kept > /written");
+    assert_eq!(env.sh_ok(&k, "cat /written"), "kept\n");
+    assert!(!k.join("work/work/incompat").exists());
+}
+
+#[test]
+fn create_without_image_view_refuses_a_missing_layer() {
+    if !have_root() {
+        return;
+    }
+    let env = Env::new("perf-nolayer");
+    let img = env.image("bb", json!({}), |_| {});
+    let spec = env.spec(&img, &["true"]);
+    let parsed: serde_json::Value = serde_json::from_slice(&spec).unwrap();
+    let image: serde_json::Value =
+        serde_json::from_str(parsed["annotations"]["org.rvol.image"].as_str().unwrap()).unwrap();
+    let layer = image["LowerDirs"][0].as_str().unwrap().to_string();
+    let moved = format!("{layer}.away");
+    std::fs::rename(&layer, &moved).unwrap();
+
+    let before = env.snapshot();
+    let host = env.path("hostdir");
+    let o = env.create(&spec, &["-v", &format!("{}:/data", host.display())]);
+    std::fs::rename(&moved, &layer).unwrap();
+    assert_eq!(o.status.code(), Some(125), "create with a missing layer");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&layer) && err.contains("No such file"),
+        "error names the layer: {err}"
+    );
+    assert_eq!(env.snapshot(), before, "a refused create left something");
+    assert!(!host.exists(), "a refused create made the host dir");
+
+    // With the layer back, the same create and run work.
+    let b = env.create_ok(&spec, &["--rm", "-v", &format!("{}:/data", host.display())]);
+    env.sh_ok(&b, "touch /data/ok");
+    assert!(host.join("ok").exists());
+}
