@@ -139,6 +139,12 @@ pub fn build(root: &Root, flags: &Flags, image_volumes: &[String]) -> Result<Pla
                 "invalid specification: destination can't be '/'",
             ));
         }
+        // An image's VOLUME is not checked by the -v parser.
+        if !dst.starts_with('/') {
+            return Err(Error::new(format!(
+                "invalid mount path: '{raw}' mount path must be absolute"
+            )));
+        }
         if mounts.iter().any(|m| m.destination == dst) || is_tmpfs(&dst) {
             continue;
         }
