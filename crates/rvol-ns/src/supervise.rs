@@ -75,6 +75,11 @@ pub fn run(
                 drop(r);
                 // SAFETY: clearing FD_CLOEXEC on a descriptor we own.
                 unsafe { libc::fcntl(w.as_raw_fd(), libc::F_SETFD, 0) };
+                // The parent reads only once the child is gone: a message
+                // longer than the pipe (a 120 KiB path in it) must not
+                // block its writer forever; what does not fit is dropped.
+                // SAFETY: setting O_NONBLOCK on a descriptor we own.
+                unsafe { libc::fcntl(w.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
                 std::env::set_var(START_FD_ENV, w.as_raw_fd().to_string());
                 w
             });
