@@ -78,6 +78,12 @@ min_args() {
 # `eval set --`, with `-it` split into `-i -t`, `-eK=V` into `-e K=V` and
 # `--name=x` into `--name x`, up to the first operand or `--`.
 normalize() {
+    normalize_to "$@"
+    printf '%s\n' "$_out"
+}
+
+# normalize_to: normalize's result left in $_out (no subshell to read it).
+normalize_to() {
     _vs=$1
     _vl=" $2 "
     shift 2
@@ -135,7 +141,6 @@ normalize() {
     for _a in "$@"; do
         qa _out "$_a"
     done
-    printf '%s\n' "$_out"
 }
 
 # resolve NAME|ID: sets cid, cstatus, cpid, cbundle, cautorm (1 when
@@ -163,13 +168,18 @@ resolve() {
     cbundle=${_r%/*}
 }
 
-# The chain that runs a created container (DESIGN.md): namespaces, mounts, exec.
+# chain BUNDLE: sets _chain to the chain that runs a created container
+# (DESIGN.md: namespaces, mounts, exec), quoted for eval.
 chain() {
     need_bin rvol-ns
     need_bin rvol-mount
     need_bin rvol-exec
-    printf '%s --bundle %s -- rvol-mount apply --bundle %s -- rvol-exec --bundle %s' \
-        rvol-ns "$(q "$1")" "$(q "$1")" "$(q "$1")"
+    _chain='rvol-ns --bundle'
+    qa _chain "$1"
+    _chain="$_chain -- rvol-mount apply --bundle"
+    qa _chain "$1"
+    _chain="$_chain -- rvol-exec --bundle"
+    qa _chain "$1"
 }
 
 # wait_started BUNDLE BEFORE: after a background start, until state.json
@@ -191,10 +201,11 @@ wait_started() {
 start_detached() {
     : >>"$1/container.log"
     _before=$(cat "$1/state.json" 2>/dev/null || true)
+    chain "$1"
     setsid -f sh -c '
         sh -c "$1" </dev/null >>"$2/container.log" 2>&1
         [ "$4" = 1 ] && rvol-mount rm -v -f -- "$3" >/dev/null 2>&1
-        exit 0' rvol-start "$(chain "$1")" "$1" "$2" "$3" </dev/null >/dev/null 2>&1
+        exit 0' rvol-start "$_chain" "$1" "$2" "$3" </dev/null >/dev/null 2>&1
     wait_started "$1" "$_before"
     _s=$(rvol-inspect --type container \
         -f '{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}' -- "$2" 2>/dev/null) || return 0
@@ -216,7 +227,8 @@ start_detached() {
 # TERM and HUP on (docker's sig-proxy); a ^C reaches the chain from the
 # terminal itself.
 start_attached() {
-    _cmd=$(chain "$1")
+    chain "$1"
+    _cmd=$_chain
     if [ "$3" = 1 ]; then
         _cmd="script -q -e -f -c $(q "$_cmd") /dev/null"
     fi
@@ -225,9 +237,10 @@ start_attached() {
         eval "exec $_cmd"
     fi
     # An asynchronous list gets /dev/null as stdin and SIGINT/SIGQUIT
-    # ignored: give it our stdin and the default dispositions back.
+    # ignored: give it our stdin and the default dispositions back (env
+    # execs the chain itself: no sh -c in between).
     exec 3<&0
-    env --default-signal=INT,QUIT sh -c "exec $_cmd" <&3 3<&- &
+    eval "exec env --default-signal=INT,QUIT $_cmd" <&3 3<&- &
     _pid=$!
     exec 3<&-
     trap 'kill -s TERM "$_pid" 2>/dev/null' TERM
@@ -256,8 +269,8 @@ RUN_SYN='[OPTIONS] IMAGE [COMMAND] [ARG...]'
 parse_create() {
     _verb=$1
     shift
-    _n=$(normalize evwuh '--env --env-file --workdir --user --hostname --network --net --entrypoint --volume --mount --tmpfs --volumes-from --name' "$@")
-    eval "set -- $_n"
+    normalize_to evwuh '--env --env-file --workdir --user --hostname --network --net --entrypoint --volume --mount --tmpfs --volumes-from --name' "$@"
+    eval "set -- $_out"
     _u=''
     _m=''
     _rm=0 _d=0 _i=0 _t=0
@@ -342,8 +355,13 @@ parse_create() {
 create_container() {
     need_bin rvol-unpack
     need_bin rvol-mount
-    _spec=$(eval "rvol-unpack $ufl -- $rest")
-    bundle=$(printf '%s\n' "$_spec" | eval "rvol-mount create $mfl")
+    # exec: the command substitution's subshell becomes the tool; the spec
+    # goes in as a here-document (no printf process and pipe).
+    _spec=$(eval "exec rvol-unpack $ufl -- $rest")
+    bundle=$(eval "exec rvol-mount create $mfl" <<RVOL_SPEC
+$_spec
+RVOL_SPEC
+    )
     cid=${bundle%/}
     cid=${cid##*/}
 }
