@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rvol_tests::hardening::{self as h, kill_after};
@@ -530,11 +530,11 @@ fn mount_destinations_through_symlinks_stay_in_the_rootfs() {
                 before,
                 "{kind} {dst}: the host changed"
             );
-            let _ = run(env
+            ok(env
                 .root
                 .cmd("rvol-mount")
                 .args(["rm", "-f", "-v"])
-                .arg(&bundle));
+                .arg(bundle.file_name().unwrap()));
         }
     }
     // /proc and /dev as links: mounted inside the rootfs, or refused.
@@ -551,4 +551,329 @@ fn mount_destinations_through_symlinks_stay_in_the_rootfs() {
     assert!(mounts_under(&env.root.tmp.path).is_empty());
     assert!(!Path::new(&format!("/var/tmp/rvol-escape-{}", std::process::id())).exists());
     eprintln!("FIGURE mount destination attacks: {tried} tried, {inside} landed inside the rootfs, {refused} refused, host unchanged");
+}
+
+/// `rvol-mount create ARGS < stdin`: must fail with 125, say why on one
+/// `rvol-mount: ` line, and leave the state root as it was.
+fn refused(env: &Env, what: &str, stdin: &[u8], args: &[&str]) {
+    let before = env.snapshot();
+    let o = env.create(stdin, args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        o.status.code(),
+        Some(125),
+        "{what}: status {} stderr {err}",
+        o.status
+    );
+    assert!(
+        err.starts_with("rvol-mount: ") && err.trim().len() > 20,
+        "{what}: unclear error {err:?}"
+    );
+    assert!(o.stdout.is_empty(), "{what}: printed {:?}", text(&o.stdout));
+    assert_eq!(env.snapshot(), before, "{what}: left something behind");
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn bad_input_at_every_edge_is_a_clear_error_and_leaves_nothing() {
+    if !have_root() {
+        return;
+    }
+    let env = Env::new("hard-badin");
+    let img = env.image("bb", json!({}), |_| {});
+    let spec = env.spec(&img, &[]);
+    let good: serde_json::Value = serde_json::from_slice(&spec).unwrap();
+    let with = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = good.clone();
+        f(&mut v);
+        serde_json::to_vec(&v).unwrap()
+    };
+    let mut tried = 0;
+    let mut t = |what: &str, stdin: &[u8], args: &[&str]| {
+        tried += 1;
+        refused(&env, what, stdin, args);
+    };
+    // Malformed, truncated, wrong-shaped JSON.
+    t("empty stdin", b"", &[]);
+    t("not json", b"\x00\xff garbage", &[]);
+    t("an array", b"[]", &[]);
+    t("null", b"null", &[]);
+    for cut in [1, spec.len() / 3, spec.len() / 2, spec.len() - 2] {
+        t(&format!("truncated at {cut}"), &spec[..cut], &[]);
+    }
+    t("nested 100000 deep", "[".repeat(100_000).as_bytes(), &[]);
+    let mut big = vec![b' '; 64 << 20];
+    big.push(b'{');
+    t("64 MiB of blanks", &big, &[]);
+    // Unknown or mistyped fields: a misspelled readonly must not pass.
+    t(
+        "root.readOnly",
+        &with(&|v| v["root"]["readOnly"] = json!(true)),
+        &["--read-only"],
+    );
+    t(
+        "root.read_only",
+        &with(&|v| v["root"]["read_only"] = json!(true)),
+        &[],
+    );
+    t(
+        "mounts[].readonly",
+        &with(&|v| {
+            v["mounts"] =
+                json!([{"destination": "/x", "type": "volume", "source": "", "readonly": true}])
+        }),
+        &[],
+    );
+    t(
+        "process.nnp typo",
+        &with(&|v| v["process"]["noNewPrivilege"] = json!(true)),
+        &[],
+    );
+    t("top-level typo", &with(&|v| v["mount"] = json!([])), &[]);
+    t(
+        "uid -1",
+        &with(&|v| v["process"]["user"]["uid"] = json!(-1)),
+        &[],
+    );
+    t(
+        "readonly as a string",
+        &with(&|v| v["root"]["readonly"] = json!("true")),
+        &[],
+    );
+    t(
+        "no image annotation",
+        &with(&|v| v["annotations"] = json!({})),
+        &[],
+    );
+    t(
+        "broken image annotation",
+        &with(&|v| v["annotations"]["org.rvol.image"] = json!("{\"Id\": 3")),
+        &[],
+    );
+    t(
+        "NUL in a volume destination",
+        &with(&|v| {
+            v["mounts"] = json!([{"destination": "/da\u{0}ta", "type": "volume", "source": "", "options": []}])
+        }),
+        &[],
+    );
+    t(
+        "newline in a volume destination",
+        &with(&|v| {
+            v["mounts"] = json!([{"destination": "relative\n", "type": "volume", "source": "", "options": []}])
+        }),
+        &[],
+    );
+    // Flags: misspelled readonly, names, sizes.
+    t(
+        "--mount readonlyy",
+        &spec,
+        &["--mount", "type=volume,dst=/x,readonlyy"],
+    );
+    t(
+        "--mount read-only",
+        &spec,
+        &["--mount", "type=bind,src=/tmp,dst=/x,read-only=true"],
+    );
+    t(
+        "--mount readonly=maybe",
+        &spec,
+        &["--mount", "type=bind,src=/tmp,dst=/x,readonly=maybe"],
+    );
+    t("-v mode rwx", &spec, &["-v", "/tmp:/x:rwx"]);
+    t("name with newline", &spec, &["--name", "a\nb"]);
+    t("name with /", &spec, &["--name", "a/b"]);
+    t("name ..", &spec, &["--name", ".."]);
+    t("name of 300", &spec, &["--name", &"n".repeat(300)]);
+    t("volume with newline", &spec, &["-v", "ab\ncd:/x"]);
+    t(
+        "volume with /",
+        &spec,
+        &["--mount", "type=volume,src=a/b,dst=/x"],
+    );
+    t(
+        "volume name of 300",
+        &spec,
+        &["-v", &format!("{}:/x", "v".repeat(300))],
+    );
+    t(
+        "destination with NUL-like escape",
+        &spec,
+        &["-v", "/tmp:relative"],
+    );
+    for size in [
+        "-1",
+        "-5k",
+        "99999999999999999999999999",
+        "1e30",
+        "18446744073709551616",
+        "0x10",
+        "",
+        "10q",
+    ] {
+        t(
+            &format!("--tmpfs size={size}"),
+            &spec,
+            &["--tmpfs", &format!("/t:size={size}")],
+        );
+    }
+    for size in ["-5", "99999999999999999999999", "1e400", "nan", "9e18"] {
+        t(
+            &format!("tmpfs-size={size}"),
+            &spec,
+            &["--mount", &format!("type=tmpfs,dst=/t,tmpfs-size={size}")],
+        );
+    }
+    t("--tmpfs /", &spec, &["--tmpfs", "/"]);
+    // A 120 KiB destination is docker's to accept at create; the start
+    // then fails cleanly (name too long) and mounts nothing.
+    let huge = format!("/tmp:/{}", "x".repeat(120 << 10));
+    let b = env.create_ok(&spec, &["-v", &huge]);
+    let o = env.sh(&b, "true");
+    tried += 1;
+    assert_eq!(o.status.code(), Some(125), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("too long"), "{}", text(&o.stderr));
+    assert!(mounts_under(&env.root.tmp.path).is_empty());
+    ok(env
+        .root
+        .cmd("rvol-mount")
+        .args(["rm", "-f"])
+        .arg(b.file_name().unwrap()));
+
+    // `volume create` with a name of 300, a newline, a `/`: refused, nothing made.
+    for name in ["v".repeat(300), "a\nb".to_string(), "a/b".to_string()] {
+        tried += 1;
+        let before = env.snapshot();
+        let o = run(env
+            .root
+            .cmd("rvol-mount")
+            .args(["volume", "create"])
+            .arg(&name));
+        // The volume verbs exit 1 on a refused name, as docker's CLI does;
+        // 125 when the name passes docker's check and the filesystem refuses
+        // it (300 bytes: file name too long).
+        let code = o.status.code();
+        assert!(
+            code == Some(1) || code == Some(125),
+            "volume create {name:?}: {code:?} {}",
+            text(&o.stderr)
+        );
+        let e = text(&o.stderr);
+        assert!(
+            e.starts_with("rvol-mount: ")
+                && (e.contains("invalid characters") || e.contains("too long")),
+            "{e}"
+        );
+        assert_eq!(env.snapshot(), before);
+    }
+    // An id prefix that matches two containers: refused by rm and inspect, nothing removed.
+    let mut ids: Vec<String> = Vec::new();
+    let prefix = loop {
+        let b = env.create_ok(&spec, &[]);
+        let id = b.file_name().unwrap().to_string_lossy().into_owned();
+        if let Some(o) = ids.iter().find(|o| o[..1] == id[..1]) {
+            break o[..1].to_string();
+        }
+        ids.push(id);
+    };
+    let before = env.snapshot();
+    for args in [
+        vec!["rvol-mount", "rm", "-f"],
+        vec!["rvol-inspect", "--type", "container"],
+    ] {
+        tried += 1;
+        let o = run(env.root.cmd(args[0]).args(&args[1..]).arg(&prefix));
+        assert!(!o.status.success(), "{args:?} {prefix}");
+        assert!(
+            text(&o.stderr).contains("multiple IDs found with provided prefix"),
+            "{}",
+            text(&o.stderr)
+        );
+    }
+    assert_eq!(
+        env.snapshot(),
+        before,
+        "an ambiguous prefix removed something"
+    );
+    eprintln!("FIGURE bad input: {tried} hostile inputs tried, each refused with a clear error and nothing left");
+}
+
+#[test]
+fn decompression_bombs_stop_at_the_limit_with_flat_memory() {
+    if !have_root() {
+        return;
+    }
+    let r = TestRoot::new("hard-bomb");
+    // 1 TiB of zeros in 32 MiB of zstd; and a tar header claiming an 8 GiB
+    // file, then 16 GiB of zeros in about 16 MiB of gzip (members of 64 MiB).
+    let zst = h::zstd_zero_bomb(1 << 40);
+    let mut hdr = rvol_tests::hostile::tar(&[rvol_tests::hostile::Raw::file("big", b"")]);
+    hdr.truncate(512);
+    hdr[124..136].copy_from_slice(b"77777777777\0");
+    let sum: u32 = {
+        let mut x = hdr.clone();
+        x[148..156].copy_from_slice(b"        ");
+        x.iter().map(|b| *b as u32).sum()
+    };
+    hdr[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    let gz = h::gzip_zero_bomb(&hdr, 64 << 20, 256);
+    let fake = format!("sha256:{}", "0".repeat(64));
+    let cases = [
+        (
+            "zstd 1 TiB",
+            "application/vnd.oci.image.layer.v1.tar+zstd",
+            zst,
+        ),
+        (
+            "gzip 16 GiB file",
+            "application/vnd.oci.image.layer.v1.tar+gzip",
+            gz,
+        ),
+    ];
+    let limit: u64 = 128 << 20;
+    for (i, (what, mt, blob)) in cases.into_iter().enumerate() {
+        let ratio = if what.starts_with("zstd") {
+            (1u64 << 40) / blob.len() as u64
+        } else {
+            (16u64 << 30) / blob.len() as u64
+        };
+        let dir = r.tmp.join(format!("bomb{i}"));
+        let img = h::raw_oci(&dir, &[(mt, blob, fake.clone())]);
+        let t0 = Instant::now();
+        let o = run(Command::new("/usr/bin/time")
+            .arg("-v")
+            .arg(rvol_tests::bin("rvol-unpack"))
+            .arg(&img)
+            .env("RVOL_ROOT", r.path())
+            .env("RVOL_MAX_LAYER_BYTES", limit.to_string()));
+        let secs = t0.elapsed().as_secs_f64();
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(125), "{what}: {err}");
+        assert!(
+            err.contains(&format!("over the limit of {limit} bytes"))
+                && err.contains("RVOL_MAX_LAYER_BYTES"),
+            "{what}: {err}"
+        );
+        let rss_kb: u64 = err
+            .lines()
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("Maximum resident set size (kbytes): ")
+            })
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(rss_kb < 64 << 10, "{what}: peak RSS {rss_kb} kB");
+        // Nothing published, no temp dir, locks free.
+        let left: Vec<_> = layer_dirs(&r.path())
+            .into_iter()
+            .filter(|n| !n.starts_with(".lock"))
+            .collect();
+        assert!(left.is_empty(), "{what}: left {left:?}");
+        assert_locks_free(&r.path());
+        eprintln!("FIGURE bomb {what}: ratio {ratio}:1, stopped at {limit} bytes in {secs:.1}s, peak RSS {rss_kb} kB");
+    }
 }
