@@ -40,6 +40,18 @@ fn rm_container_overlay_is_volatile_and_mounts_again() {
     // start of the same bundle; the upper dir is the same.
     env.sh_ok(&b, "echo one > /written");
     assert_eq!(env.sh_ok(&b, "cat /written"), "one\n");
+    // rvol-ns replaces state.json by exchange + unlink: the record is the
+    // last one, and no old one is left beside it.
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(b.join("state.json")).unwrap()).unwrap();
+    assert_eq!(state["Status"], "exited", "{state}");
+    let left: Vec<String> = std::fs::read_dir(&b)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "temp records left in the bundle: {left:?}");
     assert!(rvol_tests::mounts_under(&env.root.tmp.path).is_empty());
 
     let k = env.create_ok(&spec, &[]);
