@@ -1159,9 +1159,19 @@ fn printf(fmt: &str, args: &[Val]) -> String {
             it.next();
         }
         let mut width = 0usize;
+        let mut too_large = false;
         while let Some(d) = it.peek().and_then(|c| c.to_digit(10)) {
+            // Go's parsenum: past 1e6 the number (and the rest of the
+            // format) is dropped; a huge width must not allocate forever.
+            if width > 1_000_000 {
+                too_large = true;
+                break;
+            }
             width = width * 10 + d as usize;
             it.next();
+        }
+        if too_large {
+            it.by_ref().for_each(drop);
         }
         let Some(verb) = it.next() else {
             out.push_str("%!(NOVERB)");
