@@ -293,16 +293,44 @@ fn kill9_of_a_running_containers_parent_leaves_no_mount_and_a_true_state() {
             h::eventually(5.0, || mounts_under(&env.root.tmp.path).is_empty()),
             "delay {d:?}: mounts left"
         );
+        // The recorded PID (killed through its parent's death signal) may
+        // still be on its way out (state D, tearing its namespaces down):
+        // wait until the kernel has it gone or a zombie.
+        let state: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(bundle.join("state.json")).unwrap()).unwrap();
+        let pid = state["Pid"].as_i64().unwrap_or(0);
+        assert!(
+            pid == 0
+                || h::eventually(10.0, || {
+                    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                        .map(|s| {
+                            s.rsplit_once(')')
+                                .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+                        })
+                        .unwrap_or(true)
+                }),
+            "delay {d:?}: container pid {pid} still alive"
+        );
         // ps -a works and does not call a dead container up.
         let ps = ok(env.root.cmd("rvol-inspect").args(["ps", "-a"]));
         let row = ps
             .lines()
             .find(|l| l.contains("victim"))
             .unwrap_or_else(|| panic!("victim missing: {ps}"));
-        assert!(
-            !row.contains(" Up "),
-            "delay {d:?}: a killed container shown running: {row}"
-        );
+        if row.contains(" Up ") {
+            let state = std::fs::read_to_string(bundle.join("state.json")).unwrap_or_default();
+            let pid = serde_json::from_str::<serde_json::Value>(&state)
+                .map(|v| v["Pid"].clone())
+                .unwrap_or_default();
+            let proc_status =
+                std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            panic!(
+                "delay {d:?}: a killed container shown running: {row}\nstate {state}\n/proc/{pid}: {} {:?}",
+                proc_status.lines().take(8).collect::<Vec<_>>().join(" | "),
+                String::from_utf8_lossy(&cmdline)
+            );
+        }
         let st = ok(env.root.cmd("rvol-inspect").args([
             "-f",
             "{{.State.Status}} {{.State.Running}}",
