@@ -1071,3 +1071,92 @@ fn shared_and_slave_binds_need_a_shared_source() {
     sh(&format!("umount -l {}", s.display()));
     assert!(out.contains(" shared:"), "{out}");
 }
+
+/// Unmounts a shared bind made by a test, even when the test fails.
+struct Unmount(std::path::PathBuf);
+
+impl Drop for Unmount {
+    fn drop(&mut self) {
+        rvol_tests::sh(&format!("umount -l '{}'", self.0.display()));
+    }
+}
+
+#[test]
+fn volumes_on_a_shared_state_root_are_slaves_and_nothing_reaches_the_host() {
+    if !have_root() {
+        return;
+    }
+    let env = Env::new("mount-volume-slave");
+    let spec = busybox(&env);
+    // As dockerd makes its data root shared (and as a systemd host's / is).
+    let r = env.root.path().to_path_buf();
+    let sh = |c: &str| assert!(rvol_tests::sh(c).status.success(), "{c}");
+    sh(&format!(
+        "mount --bind {0} {0} && mount --make-shared {0}",
+        r.display()
+    ));
+    let _guard = Unmount(r.clone());
+    let h = env.path("h");
+    std::fs::create_dir_all(&h).unwrap();
+    let b = env.create_ok(
+        &spec,
+        &[
+            "-v",
+            "pv:/data",
+            "-v",
+            "/anon",
+            "-v",
+            &format!("{}:/h", h.display()),
+        ],
+    );
+    let data = env.volume_data("pv");
+    let child = env
+        .chain(
+            &b,
+            &[
+                "sh",
+                "-c",
+                "grep -E ' /(data|anon|h) ' /proc/self/mountinfo; touch /data/started; \
+                 while [ ! -e /data/sub/go ]; do sleep 0.05; done; echo seen",
+            ],
+        )
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    for _ in 0..200 {
+        if data.join("started").exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // Nothing the container mounted (its overlay, its volumes) shows on
+    // the host, though the root is shared.
+    assert_eq!(
+        mounts_under(&r),
+        vec![r.clone()],
+        "host sees the container's mounts"
+    );
+    // A host mount inside the volume reaches the running container.
+    std::fs::create_dir_all(data.join("sub")).unwrap();
+    sh(&format!(
+        "mount -t tmpfs -o size=64k rvoltest {0}/sub && touch {0}/sub/go",
+        data.display()
+    ));
+    let o = child.wait_with_output().unwrap();
+    sh(&format!("umount {}/sub", data.display()));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}");
+    let line = |d: &str| {
+        out.lines()
+            .find(|l| l.split(' ').nth(4) == Some(d))
+            .unwrap_or_else(|| panic!("{d} not in {out}"))
+            .to_string()
+    };
+    // docker's: volumes are slaves of the shared root, a bind is private.
+    assert!(line("/data").contains(" master:"), "{out}");
+    assert!(line("/anon").contains(" master:"), "{out}");
+    assert!(!line("/h").contains(" master:"), "{out}");
+    assert!(!out.contains(" shared:"), "{out}");
+    assert!(out.ends_with("seen\n"), "{out}");
+    assert_eq!(mounts_under(&r), vec![r.clone()]);
+}

@@ -68,15 +68,15 @@ fn apply(args: ApplyArgs) -> Result<i32> {
     check_propagation_sources(&spec)?;
     // rslave as runc's default: host mount events reach the container's
     // copies (a volume under a shared mount stays a slave, as docker's),
-    // nothing made here ever reaches the host.
-    mount(
-        None::<&str>,
-        "/",
-        None::<&str>,
-        MsFlags::MS_REC | MsFlags::MS_SLAVE,
-        None::<&str>,
-    )
-    .ctx("apply: make / rslave")?;
+    // nothing made here ever reaches the host. `linux.rootfsPropagation`
+    // (create's "shared" for a bind asking for it, as docker's) wins.
+    let root_prop = spec["linux"]["rootfsPropagation"].as_str().unwrap_or("");
+    let root_flags = parse_options(&[root_prop])
+        .propagation
+        .unwrap_or(MsFlags::MS_REC | MsFlags::MS_SLAVE);
+    mount(None::<&str>, "/", None::<&str>, root_flags, None::<&str>)
+        .with_ctx(|| format!("apply: set the propagation of / ({root_prop:?})"))?;
+    parent_mount_private(&rootfs)?;
     mount_overlay(&spec, &bundle, &rootfs)?;
     if let Err(e) = mount_all(&spec, &rootfs) {
         // Private namespace or not, leave nothing mounted behind.
@@ -211,10 +211,41 @@ fn common_parent(dirs: &[String]) -> Option<PathBuf> {
     Some(common)
 }
 
+/// runc's rootfsParentMountPrivate: under a shared / the mount holding
+/// the rootfs may be a peer of the host's; made private (in our namespace
+/// only), so that the overlay and what is mounted on it stay here.
+fn parent_mount_private(rootfs: &Path) -> Result<()> {
+    let info = std::fs::read_to_string("/proc/self/mountinfo").ctx("read mountinfo")?;
+    let real = std::fs::canonicalize(rootfs).unwrap_or_else(|_| rootfs.to_path_buf());
+    let holder = info
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            let mp = PathBuf::from(f.get(4)?.replace("\\040", " "));
+            real.starts_with(&mp).then_some((mp, l))
+        })
+        .max_by_key(|(mp, _)| mp.as_os_str().len());
+    let Some((mp, line)) = holder else {
+        return Ok(());
+    };
+    let tags = line.split(" - ").next().unwrap_or("");
+    if !tags.split(' ').skip(6).any(|t| t.starts_with("shared:")) {
+        return Ok(());
+    }
+    mount(
+        None::<&str>,
+        &mp,
+        None::<&str>,
+        MsFlags::MS_PRIVATE,
+        None::<&str>,
+    )
+    .with_ctx(|| format!("apply: make {} (holding the rootfs) private", mp.display()))
+}
+
 /// docker's ensureShared / ensureSharedOrSlave for binds that ask for
 /// shared or slave propagation: the mount holding the source must be.
 fn check_propagation_sources(spec: &Value) -> Result<()> {
-    // The host's view: rvol-ns has already made our copy private, but its
+    // The host's view: rvol-ns has already made our copy rslave, but its
     // parent (our parent) stays in the mount namespace it was started in.
     // getppid() is 0 for a pid namespace's first process; /proc (still
     // the host's here) numbers the parent as the host does.

@@ -288,6 +288,16 @@ fn make(
     spec["root"] = json!({"path": bundle.join("rootfs"), "readonly": read_only});
     spec["hostname"] = json!(hostname);
     spec["mounts"] = Value::Array(spec_mounts(&plan, bundle, read_only)?);
+    // docker's setMounts: a bind asking for shared propagation keeps the
+    // container's / shared (else rslave, runc's default), so that mounts
+    // below it reach the host as the user asked.
+    let shared = plan
+        .mounts
+        .iter()
+        .any(|m| matches!(m.propagation.as_str(), "shared" | "rshared") && !m.forced_slave);
+    if shared {
+        spec["linux"]["rootfsPropagation"] = json!("shared");
+    }
 
     let docker_mounts: Vec<DockerMount> = plan.mounts.iter().map(docker_mount).collect();
     let mut cfg = cfg;

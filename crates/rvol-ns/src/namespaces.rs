@@ -1,6 +1,6 @@
 //! Which namespaces to enter and entering them: new ones by unshare(2),
 //! existing ones (a `path` in the spec) by setns(2). A new mount namespace
-//! is made private first thing, so nothing mounted in it reaches the host.
+//! is made rslave first thing, so nothing mounted in it reaches the host.
 
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
@@ -18,6 +18,27 @@ pub struct Plan {
     new: libc::c_int,
     /// Existing namespaces to join: (path, CLONE_NEW* type).
     join: Vec<(PathBuf, libc::c_int)>,
+    /// What a new mount namespace's / becomes: the spec's
+    /// `linux.rootfsPropagation`, else rslave (runc's default).
+    root_propagation: nix::mount::MsFlags,
+}
+
+/// `linux.rootfsPropagation` as mount(2) flags, as runc reads it.
+fn propagation_flags(p: &str) -> Result<nix::mount::MsFlags> {
+    use nix::mount::MsFlags as F;
+    Ok(match p {
+        "" | "rslave" => F::MS_SLAVE | F::MS_REC,
+        "slave" => F::MS_SLAVE,
+        "shared" => F::MS_SHARED,
+        "rshared" => F::MS_SHARED | F::MS_REC,
+        "private" => F::MS_PRIVATE,
+        "rprivate" => F::MS_PRIVATE | F::MS_REC,
+        other => {
+            return Err(Error::new(format!(
+                "config.json: linux.rootfsPropagation {other:?} is not a propagation"
+            )))
+        }
+    })
 }
 
 fn clone_flag(t: LinuxNamespaceType) -> libc::c_int {
@@ -55,13 +76,17 @@ fn names(flags: libc::c_int) -> String {
 impl Plan {
     /// Flags from the command line plus the spec's `linux.namespaces`.
     pub fn new(flags: libc::c_int, spec: Option<&Spec>) -> Result<Plan> {
+        let linux = spec.and_then(|s| s.linux().as_ref());
         let mut plan = Plan {
             new: flags,
             join: Vec::new(),
+            root_propagation: propagation_flags(
+                linux
+                    .and_then(|l| l.rootfs_propagation().as_deref())
+                    .unwrap_or(""),
+            )?,
         };
-        let nss = spec
-            .and_then(|s| s.linux().as_ref())
-            .and_then(|l| l.namespaces().as_ref());
+        let nss = linux.and_then(|l| l.namespaces().as_ref());
         for ns in nss.into_iter().flatten() {
             let f = clone_flag(ns.typ());
             match ns.path() {
@@ -90,16 +115,20 @@ impl Plan {
         let rest = self.new & !(libc::CLONE_NEWUSER | libc::CLONE_NEWPID);
         unshare(rest)?;
         if rest & libc::CLONE_NEWNS != 0 {
-            // As unshare(1) does: a private copy, so neither the overlay nor
-            // any bind made below propagates back to the host.
+            // rslave, as runc's default: neither the overlay nor any bind
+            // made below propagates back to the host, while host mounts
+            // still reach our copies. Not rprivate: a private mount cannot
+            // be made a slave again, so volumes on a shared host mount
+            // would lose the `master:` docker's keep. (A spec asking for a
+            // shared / gets it: docker's for a bind with shared propagation.)
             nix::mount::mount(
                 None::<&str>,
                 "/",
                 None::<&str>,
-                nix::mount::MsFlags::MS_REC | nix::mount::MsFlags::MS_PRIVATE,
+                self.root_propagation,
                 None::<&str>,
             )
-            .ctx("make / rprivate in the new mount namespace")?;
+            .ctx("set the propagation of / in the new mount namespace")?;
         }
         if rest & libc::CLONE_NEWNET != 0 {
             crate::loopback::up()?;
