@@ -1160,3 +1160,32 @@ fn volumes_on_a_shared_state_root_are_slaves_and_nothing_reaches_the_host() {
     assert!(out.ends_with("seen\n"), "{out}");
     assert_eq!(mounts_under(&r), vec![r.clone()]);
 }
+
+#[test]
+fn a_one_letter_source_is_an_anonymous_volume_at_a_colon_path() {
+    if !have_root() {
+        return;
+    }
+    // docker reads `a:` as a drive letter: `-v a:/data` is one anonymous
+    // volume whose destination is "a:/data", mounted at /a:/data.
+    let env = Env::new("mount-one-letter");
+    let spec = busybox(&env);
+    let b = env.create_ok(&spec, &["-v", "a:/data"]);
+    let m = env.mounts_of(&b);
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0]["Destination"], "a:/data");
+    assert_eq!(m[0]["Type"], "volume");
+    assert_eq!(
+        env.annotation(&b, "org.rvol.config")["Volumes"],
+        json!({"a:/data": {}})
+    );
+    assert_eq!(
+        env.sh_ok(
+            &b,
+            "touch /a:/data/w && grep -c ' /a:/data ' /proc/self/mountinfo"
+        ),
+        "1\n"
+    );
+    let name = m[0]["Name"].as_str().unwrap();
+    assert!(env.volume_data(name).join("w").exists());
+}

@@ -128,7 +128,8 @@ pub fn build(root: &Root, flags: &Flags, image_volumes: &[String]) -> Result<Pla
     // Config.Volumes: the user's `-v /p` then the image's, each only
     // where nothing is mounted yet.
     let mut config_volumes: Vec<String> = Vec::new();
-    for raw in flags.anonymous.iter().chain(image_volumes) {
+    for (i, raw) in flags.anonymous.iter().chain(image_volumes).enumerate() {
+        let from_image = i >= flags.anonymous.len();
         if config_volumes.contains(raw) {
             continue;
         }
@@ -139,8 +140,12 @@ pub fn build(root: &Root, flags: &Flags, image_volumes: &[String]) -> Result<Pla
                 "invalid specification: destination can't be '/'",
             ));
         }
-        // An image's VOLUME is not checked by the -v parser.
-        if !dst.starts_with('/') {
+        // An image's VOLUME is not checked by the -v parser: a relative
+        // one (e.g. "relative\n" in a crafted image) is refused. A `-v`
+        // one is not: docker takes `-v a:/data` (a one-letter SRC reads as
+        // a drive letter) as an anonymous volume at "a:/data", mounted at
+        // /a:/data (apply resolves every destination inside the rootfs).
+        if from_image && !dst.starts_with('/') {
             return Err(Error::new(format!(
                 "invalid mount path: '{raw}' mount path must be absolute"
             )));
