@@ -10,9 +10,14 @@ fi
 
 # Binaries: $RVOL_BIN_DIR, else PATH, else the workspace's target/release.
 # Nothing is ever built here.
+# The binaries' directory goes first on PATH: scripts/rvol-commit and
+# scripts/rvol-inspect share their names with binaries, and a verb must never
+# exec itself when scripts/ is on PATH too.
 if [ -n "${RVOL_BIN_DIR:-}" ]; then
     PATH=$RVOL_BIN_DIR:$PATH
-elif ! command -v rvol-unpack >/dev/null 2>&1; then
+elif _rvol_bin=$(command -v rvol-unpack 2>/dev/null); then
+    PATH=${_rvol_bin%/*}:$PATH
+else
     PATH=$RVOL_SCRIPTS/../target/release:$PATH
 fi
 export PATH RVOL_SCRIPTS
