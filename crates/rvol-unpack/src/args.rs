@@ -30,6 +30,7 @@ Options:
 
 Environment:
   RVOL_MAX_LAYER_BYTES    largest uncompressed layer unpacked (default 64 GiB)
+  RVOL_MAX_LAYER_ENTRIES  most entries in one layer (default 4194304)
 ";
 
 #[derive(Debug, Default)]

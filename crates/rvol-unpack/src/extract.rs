@@ -30,7 +30,15 @@ pub fn extract<R: Read>(archive: &mut tar::Archive<R>, root: &OwnedFd) -> Result
     let entries = archive
         .entries()
         .map_err(|e| Error::new(format!("read tar: {e}")))?;
-    for entry in entries {
+    let max_entries = crate::pipeline::max_layer_entries()?;
+    for (n, entry) in entries.enumerate() {
+        // Millions of empty entries inflate little but exhaust inodes.
+        if n as u64 >= max_entries {
+            return Err(Error::new(format!(
+                "the layer has over {max_entries} entries; {} sets another limit",
+                crate::pipeline::MAX_LAYER_ENTRIES_ENV
+            )));
+        }
         let mut entry = entry.map_err(|e| Error::new(format!("read tar: {e}")))?;
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         x.entry(&mut entry)

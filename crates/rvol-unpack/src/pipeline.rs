@@ -22,15 +22,28 @@ const IN_FLIGHT: usize = 4;
 pub const MAX_LAYER_BYTES: u64 = 64 << 30;
 pub const MAX_LAYER_BYTES_ENV: &str = "RVOL_MAX_LAYER_BYTES";
 
+/// The most entries one layer may hold (4 Mi; the largest real layers
+/// hold a few hundred thousand). `RVOL_MAX_LAYER_ENTRIES` sets another.
+pub const MAX_LAYER_ENTRIES: u64 = 4 << 20;
+pub const MAX_LAYER_ENTRIES_ENV: &str = "RVOL_MAX_LAYER_ENTRIES";
+
 /// The limit in force: the environment's, else [`MAX_LAYER_BYTES`].
 pub fn max_layer_bytes() -> Result<u64> {
-    match std::env::var(MAX_LAYER_BYTES_ENV) {
-        Err(_) => Ok(MAX_LAYER_BYTES),
-        Ok(v) => v.trim().parse().map_err(|_| {
-            Error::new(format!(
-                "{MAX_LAYER_BYTES_ENV}={v:?}: not a number of bytes"
-            ))
-        }),
+    limit(MAX_LAYER_BYTES_ENV, MAX_LAYER_BYTES)
+}
+
+/// The limit in force: the environment's, else [`MAX_LAYER_ENTRIES`].
+pub fn max_layer_entries() -> Result<u64> {
+    limit(MAX_LAYER_ENTRIES_ENV, MAX_LAYER_ENTRIES)
+}
+
+fn limit(var: &str, default: u64) -> Result<u64> {
+    match std::env::var(var) {
+        Err(_) => Ok(default),
+        Ok(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| Error::new(format!("{var}={v:?}: not a number"))),
     }
 }
 
