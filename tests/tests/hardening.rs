@@ -908,3 +908,42 @@ fn decompression_bombs_stop_at_the_limit_with_flat_memory() {
         eprintln!("FIGURE bomb {what}: ratio {ratio}:1, stopped at {limit} bytes in {secs:.1}s, peak RSS {rss_kb} kB");
     }
 }
+
+#[test]
+fn a_layer_of_too_many_entries_stops_at_the_limit() {
+    if !have_root() {
+        return;
+    }
+    let r = TestRoot::new("hard-entries");
+    // 3000 empty files: a few hundred KiB of tar, refused past 1000 entries.
+    let raws: Vec<_> = (0..3000)
+        .map(|i| rvol_tests::hostile::Raw::file(&format!("f{i}"), b""))
+        .collect();
+    let tar = rvol_tests::hostile::tar(&raws);
+    let diff_id = format!("sha256:{}", image::sha256_hex(&tar));
+    let img = h::raw_oci(
+        &r.tmp.join("img"),
+        &[("application/vnd.oci.image.layer.v1.tar", tar, diff_id)],
+    );
+    let o = run(r
+        .cmd("rvol-unpack")
+        .arg(&img)
+        .env("RVOL_MAX_LAYER_ENTRIES", "1000"));
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(125), "{err}");
+    assert!(
+        err.contains("over 1000 entries") && err.contains("RVOL_MAX_LAYER_ENTRIES"),
+        "{err}"
+    );
+    let left: Vec<_> = layer_dirs(&r.path())
+        .into_iter()
+        .filter(|n| !n.starts_with(".lock"))
+        .collect();
+    assert!(left.is_empty(), "left {left:?}");
+    // Under the default limit the same layer unpacks.
+    ok(r.cmd("rvol-unpack").arg(&img));
+    eprintln!(
+        "FIGURE entries: 3000-entry layer refused at 1000 ({})",
+        err.trim()
+    );
+}
