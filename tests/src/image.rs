@@ -33,10 +33,7 @@ pub fn busybox_rootfs(dir: &Path) {
     std::fs::copy(busybox_path(), bin.join("busybox")).unwrap();
     // The host's copy, not the one just written: another test thread's
     // fork may still hold the new file open for writing (ETXTBSY).
-    let list = Command::new(busybox_path())
-        .arg("--list")
-        .output()
-        .unwrap();
+    let list = Command::new(busybox_path()).arg("--list").output().unwrap();
     for applet in String::from_utf8_lossy(&list.stdout).lines() {
         if applet != "busybox" && !applet.is_empty() {
             let _ = std::os::unix::fs::symlink("busybox", bin.join(applet));
