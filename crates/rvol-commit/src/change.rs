@@ -6,6 +6,7 @@
 
 use serde_json::{json, Map, Value};
 
+use rvol_state::path::clean;
 use rvol_state::{Error, Result};
 
 const ALLOWED: &[&str] = &[
@@ -145,7 +146,7 @@ fn apply(config: &mut Map<String, Value>, line: &str, cmd_set: &mut bool) -> Res
             } else {
                 format!("/{current}/{w}")
             };
-            config.insert("WorkingDir".into(), json!(clean_path(&joined)));
+            config.insert("WorkingDir".into(), json!(clean(&joined)));
         }
         _ => unreachable!(),
     }
@@ -367,21 +368,6 @@ fn expose_ports(p: &str) -> Result<Vec<String>> {
         )));
     }
     Ok((lo..=hi).map(|n| format!("{n}/{proto}")).collect())
-}
-
-/// Lexical clean, as Go's path.Clean (absolute input).
-fn clean_path(p: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for c in p.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            c => parts.push(c),
-        }
-    }
-    format!("/{}", parts.join("/"))
 }
 
 #[cfg(test)]

@@ -143,33 +143,7 @@ pub fn cli_volume(spec: &str) -> Result<VolumeFlag> {
     }
 }
 
-/// `path.Clean` of Go, for `/`-separated paths.
-pub fn clean(p: &str) -> String {
-    if p.is_empty() {
-        return ".".into();
-    }
-    let abs = p.starts_with('/');
-    let mut out: Vec<&str> = Vec::new();
-    for c in p.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                if out.last().is_some_and(|l| *l != "..") {
-                    out.pop();
-                } else if !abs {
-                    out.push("..");
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    let body = out.join("/");
-    match (abs, body.is_empty()) {
-        (true, _) => format!("/{body}"),
-        (false, true) => ".".into(),
-        (false, false) => body,
-    }
-}
+pub use rvol_state::path::clean;
 
 const PROPAGATIONS: [&str; 6] = [
     "shared", "rshared", "slave", "rslave", "private", "rprivate",

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use rvol_state::path::clean;
 use rvol_state::record::{ann, ImageRecord};
 use rvol_state::{Error, Result};
 use serde_json::{json, Map, Value};
@@ -17,21 +18,6 @@ fn strings(v: &Value) -> Option<Vec<String>> {
             .filter_map(|s| s.as_str().map(str::to_string))
             .collect()
     })
-}
-
-/// Lexically clean an absolute path (`/a/./b/` -> `/a/b`), as docker does.
-fn clean_abs(p: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for c in p.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            c => parts.push(c),
-        }
-    }
-    format!("/{}", parts.join("/"))
 }
 
 /// Image Env, then each override replacing the entry of the same key in
@@ -85,9 +71,10 @@ pub fn build(
                 "the working directory '{w}' is invalid, it needs to be an absolute path"
             )))
         }
-        Some(w) => clean_abs(w),
+        Some(w) => clean(w),
         None => match cfg["WorkingDir"].as_str() {
-            Some(w) if !w.is_empty() => clean_abs(w),
+            // Relative in the image config: taken from `/`, as before the run.
+            Some(w) if !w.is_empty() => clean(&format!("/{w}")),
             _ => "/".to_string(),
         },
     };
@@ -104,7 +91,11 @@ pub fn build(
     }
     let volumes: BTreeMap<String, Value> = cfg["Volumes"]
         .as_object()
-        .map(|m| m.keys().map(|k| (clean_abs(k), json!({}))).collect())
+        .map(|m| {
+            m.keys()
+                .map(|k| (clean(&format!("/{k}")), json!({})))
+                .collect()
+        })
         .unwrap_or_default();
 
     let mut namespaces = vec![
@@ -188,10 +179,5 @@ mod tests {
             &["B=3".into(), "C=4".into()],
         );
         assert_eq!(e, vec!["A=1", "B=3", "C=4"]);
-    }
-    #[test]
-    fn clean() {
-        assert_eq!(clean_abs("/a/./b/"), "/a/b");
-        assert_eq!(clean_abs("/"), "/");
     }
 }
