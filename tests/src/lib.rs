@@ -5,6 +5,7 @@
 //! Tests need root, overlayfs and namespaces. Without them a test skips,
 //! unless `RVOL_MUST_WORK=1` (CI sets it), where it fails loudly.
 
+pub mod cli;
 pub mod hardening;
 pub mod hostile;
 pub mod image;

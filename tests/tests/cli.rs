@@ -7,40 +7,12 @@
 
 use std::process::{Command, Output};
 
-use rvol_tests::{image, TestRoot};
+use rvol_tests::cli::Rvol;
 use serde_json::Value;
 
-struct Rvol {
-    root: TestRoot,
-}
-
-impl Rvol {
-    fn new(tag: &str) -> Rvol {
-        Rvol {
-            root: TestRoot::new(tag),
-        }
-    }
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(rvol_tests::repo().join("scripts/rvol"));
-        c.env("RVOL_BIN_DIR", rvol_tests::bin_dir())
-            .env("RVOL_ROOT", self.root.path())
-            .args(args);
-        c
-    }
-    fn run(&self, args: &[&str]) -> Output {
-        rvol_tests::run(&mut self.cmd(args))
-    }
-    fn ok(&self, args: &[&str]) -> String {
-        rvol_tests::ok(&mut self.cmd(args))
-    }
-    /// busybox as `busybox:local`, the name the docker side has.
-    fn import_busybox(&self) {
-        let rootfs = self.root.tmp.join("busybox-rootfs");
-        image::busybox_rootfs(&rootfs);
-        let tar = self.root.tmp.join("busybox.tar");
-        std::fs::write(&tar, image::tar_dir(&rootfs)).unwrap();
-        self.ok(&["import", tar.to_str().unwrap(), "busybox:local"]);
-    }
+/// busybox as `busybox:local`, the name the docker side has.
+fn import_busybox(r: &Rvol) {
+    r.import_busybox("busybox:local");
 }
 
 fn docker(args: &[&str]) -> Output {
@@ -148,7 +120,7 @@ fn mounts_match_docker_for_every_kind_of_mount() {
         return;
     }
     let r = Rvol::new("cli-mounts");
-    r.import_busybox();
+    import_busybox(&r);
     let mut junk = DockerJunk {
         containers: vec![],
         volumes: vec![],
@@ -304,7 +276,7 @@ fn ps_volume_ls_and_volume_inspect_have_dockers_shape() {
         return;
     }
     let r = Rvol::new("cli-shape");
-    r.import_busybox();
+    import_busybox(&r);
     let mut junk = DockerJunk {
         containers: vec![],
         volumes: vec![],
@@ -602,7 +574,7 @@ fn background_containers_stop_start_kill_wait_logs() {
         return;
     }
     let r = Rvol::new("cli-life");
-    r.import_busybox();
+    import_busybox(&r);
     let id = r.ok(&[
         "run",
         "-d",
@@ -680,7 +652,7 @@ fn run_rm_exit_status_stdin_and_tty() {
         return;
     }
     let r = Rvol::new("cli-run");
-    r.import_busybox();
+    import_busybox(&r);
     // the command's status; --rm cleans up also when the command fails
     let o = r.run(&[
         "run",
@@ -816,7 +788,7 @@ fn inspect_has_dockers_keys_order_and_types() {
         return;
     }
     let r = Rvol::new("cli-inspect");
-    r.import_busybox();
+    import_busybox(&r);
     let mut junk = DockerJunk {
         containers: vec![],
         volumes: vec![],
@@ -939,7 +911,7 @@ fn run_passes_sigterm_on_to_the_container() {
         return;
     }
     let r = Rvol::new("cli-sig");
-    r.import_busybox();
+    import_busybox(&r);
     for rm in [true, false] {
         let name = if rm { "sig-rm" } else { "sig-keep" };
         let mut args = vec!["run", "--name", name];
@@ -1012,7 +984,7 @@ fn list_formats_and_filters_follow_docker() {
         return;
     }
     let r = Rvol::new("cli-listfmt");
-    r.import_busybox();
+    import_busybox(&r);
     let mut junk = DockerJunk {
         containers: vec![],
         volumes: vec![],

@@ -6,51 +6,22 @@
 //! changes seen across at once, `:ro`, `--volumes-from`, and the volume
 //! outliving its container.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use rvol_tests::{image, TestRoot};
+use rvol_tests::cli::Rvol;
 use serde_json::Value;
 
-/// `scripts/rvol` with this test's binaries and state root.
-struct Rvol {
-    root: TestRoot,
+/// What the walkthrough adds to the shared driver.
+trait Walkthrough {
+    fn build_vol_v1(&self);
+    fn inspect(&self, what: &str) -> Value;
 }
 
-impl Rvol {
-    fn new(tag: &str) -> Rvol {
-        Rvol {
-            root: TestRoot::new(tag),
-        }
-    }
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(rvol_tests::repo().join("scripts/rvol"));
-        c.env("RVOL_BIN_DIR", rvol_tests::bin_dir())
-            .env("RVOL_ROOT", self.root.path())
-            .args(args);
-        c
-    }
-    fn run(&self, args: &[&str]) -> Output {
-        rvol_tests::run(&mut self.cmd(args))
-    }
-    /// Expect success; stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        rvol_tests::ok(&mut self.cmd(args))
-    }
-    fn host(&self, p: &str) -> PathBuf {
-        self.root.tmp.join("host").join(p)
-    }
-    fn import_busybox(&self) {
-        let rootfs = self.root.tmp.join("busybox-rootfs");
-        image::busybox_rootfs(&rootfs);
-        let tar = self.root.tmp.join("busybox.tar");
-        std::fs::write(&tar, image::tar_dir(&rootfs)).unwrap();
-        self.ok(&["import", tar.to_str().unwrap(), "busybox:latest"]);
-    }
+impl Walkthrough for Rvol {
     /// The seed's Dockerfile: FROM busybox, VOLUME /opt/xxx, CMD /bin/sh.
     fn build_vol_v1(&self) {
-        self.import_busybox();
+        self.import_busybox("busybox:latest");
         self.ok(&["create", "--name", "vol-build", "busybox", "true"]);
         self.ok(&[
             "commit",
@@ -203,7 +174,7 @@ fn bind_mount_makes_missing_dirs_and_shares_changes_both_ways() {
         return;
     }
     let r = Rvol::new("walk-bind");
-    r.import_busybox();
+    r.import_busybox("busybox:latest");
 
     // missing multi-level directories on both sides
     let host = r.host("a/b/c");
@@ -273,7 +244,7 @@ fn read_only_bind_refuses_container_writes_not_host_writes() {
         return;
     }
     let r = Rvol::new("walk-ro");
-    r.import_busybox();
+    r.import_busybox("busybox:latest");
     let dir = r.host("ro");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("note"), "host-wrote\n").unwrap();
