@@ -227,7 +227,7 @@ fn cwd_env_and_hostname() {
     let host_name = String::from_utf8_lossy(&run(&mut Command::new("hostname")).stdout)
         .trim()
         .to_owned();
-    let inner = format!("\"$0\" --mount --pid -- \"$1\" --bundle \"$2\" -- hostname; hostname");
+    let inner = "\"$0\" --mount --pid -- \"$1\" --bundle \"$2\" -- hostname; hostname";
     let o = run(Command::new("unshare")
         .args([
             "--uts",
@@ -237,7 +237,7 @@ fn cwd_env_and_hostname() {
             "--mount-proc",
             "sh",
             "-c",
-            &inner,
+            inner,
         ])
         .arg(bin("rvol-ns"))
         .arg(bin("rvol-exec"))

@@ -711,7 +711,7 @@ mod tests {
     use super::*;
 
     fn err(r: Result<MountPoint>) -> String {
-        r.err().expect("an error").msg
+        r.expect_err("an error").msg
     }
 
     #[test]
