@@ -8,7 +8,7 @@ use rvol_state::{Result, ResultExt, Root};
 use serde_json::{json, Map, Value};
 
 use crate::args::ListArgs;
-use crate::listfmt::{self, filters};
+use crate::listfmt;
 use crate::table::{human_duration, human_size, parse_time, since};
 
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
@@ -254,19 +254,10 @@ const TITLES: &[(&str, &str)] = &[
 ];
 
 pub fn list(a: &ListArgs) -> Result<i32> {
-    let f = match filters(&a.filters, &["reference"]) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("{e}");
-            return Ok(1);
-        }
-    };
-    let fmt = match listfmt::parse(a.format.as_deref(), DEFAULT) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("template parsing error: {e}");
-            return Ok(listfmt::EXIT_BAD_TEMPLATE);
-        }
+    let (f, fmt) = match listfmt::prepare(&a.filters, &["reference"], a.format.as_deref(), DEFAULT)
+    {
+        Ok(p) => p,
+        Err(status) => return Ok(status),
     };
     let mut imgs = all(&a.root)?;
     imgs.sort_by(|x, y| {

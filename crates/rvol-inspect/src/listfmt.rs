@@ -87,6 +87,26 @@ fn split(line: &str) -> Vec<String> {
     line.split('\t').map(String::from).collect()
 }
 
+/// The start every list verb (`ps`, `images`, `volume ls`) shares: its
+/// `--filter`s checked against the keys it knows and its `--format` parsed.
+/// A bad one prints docker's message and gives the status to exit with.
+pub fn prepare(
+    given: &[String],
+    allowed: &[&str],
+    format: Option<&str>,
+    default: &str,
+) -> Result<(Vec<(String, String)>, Format), i32> {
+    let f = filters(given, allowed).map_err(|e| {
+        eprintln!("{e}");
+        1
+    })?;
+    let fmt = parse(format, default).map_err(|e| {
+        eprintln!("template parsing error: {e}");
+        EXIT_BAD_TEMPLATE
+    })?;
+    Ok((f, fmt))
+}
+
 /// `--filter KEY=VALUE` pairs, docker's `Invalid filter 'KEY'` for others.
 pub fn filters(given: &[String], allowed: &[&str]) -> Result<Vec<(String, String)>, String> {
     let mut out = Vec::new();

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::args::PsArgs;
 use crate::container::Container;
-use crate::listfmt::{self, filters, matches};
+use crate::listfmt::{self, matches};
 use crate::table::{ellipsis, go_quote, human_duration, parse_time, since};
 
 /// The daemon's command string: Path, then Args, each arg holding a space
@@ -145,19 +145,14 @@ fn wanted(c: &Container, f: &[(String, String)]) -> bool {
 }
 
 pub fn run(a: &PsArgs) -> Result<i32> {
-    let f = match filters(&a.filters, &["name", "id", "status", "volume"]) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("{e}");
-            return Ok(1);
-        }
-    };
-    let fmt = match listfmt::parse(a.format.as_deref(), DEFAULT) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("template parsing error: {e}");
-            return Ok(listfmt::EXIT_BAD_TEMPLATE);
-        }
+    let (f, fmt) = match listfmt::prepare(
+        &a.filters,
+        &["name", "id", "status", "volume"],
+        a.format.as_deref(),
+        DEFAULT,
+    ) {
+        Ok(p) => p,
+        Err(status) => return Ok(status),
     };
     let mut cs = crate::container::all(&a.root)?;
     // -a, or a status filter, shows stopped ones too (docker)

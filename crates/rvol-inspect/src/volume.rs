@@ -6,7 +6,7 @@ use rvol_state::{Result, ResultExt, Root};
 use serde_json::{json, Map, Value};
 
 use crate::args::ListArgs;
-use crate::listfmt::{self, filters, matches};
+use crate::listfmt::{self, matches};
 
 /// Volume names as docker allows them; anything else under volumes/ (locks,
 /// temp dirs) is not a volume.
@@ -102,19 +102,14 @@ fn used(root: &Root) -> Result<Vec<String>> {
 }
 
 pub fn list(a: &ListArgs) -> Result<i32> {
-    let f = match filters(&a.filters, &["name", "dangling"]) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("{e}");
-            return Ok(1);
-        }
-    };
-    let fmt = match listfmt::parse(a.format.as_deref(), DEFAULT) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("template parsing error: {e}");
-            return Ok(listfmt::EXIT_BAD_TEMPLATE);
-        }
+    let (f, fmt) = match listfmt::prepare(
+        &a.filters,
+        &["name", "dangling"],
+        a.format.as_deref(),
+        DEFAULT,
+    ) {
+        Ok(p) => p,
+        Err(status) => return Ok(status),
     };
     let used = if f.iter().any(|(k, _)| k == "dangling") {
         used(&a.root)?
