@@ -42,6 +42,59 @@ pub fn delays(n: usize, span: Duration) -> Vec<Duration> {
         .collect()
 }
 
+/// The delays of a kill -9 loop that adapts to the machine: first the `n`
+/// delays of [`delays`] (0 to `span`, denser early); then, while fewer than
+/// `want` kills have hit a running process, more passes whose span shrinks
+/// after each kill that came when the process had already finished, up to
+/// `4 * n` tries. A quick or loaded machine then still gets its kills
+/// inside the run, and never fewer tries than the plain schedule.
+pub struct Kills {
+    n: usize,
+    want: usize,
+    span: Duration,
+    pub tries: usize,
+    pub hits: usize,
+}
+
+impl Kills {
+    pub fn new(n: usize, want: usize, span: Duration) -> Kills {
+        Kills {
+            n,
+            want,
+            span,
+            tries: 0,
+            hits: 0,
+        }
+    }
+
+    /// The next delay; None once the first pass is done and enough kills
+    /// hit, or the tries are spent.
+    pub fn next_delay(&self) -> Option<Duration> {
+        let done = self.tries >= self.n && self.hits >= self.want;
+        if done || self.tries >= 4 * self.n {
+            return None;
+        }
+        let i = self.tries % self.n;
+        let f = i as f64 / (self.n - 1).max(1) as f64;
+        Some(self.span.mul_f64(f * f))
+    }
+
+    /// Whether the kill just made hit a running process.
+    pub fn record(&mut self, hit: bool) {
+        self.tries += 1;
+        if hit {
+            self.hits += 1;
+        } else if self.tries > self.n {
+            self.span = self.span.mul_f64(0.8);
+        }
+    }
+
+    /// Enough kills hit a running process.
+    pub fn enough(&self) -> bool {
+        self.hits >= self.want
+    }
+}
+
 /// An OCI layout at `dir` (tag `latest`) whose layers are blobs given as
 /// they are: (media type, blob bytes, the diff_id the config claims).
 pub fn raw_oci(dir: &Path, layers: &[(&str, Vec<u8>, String)]) -> String {

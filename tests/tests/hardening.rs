@@ -110,18 +110,18 @@ fn kill9_of_unpack_never_publishes_a_partial_layer() {
         .collect();
     assert_eq!(want.len(), 2);
 
-    let mut killed = 0;
-    let delays = h::delays(16, span);
-    for (i, d) in delays.iter().enumerate() {
+    let mut kills = h::Kills::new(16, 8, span);
+    while let Some(d) = kills.next_delay() {
+        let i = kills.tries;
         // Cold each time; every other time the image store too.
         let _ = std::fs::remove_dir_all(r.path().join("layers"));
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             let _ = std::fs::remove_dir_all(r.path().join("images"));
         }
         let mut c = r.cmd("rvol-unpack");
         c.arg(&img).stdout(Stdio::null()).stderr(Stdio::null());
-        let (hit, _) = kill_after(&mut c, *d);
-        killed += hit as usize;
+        let (hit, _) = kill_after(&mut c, d);
+        kills.record(hit);
         // Whatever is published is complete.
         for n in layer_dirs(&r.path()).into_iter().filter(|n| is_hex64(n)) {
             let got = tree(&r.path().join("layers").join(&n), &[]);
@@ -152,12 +152,14 @@ fn kill9_of_unpack_never_publishes_a_partial_layer() {
         }
     }
     eprintln!(
-        "FIGURE kill9 rvol-unpack: {killed} kills survived of {} runs (delays 0..{span:?})",
-        delays.len()
+        "FIGURE kill9 rvol-unpack: {} kills survived of {} runs (delays 0..{span:?}, shortened after a miss)",
+        kills.hits, kills.tries
     );
     assert!(
-        killed >= delays.len() / 2,
-        "too few kills hit a running unpack: {killed}"
+        kills.enough(),
+        "too few kills hit a running unpack: {} of {} tries",
+        kills.hits,
+        kills.tries
     );
 }
 
@@ -181,11 +183,10 @@ fn kill9_of_create_during_copy_up_leaves_complete_or_redone_volumes() {
     ok(root.cmd("rvol-mount").args(["rm", "-f", "crash"]));
     ok(root.cmd("rvol-mount").args(["volume", "rm", "cu"]));
 
-    let mut killed = 0;
+    let mut kills = h::Kills::new(24, 12, span);
     let mut redone = 0;
     let mut states = BTreeMap::new();
-    let delays = h::delays(24, span);
-    for d in &delays {
+    while let Some(d) = kills.next_delay() {
         let mut c = root.cmd("rvol-mount");
         c.args(["create", "-v", "cu:/big", "--name", "crash"])
             .stdin(Stdio::piped())
@@ -199,14 +200,14 @@ fn kill9_of_create_during_copy_up_leaves_complete_or_redone_volumes() {
             use std::io::Write;
             let _ = stdin.write_all(&s);
         });
-        std::thread::sleep(*d);
+        std::thread::sleep(d);
         let alive = child.try_wait().unwrap().is_none();
         if alive {
             unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
         }
         let st = child.wait().unwrap();
         feeder.join().unwrap();
-        killed += (alive && !st.success()) as usize;
+        kills.record(alive && !st.success());
 
         // The volume: absent, empty, or complete; never half.
         let data = env.volume_data("cu");
@@ -251,12 +252,14 @@ fn kill9_of_create_during_copy_up_leaves_complete_or_redone_volumes() {
         .collect();
     assert!(leftovers.is_empty(), "temp bundles left: {leftovers:?}");
     eprintln!(
-        "FIGURE kill9 rvol-mount create (copy-up): {killed} kills survived of {} (delays 0..{span:?}); {redone} volumes copied again; volume after the kill: {states:?}; left in containers/: {leftovers:?}",
-        delays.len()
+        "FIGURE kill9 rvol-mount create (copy-up): {} kills survived of {} (delays 0..{span:?}, shortened after a miss); {redone} volumes copied again; volume after the kill: {states:?}; left in containers/: {leftovers:?}",
+        kills.hits, kills.tries
     );
     assert!(
-        killed >= delays.len() / 2,
-        "too few kills hit a running create: {killed}"
+        kills.enough(),
+        "too few kills hit a running create: {} of {} tries",
+        kills.hits,
+        kills.tries
     );
 }
 
