@@ -950,3 +950,52 @@ fn a_layer_of_too_many_entries_stops_at_the_limit() {
         err.trim()
     );
 }
+
+#[test]
+fn a_sparse_file_bomb_stops_at_the_limit() {
+    if !have_root() {
+        return;
+    }
+    // A GNU sparse entry: a 1 GiB file of one hole, a few KiB of tar whose
+    // hole reads back as zeros. The stream limit never sees those bytes;
+    // the limit on what is written does.
+    let r = TestRoot::new("hard-sparse");
+    let src = r.tmp.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::File::create(src.join("hole"))
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let o = run(Command::new("tar")
+        .args(["--format=gnu", "--sparse", "-C"])
+        .arg(&src)
+        .args(["-cf", "-", "hole"]));
+    assert!(o.status.success(), "tar: {}", text(&o.stderr));
+    assert!(o.stdout.len() < 1 << 20, "the tar is not sparse");
+    let tar_len = o.stdout.len();
+    let img_dir = r.tmp.join("img");
+    OciImage::new(vec![o.stdout]).write(&img_dir, "latest");
+    let limit: u64 = 64 << 20;
+    let o = run(r
+        .cmd("rvol-unpack")
+        .arg(format!("oci:{}:latest", img_dir.display()))
+        .env("RVOL_MAX_LAYER_BYTES", limit.to_string()));
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(125), "{err}");
+    assert!(
+        err.contains(&format!("over the limit of {limit} bytes"))
+            && err.contains("RVOL_MAX_LAYER_BYTES"),
+        "{err}"
+    );
+    let left: Vec<_> = std::fs::read_dir(r.path().join("layers"))
+        .map(|rd| rd.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        left.iter()
+            .all(|n| n.to_string_lossy().starts_with(".lock-")),
+        "left in layers/: {left:?}"
+    );
+    eprintln!(
+        "FIGURE sparse bomb: a 1 GiB hole in a {tar_len}-byte layer stopped at {limit} bytes"
+    );
+}

@@ -26,6 +26,8 @@ pub fn extract<R: Read>(archive: &mut tar::Archive<R>, root: &OwnedFd) -> Result
         umask: fsat::umask_value(),
         dirs: Vec::new(),
         buf: vec![0u8; 1 << 20],
+        written: 0,
+        max_written: crate::pipeline::max_layer_bytes()?,
     };
     let entries = archive
         .entries()
@@ -76,6 +78,11 @@ struct Extractor {
     /// Directories whose mtime is set at the end (path, mtime).
     dirs: Vec<(Vec<u8>, (i64, u32))>,
     buf: Vec<u8>,
+    /// File content written so far, and its limit: the layer-size limit
+    /// also holds for what is written, since a sparse entry's holes read
+    /// back as zeros that no stream byte stands for (a sparse bomb).
+    written: u64,
+    max_written: u64,
 }
 
 /// Metadata of an entry as the header (and its pax records) give it.
@@ -415,6 +422,14 @@ impl Extractor {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(io_err("read content of", raw, e)),
             };
+            self.written += n as u64;
+            if self.written > self.max_written {
+                return Err(Error::new(format!(
+                    "the layer's files are over the limit of {} bytes (a sparse-file bomb?); {} sets another limit",
+                    self.max_written,
+                    crate::pipeline::MAX_LAYER_BYTES_ENV
+                )));
+            }
             file.write_all(&self.buf[..n])
                 .map_err(|e| io_err("write", raw, e))?;
         }
