@@ -11,8 +11,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus};
 use std::time::{Duration, Instant};
 
-use crate::image::sha256_hex;
-
 /// Start `cmd`, SIGKILL it after `delay`; whether the kill hit a live
 /// process (false: it had already exited), and its status.
 pub fn kill_after(cmd: &mut Command, delay: Duration) -> (bool, ExitStatus) {
@@ -98,38 +96,16 @@ impl Kills {
 /// An OCI layout at `dir` (tag `latest`) whose layers are blobs given as
 /// they are: (media type, blob bytes, the diff_id the config claims).
 pub fn raw_oci(dir: &Path, layers: &[(&str, Vec<u8>, String)]) -> String {
-    let blobs = dir.join("blobs/sha256");
-    std::fs::create_dir_all(&blobs).unwrap();
-    let put = |bytes: &[u8]| -> String {
-        let hex = sha256_hex(bytes);
-        std::fs::write(blobs.join(&hex), bytes).unwrap();
-        format!("sha256:{hex}")
-    };
-    let mut descs = Vec::new();
-    for (mt, blob, _) in layers {
-        let d = put(blob);
-        descs.push(serde_json::json!({"mediaType": mt, "digest": d, "size": blob.len()}));
-    }
     let config = serde_json::json!({
         "architecture": "amd64", "os": "linux",
         "config": {"Cmd": ["/bin/sh"]},
         "rootfs": {"type": "layers", "diff_ids": layers.iter().map(|l| l.2.clone()).collect::<Vec<_>>()},
     });
-    let cb = serde_json::to_vec(&config).unwrap();
-    let cd = put(&cb);
-    let manifest = serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": cb.len()},
-        "layers": descs,
-    });
-    let mb = serde_json::to_vec(&manifest).unwrap();
-    let md = put(&mb);
-    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-    let index = serde_json::json!({"schemaVersion": 2, "manifests": [{
-        "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": md, "size": mb.len(),
-        "annotations": {"org.opencontainers.image.ref.name": "latest"}}]});
-    std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    let blobs: Vec<(&str, &[u8])> = layers
+        .iter()
+        .map(|(mt, b, _)| (*mt, b.as_slice()))
+        .collect();
+    crate::image::write_layout(dir, "latest", &blobs, &config);
     format!("oci:{}:latest", dir.display())
 }
 

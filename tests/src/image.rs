@@ -146,23 +146,16 @@ impl OciImage {
 
     /// Write (or add to) an OCI image layout at `dir`, tagged `tag`.
     pub fn write(&self, dir: &Path, tag: &str) -> Written {
-        let blobs = dir.join("blobs/sha256");
-        std::fs::create_dir_all(&blobs).unwrap();
-        let put = |bytes: &[u8]| -> String {
-            let hex = sha256_hex(bytes);
-            std::fs::write(blobs.join(&hex), bytes).unwrap();
-            format!("sha256:{hex}")
-        };
-        let mut diff_ids = Vec::new();
-        let mut layer_descs = Vec::new();
-        let mut layer_digests = Vec::new();
-        for raw in &self.layers {
-            diff_ids.push(format!("sha256:{}", sha256_hex(raw)));
-            let blob = self.compression.compress(raw);
-            let d = put(&blob);
-            layer_descs.push(serde_json::json!({"mediaType": self.compression.media_type(), "digest": d, "size": blob.len()}));
-            layer_digests.push(d);
-        }
+        let diff_ids: Vec<String> = self
+            .layers
+            .iter()
+            .map(|raw| format!("sha256:{}", sha256_hex(raw)))
+            .collect();
+        let blobs: Vec<Vec<u8>> = self
+            .layers
+            .iter()
+            .map(|raw| self.compression.compress(raw))
+            .collect();
         let config = serde_json::json!({
             "architecture": "amd64",
             "os": "linux",
@@ -170,37 +163,77 @@ impl OciImage {
             "rootfs": {"type": "layers", "diff_ids": diff_ids},
             "history": self.layers.iter().map(|_| serde_json::json!({"created_by": "rvol-tests"})).collect::<Vec<_>>(),
         });
-        let config_bytes = serde_json::to_vec(&config).unwrap();
-        let config_digest = put(&config_bytes);
-        let manifest = serde_json::json!({
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config_bytes.len()},
-            "layers": layer_descs,
-        });
-        let manifest_bytes = serde_json::to_vec(&manifest).unwrap();
-        let manifest_digest = put(&manifest_bytes);
-        std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-        let index_path = dir.join("index.json");
-        let mut index: serde_json::Value = std::fs::read(&index_path)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_else(|| serde_json::json!({"schemaVersion": 2, "manifests": []}));
-        let manifests = index["manifests"].as_array_mut().unwrap();
-        manifests.retain(|m| m["annotations"]["org.opencontainers.image.ref.name"] != tag);
-        manifests.push(serde_json::json!({
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "digest": manifest_digest,
-            "size": manifest_bytes.len(),
-            "annotations": {"org.opencontainers.image.ref.name": tag},
-        }));
-        std::fs::write(&index_path, serde_json::to_vec_pretty(&index).unwrap()).unwrap();
-        Written {
-            manifest_digest,
-            config_digest,
-            diff_ids,
-            layer_digests,
-        }
+        let layers: Vec<(&str, &[u8])> = blobs
+            .iter()
+            .map(|b| (self.compression.media_type(), b.as_slice()))
+            .collect();
+        write_layout(dir, tag, &layers, &config)
+    }
+}
+
+/// Write an image into the OCI layout at `dir` (made or added to; other
+/// tags are kept) from layer blobs as they are stored, (media type, bytes),
+/// and the whole image `config`, whose `rootfs.diff_ids` are what the
+/// caller claims (right or, for hostile tests, wrong).
+pub fn write_layout(
+    dir: &Path,
+    tag: &str,
+    layers: &[(&str, &[u8])],
+    config: &serde_json::Value,
+) -> Written {
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |bytes: &[u8]| -> String {
+        let hex = sha256_hex(bytes);
+        std::fs::write(blobs.join(&hex), bytes).unwrap();
+        format!("sha256:{hex}")
+    };
+    let mut layer_descs = Vec::new();
+    let mut layer_digests = Vec::new();
+    for (media_type, blob) in layers {
+        let d = put(blob);
+        layer_descs
+            .push(serde_json::json!({"mediaType": media_type, "digest": d, "size": blob.len()}));
+        layer_digests.push(d);
+    }
+    let diff_ids = config["rootfs"]["diff_ids"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|d| d.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let config_bytes = serde_json::to_vec(config).unwrap();
+    let config_digest = put(&config_bytes);
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config_bytes.len()},
+        "layers": layer_descs,
+    });
+    let manifest_bytes = serde_json::to_vec(&manifest).unwrap();
+    let manifest_digest = put(&manifest_bytes);
+    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    let index_path = dir.join("index.json");
+    let mut index: serde_json::Value = std::fs::read(&index_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_else(|| serde_json::json!({"schemaVersion": 2, "manifests": []}));
+    let manifests = index["manifests"].as_array_mut().unwrap();
+    manifests.retain(|m| m["annotations"]["org.opencontainers.image.ref.name"] != tag);
+    manifests.push(serde_json::json!({
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": manifest_digest,
+        "size": manifest_bytes.len(),
+        "annotations": {"org.opencontainers.image.ref.name": tag},
+    }));
+    std::fs::write(&index_path, serde_json::to_vec_pretty(&index).unwrap()).unwrap();
+    Written {
+        manifest_digest,
+        config_digest,
+        diff_ids,
+        layer_digests,
     }
 }
 
