@@ -8,23 +8,40 @@ if [ -z "${RVOL_SCRIPTS:-}" ]; then
     case $RVOL_SCRIPTS in /*) ;; *) RVOL_SCRIPTS=$PWD/$RVOL_SCRIPTS ;; esac
 fi
 
-# Binaries: $RVOL_BIN_DIR, else PATH, else the workspace's target/release.
-# Nothing is ever built here.
+# Binaries: $RVOL_BIN_DIR, else PATH, else the workspace's
+# target/<triple>/release (.cargo/config.toml builds for the host's triple).
+# Nothing is ever built here, and nothing forks: every verb starts with this.
 # The binaries' directory goes first on PATH: scripts/rvol-commit and
 # scripts/rvol-inspect share their names with binaries, and a verb must never
 # exec itself when scripts/ is on PATH too.
 if [ -n "${RVOL_BIN_DIR:-}" ]; then
     PATH=$RVOL_BIN_DIR:$PATH
-elif _rvol_bin=$(command -v rvol-unpack 2>/dev/null); then
-    PATH=${_rvol_bin%/*}:$PATH
 else
-    PATH=$RVOL_SCRIPTS/../target/release:$PATH
+    _rvol_bin=''
+    _ifs=$IFS
+    IFS=:
+    for _d in $PATH; do
+        if [ -x "${_d:-.}/rvol-unpack" ]; then
+            _rvol_bin=${_d:-.}
+            break
+        fi
+    done
+    IFS=$_ifs
+    if [ -z "$_rvol_bin" ]; then
+        for _d in "$RVOL_SCRIPTS"/../target/*/release; do
+            if [ -x "$_d/rvol-unpack" ]; then
+                _rvol_bin=$_d
+                break
+            fi
+        done
+    fi
+    [ -z "$_rvol_bin" ] || PATH=$_rvol_bin:$PATH
 fi
 export PATH RVOL_SCRIPTS
 
 need_bin() {
     command -v "$1" >/dev/null 2>&1 && return 0
-    echo "rvol: $1 not found on PATH nor in $RVOL_SCRIPTS/../target/release: run 'cargo build --release' first" >&2
+    echo "rvol: $1 not found on PATH nor in $RVOL_SCRIPTS/../target/*/release: run 'cargo build --release' first" >&2
     exit 125
 }
 
@@ -241,11 +258,11 @@ start_attached() {
     if [ "$4" != 1 ]; then
         eval "exec $_cmd"
     fi
-    # An asynchronous list gets /dev/null as stdin and SIGINT/SIGQUIT
-    # ignored: give it our stdin and the default dispositions back (env
-    # execs the chain itself: no sh -c in between).
+    # An asynchronous list gets /dev/null as stdin: give it ours. It also
+    # gets SIGINT and SIGQUIT ignored; rvol-ns sets the signals it passes on
+    # back to their defaults, and rvol-exec every signal.
     exec 3<&0
-    eval "exec env --default-signal=INT,QUIT $_cmd" <&3 3<&- &
+    eval "exec $_cmd" <&3 3<&- &
     _pid=$!
     exec 3<&-
     trap 'kill -s TERM "$_pid" 2>/dev/null' TERM

@@ -45,8 +45,14 @@ pub fn run(
 
     // Blocked before the fork so that no signal is lost between fork and
     // the wait loop; the child restores the old mask before exec.
+    // An ignored signal is dropped even while blocked, and a shell starts
+    // a background job with SIGINT and SIGQUIT ignored: take the defaults
+    // back first (blocked, they never act), so that every forwarded signal
+    // reaches the wait loop.
     let mut set = SigSet::empty();
     for s in FORWARDED {
+        // SAFETY: setting a disposition; no handler is involved.
+        unsafe { libc::signal(s as libc::c_int, libc::SIG_DFL) };
         set.add(s);
     }
     set.add(Signal::SIGCHLD);
