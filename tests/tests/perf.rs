@@ -1,5 +1,6 @@
 //! What the speed-ups of the run path (scripts/bench-run) must not change:
-//! an --rm container's volatile overlay still runs (twice, too), a kept
+//! an --rm container's volatile overlay still runs (twice, too), and the
+//! container removes itself (its poststop hook), a kept
 //! container's stays durable, and create without an image view still
 //! refuses a missing layer and leaves nothing behind.
 
@@ -36,8 +37,30 @@ fn rm_container_overlay_is_volatile_and_mounts_again() {
         is_volatile(&opts),
         "--rm: root overlay not volatile: {opts}"
     );
-    // The marker a volatile mount leaves in work/ does not stop the next
-    // start of the same bundle; the upper dir is the same.
+    // Its poststop hook (rvol-mount rm, run by rvol-ns) took it away.
+    assert!(
+        !b.exists(),
+        "--rm bundle left after its run: {}",
+        b.display()
+    );
+
+    // An --rm bundle can still run twice (its supervisor killed before the
+    // hook, then started again): here without its hook. The marker a
+    // volatile mount leaves in work/ does not stop the next start of the
+    // same bundle; the upper dir is the same.
+    let b = env.create_ok(&spec, &["--rm"]);
+    let cfg_path = b.join("config.json");
+    let mut cfg: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&cfg_path).unwrap()).unwrap();
+    assert!(
+        cfg["hooks"]["poststop"][0]["args"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x == "rm")),
+        "--rm: no rm poststop hook: {cfg}"
+    );
+    cfg.as_object_mut().unwrap().remove("hooks");
+    std::fs::write(&cfg_path, serde_json::to_vec(&cfg).unwrap()).unwrap();
+    assert!(is_volatile(&root_overlay_options(&env, &b)));
     env.sh_ok(&b, "echo one > /written");
     assert_eq!(env.sh_ok(&b, "cat /written"), "one\n");
     // rvol-ns replaces state.json by exchange + unlink: the record is the

@@ -16,7 +16,10 @@ pub const USAGE: &str = "usage:
                     [--tmpfs DST[:OPTS]]... [--volumes-from C[:ro|:rw]]... [--read-only] < config.json
   rvol-mount apply [--bundle DIR | < config.json] [-- CMD ARGS...]
   rvol-mount rm [--root DIR] [-v] [-f] NAME|ID...
-  rvol-mount volume create [NAME] [--label K=V]... | rm [-f] NAME... | prune [-a] [-f]";
+  rvol-mount volume create [NAME] [--label K=V]... | rm [-f] NAME... | prune [-a] [-f]
+
+create reads the spec rvol-unpack prints (`rvol-unpack IMAGE | rvol-mount create ...`);
+an empty stdin means rvol-unpack failed and said why: create exits 125 without a message.";
 
 pub enum Command {
     Create(CreateArgs),

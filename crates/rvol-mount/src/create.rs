@@ -58,6 +58,11 @@ pub fn run(args: CreateArgs) -> Result<i32> {
     std::io::stdin()
         .read_to_end(&mut input)
         .ctx("read config.json from stdin")?;
+    // Nothing at all on stdin: the stage before us (rvol-unpack) failed and
+    // has said why; a second message would only repeat it. 125, quietly.
+    if input.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::new(""));
+    }
     let mut spec: Value = serde_json::from_slice(&input).ctx("parse config.json from stdin")?;
     specjson::check(&spec)?;
     let root = &args.root;
@@ -322,6 +327,14 @@ fn make(
         Value::Object(t.into_iter().map(|(d, o)| (d, json!(o))).collect())
     };
     hostcfg["AutoRemove"] = json!(args.auto_remove);
+    // --rm as the OCI runtime spec has it: a poststop hook, which rvol-ns
+    // runs once the container has ended and its state is recorded. No
+    // shell has to stay behind to remove it, so `rvol run` execs the chain
+    // (scripts/bench-run: two forks less a run), and `start`, `stop` and
+    // a detached run all remove it the same way.
+    if args.auto_remove {
+        spec["hooks"] = json!({"poststop": [remove_hook(root, id)?]});
+    }
     let anns = spec["annotations"]
         .as_object_mut()
         .ok_or_else(|| Error::new("config.json: annotations is not an object"))?;
@@ -354,6 +367,15 @@ fn make(
     made.tmp_bundle = None;
     drop(locks);
     Ok(())
+}
+
+/// `rvol-mount --root ROOT rm -v -f -- ID`, by this very binary.
+fn remove_hook(root: &Root, id: &str) -> Result<Value> {
+    let me = std::env::current_exe().ctx("find rvol-mount itself (for the --rm hook)")?;
+    Ok(json!({
+        "path": me,
+        "args": ["rvol-mount", "--root", root.path, "rm", "-v", "-f", "--", id],
+    }))
 }
 
 fn list_or_null(v: &[String]) -> Value {

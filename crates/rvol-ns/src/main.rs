@@ -1,9 +1,11 @@
 //! rvol-ns: enter new namespaces (from flags or a bundle's
 //! `linux.namespaces`), fork once so the command is PID 1 of its pid
 //! namespace, forward signals to it, record the bundle's state, and exit
-//! with the command's status (128+N when signal N killed it).
+//! with the command's status (128+N when signal N killed it); then run the
+//! bundle's poststop hooks (`--rm`).
 
 mod args;
+mod hooks;
 mod loopback;
 mod namespaces;
 mod state;
@@ -21,5 +23,9 @@ fn run(args: args::Args) -> rvol_state::Result<i32> {
     };
     let plan = namespaces::Plan::new(args.flags, spec.as_ref())?;
     plan.enter_parent()?;
-    supervise::run(&args.cmd, args.bundle.as_deref(), || plan.enter_child())
+    let code = supervise::run(&args.cmd, args.bundle.as_deref(), || plan.enter_child())?;
+    if let (Some(b), Some(spec)) = (&args.bundle, &spec) {
+        hooks::run(&hooks::poststop(spec), b, spec);
+    }
+    Ok(code)
 }

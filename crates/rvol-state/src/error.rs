@@ -89,7 +89,8 @@ pub fn exit_with(tool: &str, r: Result<i32>) -> ! {
     match r {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            if !e.msg.ends_with("Broken pipe (os error 32)") {
+            // An empty message: the failure was already reported upstream.
+            if !e.msg.is_empty() && !e.msg.ends_with("Broken pipe (os error 32)") {
                 eprintln!("{tool}: {}", e.msg);
             }
             std::process::exit(e.code)

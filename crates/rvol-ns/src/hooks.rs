@@ -1,0 +1,98 @@
+//! The bundle's `hooks.poststop` (OCI runtime spec): run in order once the
+//! container has ended and its state is recorded. rvol-mount create writes
+//! one for `--rm` (`rvol-mount rm -v -f -- ID`), so the container goes away
+//! however it was started, with no shell waiting around to remove it.
+//!
+//! As the spec asks, each hook gets the container's state as JSON on stdin,
+//! and a failing hook is reported and does not change the exit status.
+//! Its stdout goes to /dev/null: ours is the container's output, and `rm`
+//! prints the id it removed. Hook timeouts are not enforced.
+
+use std::io::Write;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use oci_spec::runtime::{Hook, Spec};
+
+/// The poststop hooks of the spec, if any.
+pub fn poststop(spec: &Spec) -> Vec<Hook> {
+    spec.hooks()
+        .as_ref()
+        .and_then(|h| h.poststop().clone())
+        .unwrap_or_default()
+}
+
+/// Runs each hook to its end; problems become messages on stderr.
+pub fn run(hooks: &[Hook], bundle: &Path, spec: &Spec) {
+    if hooks.is_empty() {
+        return;
+    }
+    // Our children go to the container's pid namespace (unshare in the
+    // parent), where nothing can start once its PID 1 is gone: back to ours.
+    if let Err(e) = own_pid_namespace() {
+        eprintln!("rvol-ns: poststop hooks: {e}");
+        return;
+    }
+    let state = state_json(bundle, spec);
+    for h in hooks {
+        if let Err(msg) = run_one(h, &state) {
+            eprintln!("rvol-ns: poststop hook {}: {msg}", h.path().display());
+        }
+    }
+}
+
+fn own_pid_namespace() -> Result<(), String> {
+    let ns = std::fs::File::open("/proc/self/ns/pid")
+        .map_err(|e| format!("open /proc/self/ns/pid: {e}"))?;
+    nix::sched::setns(ns, nix::sched::CloneFlags::CLONE_NEWPID)
+        .map_err(|e| format!("setns to our own pid namespace: {}", e.desc()))
+}
+
+fn run_one(h: &Hook, state: &[u8]) -> Result<(), String> {
+    let mut c = Command::new(h.path());
+    if let Some(args) = h.args() {
+        if let Some((arg0, rest)) = args.split_first() {
+            c.arg0(arg0).args(rest);
+        }
+    }
+    if let Some(env) = h.env() {
+        c.env_clear();
+        for kv in env {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            c.env(k, v);
+        }
+    }
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A hook that does not read its stdin is fine (EPIPE).
+        let _ = stdin.write_all(state);
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(status.to_string())
+    }
+}
+
+/// The OCI state of a container that has stopped.
+fn state_json(bundle: &Path, spec: &Spec) -> Vec<u8> {
+    let id = bundle
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let bundle = std::fs::canonicalize(bundle).unwrap_or_else(|_| bundle.to_path_buf());
+    serde_json::to_vec(&serde_json::json!({
+        "ociVersion": spec.version(),
+        "id": id,
+        "status": "stopped",
+        "bundle": bundle,
+        "annotations": spec.annotations().clone().unwrap_or_default(),
+    }))
+    .unwrap_or_default()
+}
