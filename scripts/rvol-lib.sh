@@ -349,8 +349,8 @@ create_container() {
     need_bin rvol-mount
     # A pipeline: the two start side by side (0.8-2 ms less than one after
     # the other, scripts/bench-run). When rvol-unpack fails it says why and
-    # create, seeing no spec, exits 125 without a word.
-    bundle=$(eval "rvol-unpack $ufl -- $rest | rvol-mount create $mfl")
+    # create, seeing no spec, exits 125 without a word (--quiet-empty).
+    bundle=$(eval "rvol-unpack $ufl -- $rest | rvol-mount create --quiet-empty $mfl")
     cid=${bundle%/}
     cid=${cid##*/}
 }

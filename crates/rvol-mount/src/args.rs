@@ -12,14 +12,15 @@ use crate::rm::RmArgs;
 use crate::volcmd::VolumeCmd;
 
 pub const USAGE: &str = "usage:
-  rvol-mount create [--root DIR] [--name NAME] [--rm] [-v SRC:DST[:OPTS]|DST]... [--mount KEY=VAL,...]...
+  rvol-mount create [--root DIR] [--name NAME] [--rm] [--quiet-empty] [-v SRC:DST[:OPTS]|DST]... [--mount KEY=VAL,...]...
                     [--tmpfs DST[:OPTS]]... [--volumes-from C[:ro|:rw]]... [--read-only] < config.json
   rvol-mount apply [--bundle DIR | < config.json] [-- CMD ARGS...]
   rvol-mount rm [--root DIR] [-v] [-f] NAME|ID...
   rvol-mount volume create [NAME] [--label K=V]... | rm [-f] NAME... | prune [-a] [-f]
 
-create reads the spec rvol-unpack prints (`rvol-unpack IMAGE | rvol-mount create ...`);
-an empty stdin means rvol-unpack failed and said why: create exits 125 without a message.";
+create reads the spec rvol-unpack prints (`rvol-unpack IMAGE | rvol-mount create ...`).
+--quiet-empty: an empty stdin means the stage before failed and has said why: exit 125
+without a second message (scripts/rvol's pipeline).";
 
 pub enum Command {
     Create(CreateArgs),
@@ -55,11 +56,13 @@ fn create(p: &mut lexopt::Parser, mut root: Option<PathBuf>) -> Result<Command, 
     let mut flags = Flags::default();
     let mut name = None;
     let mut auto_remove = false;
+    let mut quiet_empty = false;
     while let Some(arg) = p.next()? {
         match arg {
             Long("root") => root = Some(p.value()?.into()),
             Long("name") => name = Some(p.value()?.string()?),
             Long("rm") => auto_remove = true,
+            Long("quiet-empty") => quiet_empty = true,
             Short('v') | Long("volume") => {
                 let v = p.value()?.string()?;
                 match crate::mountspec::cli_volume(&v) {
@@ -80,6 +83,7 @@ fn create(p: &mut lexopt::Parser, mut root: Option<PathBuf>) -> Result<Command, 
         root: Root::resolve(root),
         name,
         auto_remove,
+        quiet_empty,
         flags,
     }))
 }

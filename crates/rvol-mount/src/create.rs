@@ -24,6 +24,8 @@ pub struct CreateArgs {
     pub root: Root,
     pub name: Option<String>,
     pub auto_remove: bool,
+    /// An empty stdin fails without a message (the stage before has said why).
+    pub quiet_empty: bool,
     pub flags: Flags,
 }
 
@@ -58,10 +60,14 @@ pub fn run(args: CreateArgs) -> Result<i32> {
     std::io::stdin()
         .read_to_end(&mut input)
         .ctx("read config.json from stdin")?;
-    // Nothing at all on stdin: the stage before us (rvol-unpack) failed and
-    // has said why; a second message would only repeat it. 125, quietly.
     if input.iter().all(u8::is_ascii_whitespace) {
-        return Err(Error::new(""));
+        // In scripts/rvol's pipeline the stage before us (rvol-unpack) has
+        // failed and said why: a second message would only repeat it.
+        return Err(Error::new(if args.quiet_empty {
+            ""
+        } else {
+            "nothing on stdin: expected the config.json rvol-unpack prints"
+        }));
     }
     let mut spec: Value = serde_json::from_slice(&input).ctx("parse config.json from stdin")?;
     specjson::check(&spec)?;
