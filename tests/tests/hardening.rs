@@ -638,8 +638,16 @@ fn bad_input_at_every_edge_is_a_clear_error_and_leaves_nothing() {
     let before = env.snapshot();
     let o = env.create(b"", &["--quiet-empty"]);
     assert_eq!(o.status.code(), Some(125), "--quiet-empty: {}", o.status);
-    assert!(o.stderr.is_empty(), "--quiet-empty: said {:?}", text(&o.stderr));
-    assert_eq!(env.snapshot(), before, "--quiet-empty: left something behind");
+    assert!(
+        o.stderr.is_empty(),
+        "--quiet-empty: said {:?}",
+        text(&o.stderr)
+    );
+    assert_eq!(
+        env.snapshot(),
+        before,
+        "--quiet-empty: left something behind"
+    );
     t("not json", b"\x00\xff garbage", &[]);
     t("an array", b"[]", &[]);
     t("null", b"null", &[]);
