@@ -15,7 +15,7 @@ pub const USAGE: &str = "usage:
   rvol-mount create [--root DIR] [--name NAME] [--rm] [--quiet-empty] [-v SRC:DST[:OPTS]|DST]... [--mount KEY=VAL,...]...
                     [--tmpfs DST[:OPTS]]... [--volumes-from C[:ro|:rw]]... [--read-only] < config.json
   rvol-mount apply [--bundle DIR | < config.json] [-- CMD ARGS...]
-  rvol-mount rm [--root DIR] [-v] [-f] NAME|ID...
+  rvol-mount rm [--root DIR] [-v] [-f] [--background] NAME|ID...
   rvol-mount volume create [NAME] [--label K=V]... | rm [-f] NAME... | prune [-a] [-f]
 
 create reads the spec rvol-unpack prints (`rvol-unpack IMAGE | rvol-mount create ...`).
@@ -107,13 +107,14 @@ fn apply(p: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
 }
 
 fn rm(p: &mut lexopt::Parser, mut root: Option<PathBuf>) -> Result<Command, lexopt::Error> {
-    let (mut volumes, mut force) = (false, false);
+    let (mut volumes, mut force, mut background) = (false, false, false);
     let mut targets = Vec::new();
     while let Some(arg) = p.next()? {
         match arg {
             Long("root") => root = Some(p.value()?.into()),
             Short('v') | Long("volumes") => volumes = true,
             Short('f') | Long("force") => force = true,
+            Long("background") => background = true,
             Value(v) => targets.push(v.string()?),
             _ => return Err(arg.unexpected()),
         }
@@ -125,6 +126,7 @@ fn rm(p: &mut lexopt::Parser, mut root: Option<PathBuf>) -> Result<Command, lexo
         root: Root::resolve(root),
         volumes,
         force,
+        background,
         targets,
     }))
 }

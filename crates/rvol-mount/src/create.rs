@@ -380,7 +380,7 @@ fn remove_hook(root: &Root, id: &str) -> Result<Value> {
     let me = std::env::current_exe().ctx("find rvol-mount itself (for the --rm hook)")?;
     Ok(json!({
         "path": me,
-        "args": ["rvol-mount", "--root", root.path, "rm", "-v", "-f", "--", id],
+        "args": ["rvol-mount", "--root", root.path, "rm", "-v", "-f", "--background", "--", id],
     }))
 }
 

@@ -94,14 +94,23 @@ pub fn lock_creating(tmp: &Path) -> Result<std::fs::File> {
     Ok(f)
 }
 
-/// Remove the temp bundles of creates that died (nobody holds their lock).
+/// Remove the temp bundles of creates that died, and what a removal left
+/// when its deleter (`rm --background`) died: `.rm-*` bundles and volumes.
+/// Nobody holds their lock.
 pub fn sweep_dead_creates(root: &Root) {
-    let Ok(rd) = std::fs::read_dir(root.containers()) else {
-        return;
-    };
-    for e in rd.flatten() {
-        if e.file_name().to_string_lossy().starts_with(".tmp-") && !being_created(&e.path()) {
-            let _ = std::fs::remove_dir_all(e.path());
+    for (dir, prefixes) in [
+        (root.containers(), &[".tmp-", ".rm-"][..]),
+        (root.volumes(), &[".rm-"][..]),
+    ] {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let n = e.file_name();
+            let n = n.to_string_lossy();
+            if prefixes.iter().any(|p| n.starts_with(p)) && !being_created(&e.path()) {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
         }
     }
 }

@@ -1,6 +1,17 @@
-//! `rvol-mount rm [-v] [-f] NAME|ID...`: remove containers (docker rm).
-//! The bundle goes; with `-v` its anonymous volumes go too unless another
-//! container still uses them; named volumes always stay.
+//! `rvol-mount rm [-v] [-f] [--background] NAME|ID...`: remove containers
+//! (docker rm). The bundle goes; with `-v` its anonymous volumes go too
+//! unless another container still uses them; named volumes always stay.
+//!
+//! Each is first renamed to a hidden `.rm-*` name: from then on it is gone
+//! for every tool (ps, inspect, names, volume ls). Its files are deleted
+//! after that, by this process, or with `--background` (the `--rm` hook
+//! rvol-ns runs) by a detached child, so that `rvol run --rm` returns
+//! without waiting for the disk: on this kind of machine each freed
+//! directory block waits for a discard, about 1-2 ms a container.
+//! `.rm-*` entries whose deleter died are swept by a later create.
+
+use std::os::fd::AsRawFd;
+use std::path::PathBuf;
 
 use rvol_state::fsx;
 use rvol_state::record::State;
@@ -13,14 +24,17 @@ pub struct RmArgs {
     pub root: Root,
     pub volumes: bool,
     pub force: bool,
+    /// Delete the files in a detached child, after we have exited.
+    pub background: bool,
     pub targets: Vec<String>,
 }
 
 /// Exit 1 if any target failed, as the docker CLI.
 pub fn run(args: RmArgs) -> Result<i32> {
     let mut status = 0;
+    let mut gone = Vec::new();
     for t in &args.targets {
-        match remove(&args, t) {
+        match remove(&args, t, &mut gone) {
             Ok(()) => println!("{t}"),
             Err(e) => {
                 eprintln!("rvol-mount: {e}");
@@ -28,14 +42,75 @@ pub fn run(args: RmArgs) -> Result<i32> {
             }
         }
     }
+    if args.background {
+        delete_detached(gone);
+        return Ok(status);
+    }
+    for g in gone {
+        if let Err(e) = delete_locked(&g) {
+            eprintln!("rvol-mount: remove {}: {e}", g.display());
+            status = 1;
+        }
+    }
     Ok(status)
+}
+
+/// Delete a `.rm-*` directory under its flock, so that a create's sweep
+/// leaves it alone; gone already (swept) is fine.
+fn delete_locked(g: &std::path::Path) -> std::io::Result<()> {
+    let lock = match std::fs::File::open(g) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    // SAFETY: flock on an fd we own.
+    unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) };
+    match std::fs::remove_dir_all(g) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        r => r,
+    }
+}
+
+/// Delete `gone` in a child of its own session with /dev/null for stdio:
+/// nothing waits for it, and nothing it does reaches our caller's output.
+fn delete_detached(gone: Vec<PathBuf>) {
+    use std::io::Write;
+    if gone.is_empty() {
+        return;
+    }
+    let _ = std::io::stdout().flush();
+    // SAFETY: single-threaded; the child only makes syscalls and exits.
+    match unsafe { nix::unistd::fork() } {
+        Ok(nix::unistd::ForkResult::Child) => {
+            let _ = nix::unistd::setsid();
+            if let Ok(null) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null") {
+                for fd in 0..3 {
+                    // SAFETY: dup2 onto the standard descriptors.
+                    unsafe { libc::dup2(null.as_raw_fd(), fd) };
+                }
+            }
+            for g in gone {
+                let _ = delete_locked(&g);
+            }
+            // SAFETY: leave without running the parent's atexit work.
+            unsafe { libc::_exit(0) }
+        }
+        Ok(nix::unistd::ForkResult::Parent { .. }) => {}
+        // No child: delete here after all.
+        Err(_) => {
+            for g in gone {
+                let _ = delete_locked(&g);
+            }
+        }
+    }
 }
 
 fn alive(pid: i32) -> bool {
     pid > 0 && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
 }
 
-fn remove(args: &RmArgs, what: &str) -> Result<()> {
+/// Makes the container gone; what is left to delete goes to `gone`.
+fn remove(args: &RmArgs, what: &str, gone: &mut Vec<PathBuf>) -> Result<()> {
     let root = &args.root;
     let id = container::find(root, what)?;
     let bundle = root.container(&id);
@@ -56,16 +131,18 @@ fn remove(args: &RmArgs, what: &str) -> Result<()> {
     let mounts = volume::container_mounts(&bundle);
     let spec: serde_json::Value = fsx::read_json(&bundle.join("config.json")).unwrap_or_default();
     // Rename away first, so a half-removed bundle is never seen as a container.
-    let gone = root.containers().join(format!(".rm-{id}"));
-    std::fs::rename(&bundle, &gone).with_ctx(|| format!("remove container {id}"))?;
+    let bundle_gone = root.containers().join(format!(".rm-{id}"));
+    std::fs::rename(&bundle, &bundle_gone).with_ctx(|| format!("remove container {id}"))?;
     if let Some(name) = spec["annotations"][rvol_state::record::ann::NAME].as_str() {
         names::release(root, name, &id);
     }
-    std::fs::remove_dir_all(&gone).with_ctx(|| format!("remove {}", gone.display()))?;
+    gone.push(bundle_gone);
     if args.volumes {
         for m in mounts.iter().filter(|m| m.kind == "volume") {
             let Some(name) = &m.name else { continue };
-            remove_if_anonymous(root, name)?;
+            if let Some(g) = remove_if_anonymous(root, name)? {
+                gone.push(g);
+            }
         }
     }
     Ok(())
@@ -73,16 +150,17 @@ fn remove(args: &RmArgs, what: &str) -> Result<()> {
 
 /// Docker's removeMountPoints: an anonymous volume goes with its
 /// container, unless another container still uses it (not an error).
-fn remove_if_anonymous(root: &Root, name: &str) -> Result<()> {
+/// Returns what is left to delete.
+fn remove_if_anonymous(root: &Root, name: &str) -> Result<Option<PathBuf>> {
     let _lock = volume::lock(root, name)?;
     if !volume::exists(root, name) || !volume::record(root, name).is_some_and(|r| r.anonymous) {
-        return Ok(());
+        return Ok(None);
     }
     if volume::users(root)?
         .get(name)
         .is_some_and(|ids| !ids.is_empty())
     {
-        return Ok(());
+        return Ok(None);
     }
-    volume::remove(root, name)
+    volume::remove_later(root, name).map(Some)
 }

@@ -71,12 +71,19 @@ pub fn record(root: &Root, name: &str) -> Option<VolumeRecord> {
 }
 
 pub fn remove(root: &Root, name: &str) -> Result<()> {
-    // Rename away first: a half-removed volume is never seen as a volume.
+    let gone = remove_later(root, name)?;
+    std::fs::remove_dir_all(&gone).with_ctx(|| format!("remove {}", gone.display()))
+}
+
+/// The volume is gone for every tool (renamed to a hidden `.rm-*` name, so
+/// a half-removed volume is never seen as a volume); its files are for the
+/// caller to delete, at the path returned.
+pub fn remove_later(root: &Root, name: &str) -> Result<PathBuf> {
     let gone = root
         .volumes()
         .join(format!(".rm-{name}-{}", std::process::id()));
     std::fs::rename(root.volume(name), &gone).with_ctx(|| format!("remove volume {name}"))?;
-    std::fs::remove_dir_all(&gone).with_ctx(|| format!("remove {}", gone.display()))
+    Ok(gone)
 }
 
 /// Every volume name, sorted.
