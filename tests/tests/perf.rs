@@ -37,11 +37,37 @@ fn rm_container_overlay_is_volatile_and_mounts_again() {
         is_volatile(&opts),
         "--rm: root overlay not volatile: {opts}"
     );
-    // Its poststop hook (rvol-mount rm, run by rvol-ns) took it away.
+    // Its poststop hook (rvol-mount rm --background, run by rvol-ns) took
+    // it away at once; its files go in the background, soon.
     assert!(
         !b.exists(),
         "--rm bundle left after its run: {}",
         b.display()
+    );
+    let containers = env.root.path().join("containers");
+    let listing = || -> Vec<String> {
+        std::fs::read_dir(&containers)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let t0 = std::time::Instant::now();
+    while !listing().is_empty() && t0.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(listing().is_empty(), "left in containers/: {:?}", listing());
+    // What a deleter that died left (no one holds its lock) is swept by
+    // the next create.
+    let dead = containers.join(".rm-0123");
+    std::fs::create_dir_all(dead.join("upper/etc")).unwrap();
+    let k = env.create_ok(&spec, &[]);
+    assert!(!dead.exists(), "a dead removal's leftovers were not swept");
+    rvol_tests::ok(
+        env.root
+            .cmd("rvol-mount")
+            .args(["rm", "-f"])
+            .arg(k.file_name().unwrap()),
     );
 
     // An --rm bundle can still run twice (its supervisor killed before the

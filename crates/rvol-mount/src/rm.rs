@@ -83,7 +83,11 @@ fn delete_detached(gone: Vec<PathBuf>) {
     match unsafe { nix::unistd::fork() } {
         Ok(nix::unistd::ForkResult::Child) => {
             let _ = nix::unistd::setsid();
-            if let Ok(null) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null") {
+            if let Ok(null) = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/null")
+            {
                 for fd in 0..3 {
                     // SAFETY: dup2 onto the standard descriptors.
                     unsafe { libc::dup2(null.as_raw_fd(), fd) };
