@@ -147,3 +147,72 @@ fn create_without_image_view_refuses_a_missing_layer() {
     env.sh_ok(&b, "touch /data/ok");
     assert!(host.join("ok").exists());
 }
+
+/// The annotation create writes for the shared init layer, if any.
+fn init_layer(bundle: &std::path::Path) -> Option<String> {
+    let cfg: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bundle.join("config.json")).unwrap()).unwrap();
+    cfg["annotations"]["org.rvol.initlayer"]
+        .as_str()
+        .map(String::from)
+}
+
+#[test]
+fn the_etc_mount_points_come_from_one_shared_init_layer() {
+    use std::os::unix::fs::MetadataExt;
+    if !have_root() {
+        return;
+    }
+    let env = Env::new("perf-init");
+    // An image whose /etc has no hosts, hostname or resolv.conf, and odd
+    // attributes the container must still see.
+    let img = env.image("bb", json!({}), |r| {
+        for f in ["hosts", "hostname", "resolv.conf"] {
+            let _ = std::fs::remove_file(r.join("etc").join(f));
+        }
+        std::os::unix::fs::chown(r.join("etc"), Some(7), Some(8)).unwrap();
+        std::fs::set_permissions(
+            r.join("etc"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o750),
+        )
+        .unwrap();
+    });
+    let spec = env.spec(&img, &[]);
+    let a = env.create_ok(&spec, &[]);
+    let b = env.create_ok(&spec, &[]);
+    let init = init_layer(&a).expect("no init layer for an image without /etc/hosts");
+    assert_eq!(
+        init_layer(&b).as_deref(),
+        Some(init.as_str()),
+        "one layer, shared"
+    );
+    let md = std::fs::metadata(format!("{init}/etc")).unwrap();
+    assert_eq!((md.uid(), md.gid(), md.mode() & 0o7777), (7, 8, 0o750));
+
+    // In the container: the image's /etc attributes, the container's own
+    // files bound over the init layer's empty ones, and nothing of it
+    // copied up into the container's upper dir.
+    let out = env.sh_ok(
+        &a,
+        "stat -c '%u %g %a' /etc; cat /etc/hostname; grep -c localhost /etc/hosts",
+    );
+    let hostname = std::fs::read_to_string(a.join("hostname")).unwrap();
+    assert_eq!(out, format!("7 8 750\n{hostname}2\n"));
+    assert!(
+        !a.join("upper/etc").exists(),
+        "/etc copied up into the container"
+    );
+
+    // An image whose /etc is a symlink gets no init layer: apply makes the
+    // mount points inside the rootfs, as before.
+    let img2 = env.image("link", json!({}), |r| {
+        std::fs::rename(r.join("etc"), r.join("etc.real")).unwrap();
+        std::os::unix::fs::symlink("etc.real", r.join("etc")).unwrap();
+    });
+    let c = env.create_ok(&env.spec(&img2, &[]), &[]);
+    assert_eq!(init_layer(&c), None);
+    assert_eq!(
+        env.sh_ok(&c, "cat /etc/hostname"),
+        std::fs::read_to_string(c.join("hostname")).unwrap()
+    );
+}

@@ -155,21 +155,27 @@ fn mount_overlay(spec: &Value, bundle: &Path, rootfs: &Path) -> Result<()> {
     if image.lower_dirs.is_empty() {
         return Err(Error::new("overlay: the image has no layers"));
     }
+    // The init layer (create's) sits above the image: its mount points.
+    let lower_dirs: Vec<String> = spec["annotations"][ann::INIT_LAYER]
+        .as_str()
+        .map(String::from)
+        .into_iter()
+        .chain(image.lower_dirs.iter().cloned())
+        .collect();
     let upper = format!(
         ",upperdir={},workdir={}",
         bundle.join("upper").display(),
         bundle.join("work").display()
     );
-    let mut lowers = image.lower_dirs.join(":");
+    let mut lowers = lower_dirs.join(":");
     // mount(2) data is one page: with many layers, name them relative to
     // their common directory (overlayfs resolves them from our cwd).
     let cwd = std::env::current_dir().ok();
     if lowers.len() + upper.len() > 4000 {
-        if let Some(common) = common_parent(&image.lower_dirs) {
+        if let Some(common) = common_parent(&lower_dirs) {
             std::env::set_current_dir(&common)
                 .with_ctx(|| format!("chdir {}", common.display()))?;
-            lowers = image
-                .lower_dirs
+            lowers = lower_dirs
                 .iter()
                 .map(|l| {
                     let p = Path::new(l);

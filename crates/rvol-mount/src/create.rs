@@ -13,6 +13,7 @@ use serde_json::{json, Map, Value};
 
 use crate::etcfiles;
 use crate::imageview::ImageView;
+use crate::initlayer;
 use crate::inroot;
 use crate::mountspec::{self, Kind, MountPoint};
 use crate::names;
@@ -100,7 +101,10 @@ pub fn run(args: CreateArgs) -> Result<i32> {
         None
     };
 
-    // 2. Make it.
+    // 2. Make it. The init layer first: shared, made once per image /etc.
+    if let Some(init) = initlayer::ensure(root, &image.lower_dirs)? {
+        spec["annotations"][ann::INIT_LAYER] = json!(init);
+    }
     let mut made = Made::default();
     let r = make(
         root,

@@ -7,6 +7,7 @@ pub mod copyup;
 pub mod create;
 pub mod etcfiles;
 pub mod imageview;
+pub mod initlayer;
 pub mod inroot;
 pub mod mountspec;
 pub mod names;

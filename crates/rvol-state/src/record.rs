@@ -30,6 +30,9 @@ pub mod ann {
     /// The user as given (`-u` or the image's `User`): a name or number,
     /// `user[:group]`, resolved against the rootfs' /etc/passwd by rvol-exec.
     pub const USER: &str = "org.rvol.user";
+    /// The shared init layer (rvol-mount's `initlayer`): a directory that
+    /// `apply` stacks above the image's layers. Written by rvol-mount create.
+    pub const INIT_LAYER: &str = "org.rvol.initlayer";
 }
 
 /// Where a container's image came from and how its root stacks.
