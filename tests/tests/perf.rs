@@ -57,6 +57,23 @@ fn rm_container_overlay_is_volatile_and_mounts_again() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     assert!(listing().is_empty(), "left in containers/: {:?}", listing());
+    // rvol-ns held the container's mount namespace past its end and handed
+    // it to the hook, whose deleter let it go: no process anywhere still
+    // sees the container's overlay.
+    let bundle = b.display().to_string();
+    let holders: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let info = std::fs::read_to_string(e.path().join("mountinfo")).ok()?;
+            info.contains(&bundle)
+                .then(|| e.file_name().to_string_lossy().into_owned())
+        })
+        .collect();
+    assert!(
+        holders.is_empty(),
+        "processes still holding the container's mounts: {holders:?}"
+    );
     // What a deleter that died left (no one holds its lock) is swept by
     // the next create.
     let dead = containers.join(".rm-0123");

@@ -73,15 +73,28 @@ fn delete_locked(g: &std::path::Path) -> std::io::Result<()> {
 
 /// Delete `gone` in a child of its own session with /dev/null for stdio:
 /// nothing waits for it, and nothing it does reaches our caller's output.
+/// Once we have exited it also closes what it inherited beyond stdio: the
+/// hook's caller (rvol-ns) passes the dead container's mount namespace
+/// down, so that its teardown happens here, in the background.
 fn delete_detached(gone: Vec<PathBuf>) {
     use std::io::Write;
     if gone.is_empty() {
         return;
     }
     let _ = std::io::stdout().flush();
+    // Its write end is ours until we exit: then the child reads EOF.
+    let parent = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ok();
     // SAFETY: single-threaded; the child only makes syscalls and exits.
     match unsafe { nix::unistd::fork() } {
         Ok(nix::unistd::ForkResult::Child) => {
+            if let Some((r, w)) = parent {
+                drop(w);
+                let mut b = [0u8; 1];
+                while let Err(nix::errno::Errno::EINTR) = nix::unistd::read(r.as_raw_fd(), &mut b) {
+                }
+            }
+            // SAFETY: closing every descriptor above stdio (ours to close).
+            unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) };
             let _ = nix::unistd::setsid();
             if let Ok(null) = std::fs::OpenOptions::new()
                 .read(true)
@@ -99,7 +112,13 @@ fn delete_detached(gone: Vec<PathBuf>) {
             // SAFETY: leave without running the parent's atexit work.
             unsafe { libc::_exit(0) }
         }
-        Ok(nix::unistd::ForkResult::Parent { .. }) => {}
+        Ok(nix::unistd::ForkResult::Parent { .. }) => {
+            // The write end stays open until this process exits.
+            if let Some((r, w)) = parent {
+                drop(r);
+                std::mem::forget(w);
+            }
+        }
         // No child: delete here after all.
         Err(_) => {
             for g in gone {

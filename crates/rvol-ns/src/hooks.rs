@@ -7,8 +7,15 @@
 //! and a failing hook is reported and does not change the exit status.
 //! Its stdout goes to /dev/null: ours is the container's output, and `rm`
 //! prints the id it removed. Hook timeouts are not enforced.
+//!
+//! The first hook also inherits the container's mount namespace, which we
+//! held past the container's end (supervise): we let go of it as soon as
+//! the hook has started, so the hook (or what it leaves running: `rm
+//! --background`'s deleter) is the one to wait for its teardown, not the
+//! caller of `rvol run --rm`.
 
 use std::io::Write;
+use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -24,9 +31,13 @@ pub fn poststop(spec: &Spec) -> Vec<Hook> {
 }
 
 /// Runs each hook to its end; problems become messages on stderr.
-pub fn run(hooks: &[Hook], bundle: &Path, spec: &Spec) {
+pub fn run(hooks: &[Hook], bundle: &Path, spec: &Spec, mut mount_ns: Option<std::fs::File>) {
     if hooks.is_empty() {
         return;
+    }
+    if let Some(ns) = &mount_ns {
+        // SAFETY: clearing FD_CLOEXEC on a descriptor we own: inherited.
+        unsafe { libc::fcntl(ns.as_raw_fd(), libc::F_SETFD, 0) };
     }
     // Our children go to the container's pid namespace (unshare in the
     // parent), where nothing can start once its PID 1 is gone: back to ours.
@@ -36,7 +47,7 @@ pub fn run(hooks: &[Hook], bundle: &Path, spec: &Spec) {
     }
     let state = state_json(bundle, spec);
     for h in hooks {
-        if let Err(msg) = run_one(h, &state) {
+        if let Err(msg) = run_one(h, &state, &mut mount_ns) {
             eprintln!("rvol-ns: poststop hook {}: {msg}", h.path().display());
         }
     }
@@ -49,7 +60,7 @@ fn own_pid_namespace() -> Result<(), String> {
         .map_err(|e| format!("setns to our own pid namespace: {}", e.desc()))
 }
 
-fn run_one(h: &Hook, state: &[u8]) -> Result<(), String> {
+fn run_one(h: &Hook, state: &[u8], mount_ns: &mut Option<std::fs::File>) -> Result<(), String> {
     let mut c = Command::new(h.path());
     if let Some(args) = h.args() {
         if let Some((arg0, rest)) = args.split_first() {
@@ -68,6 +79,8 @@ fn run_one(h: &Hook, state: &[u8]) -> Result<(), String> {
         .stdout(Stdio::null())
         .spawn()
         .map_err(|e| e.to_string())?;
+    // The hook has its copy now.
+    *mount_ns = None;
     if let Some(mut stdin) = child.stdin.take() {
         // A hook that does not read its stdin is fine (EPIPE).
         let _ = stdin.write_all(state);

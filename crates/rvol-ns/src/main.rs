@@ -23,9 +23,15 @@ fn run(args: args::Args) -> rvol_state::Result<i32> {
     };
     let plan = namespaces::Plan::new(args.flags, spec.as_ref())?;
     plan.enter_parent()?;
-    let code = supervise::run(&args.cmd, args.bundle.as_deref(), || plan.enter_child())?;
+    let poststop = spec.as_ref().map(hooks::poststop).unwrap_or_default();
+    let ended = supervise::run(
+        &args.cmd,
+        args.bundle.as_deref(),
+        !poststop.is_empty() && plan.new_mount_ns(),
+        || plan.enter_child(),
+    )?;
     if let (Some(b), Some(spec)) = (&args.bundle, &spec) {
-        hooks::run(&hooks::poststop(spec), b, spec);
+        hooks::run(&poststop, b, spec, ended.mount_ns);
     }
-    Ok(code)
+    Ok(ended.code)
 }

@@ -109,6 +109,11 @@ impl Plan {
         unshare(self.new & libc::CLONE_NEWPID)
     }
 
+    /// Whether the child gets a mount namespace of its own.
+    pub fn new_mount_ns(&self) -> bool {
+        self.new & libc::CLONE_NEWNS != 0
+    }
+
     /// In the child, after the fork: every other namespace.
     pub fn enter_child(&self) -> Result<()> {
         self.join(|f| f != libc::CLONE_NEWPID && f != libc::CLONE_NEWUSER)?;

@@ -31,12 +31,23 @@ const FORWARDED: [Signal; 6] = [
     Signal::SIGUSR2,
 ];
 
+/// How the command ended, and its mount namespace when it was held.
+pub struct Ended {
+    pub code: i32,
+    /// With `hold_mount_ns`: the container's mount namespace, kept alive
+    /// past its last process, so that its teardown (every mount of the
+    /// container undone, about 0.5 ms) is not ours to wait for: the
+    /// poststop hook that gets it lets it go in the background.
+    pub mount_ns: Option<std::fs::File>,
+}
+
 /// `setup` runs in the child before the exec (the namespaces it enters).
 pub fn run(
     cmd: &[OsString],
     bundle: Option<&Path>,
+    hold_mount_ns: bool,
     setup: impl FnOnce() -> Result<()>,
-) -> Result<i32> {
+) -> Result<Ended> {
     let argv: Vec<CString> = cmd
         .iter()
         .map(|a| CString::new(a.as_bytes()))
@@ -71,6 +82,12 @@ pub fn run(
     let start = match bundle {
         Some(_) => Some(nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ctx("pipe")?),
         None => None,
+    };
+    // The child says here when its namespaces are made (closed unsaid at
+    // its exec or exit): then its mount namespace can be opened.
+    let ready = match hold_mount_ns {
+        true => Some(nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ctx("pipe")?),
+        false => None,
     };
 
     // SAFETY: single-threaded here; the child only execs or exits.
@@ -112,6 +129,10 @@ pub fn run(
             if let Err(e) = setup() {
                 fail(e.msg, e.code);
             }
+            if let Some((r, w)) = ready {
+                drop(r);
+                let _ = nix::unistd::write(&w, b"1");
+            }
             let _ = old.thread_set_mask();
             // Rust ignores SIGPIPE; the command must not inherit that.
             // SAFETY: setting a disposition before exec.
@@ -142,6 +163,15 @@ pub fn run(
                 },
                 None => None,
             };
+            let mount_ns = ready.and_then(|(r, w)| {
+                drop(w);
+                let mut b = [0u8; 1];
+                // One byte: set up; none: it failed or is gone already.
+                match nix::unistd::read(r.as_raw_fd(), &mut b) {
+                    Ok(1) => std::fs::File::open(format!("/proc/{child}/ns/mnt")).ok(),
+                    _ => None,
+                }
+            });
             let code = wait(child, &set)?;
             if let Some(b) = bundle {
                 // A failing tool wrote before it exited, so what it wrote is
@@ -166,7 +196,7 @@ pub fn run(
                 }
             }
             drop(alive_w);
-            Ok(code)
+            Ok(Ended { code, mount_ns })
         }
     }
 }
