@@ -78,8 +78,17 @@ fn rm_container_overlay_is_volatile_and_mounts_again() {
     // the next create.
     let dead = containers.join(".rm-0123");
     std::fs::create_dir_all(dead.join("upper/etc")).unwrap();
+    // So is a bundle a create made and was killed before it locked it
+    // (`.new-<id>-<pid>`, its pid gone), while a live one's stays.
+    let dead_new = containers.join(".new-0123-999999999");
+    let live_new = containers.join(format!(".new-0456-{}", std::process::id()));
+    std::fs::create_dir_all(&dead_new).unwrap();
+    std::fs::create_dir_all(&live_new).unwrap();
     let k = env.create_ok(&spec, &[]);
     assert!(!dead.exists(), "a dead removal's leftovers were not swept");
+    assert!(!dead_new.exists(), "a killed create's .new-* was not swept");
+    assert!(live_new.exists(), "a live create's .new-* was swept");
+    std::fs::remove_dir(&live_new).unwrap();
     rvol_tests::ok(
         env.root
             .cmd("rvol-mount")

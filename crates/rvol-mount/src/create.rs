@@ -221,10 +221,20 @@ fn make(
     // Locked until the bundle is in place, and locked before it is named
     // `.tmp-*`: a temp bundle nobody holds belongs to a create that died
     // (kill -9); its name is free (names::holder) and it is swept.
-    let fresh = root.containers().join(format!(".new-{id}"));
+    // Not locked yet, so named for its maker: a kill -9 before the rename
+    // leaves it to the sweep once that process is gone.
+    let fresh = root
+        .containers()
+        .join(format!(".new-{id}-{}", std::process::id()));
     std::fs::create_dir_all(&fresh).with_ctx(|| format!("mkdir {}", fresh.display()))?;
-    let _creating = names::lock_creating(&fresh)?;
-    std::fs::rename(&fresh, &tmp).with_ctx(|| format!("rename {}", fresh.display()))?;
+    let _creating = names::lock_creating(&fresh)
+        .and_then(|l| {
+            std::fs::rename(&fresh, &tmp).with_ctx(|| format!("rename {}", fresh.display()))?;
+            Ok(l)
+        })
+        .inspect_err(|_| {
+            let _ = std::fs::remove_dir_all(&fresh);
+        })?;
     for d in ["rootfs", "upper", "work"] {
         std::fs::create_dir_all(tmp.join(d)).with_ctx(|| format!("mkdir {}/{d}", tmp.display()))?;
         made.tmp_bundle = Some(tmp.clone());

@@ -108,7 +108,20 @@ pub fn sweep_dead_creates(root: &Root) {
         for e in rd.flatten() {
             let n = e.file_name();
             let n = n.to_string_lossy();
-            if prefixes.iter().any(|p| n.starts_with(p)) && !being_created(&e.path()) {
+            let dead = if n.starts_with(".new-") {
+                // `.new-<id>-<pid>`, before its create locks it: swept once
+                // that process is gone.
+                n.rsplit('-')
+                    .next()
+                    .and_then(|p| p.parse::<i32>().ok())
+                    .is_some_and(|pid| {
+                        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
+                            == Err(nix::errno::Errno::ESRCH)
+                    })
+            } else {
+                prefixes.iter().any(|p| n.starts_with(p)) && !being_created(&e.path())
+            };
+            if dead {
                 let _ = std::fs::remove_dir_all(e.path());
             }
         }

@@ -87,14 +87,6 @@ fn delete_detached(gone: Vec<PathBuf>) {
     // SAFETY: single-threaded; the child only makes syscalls and exits.
     match unsafe { nix::unistd::fork() } {
         Ok(nix::unistd::ForkResult::Child) => {
-            if let Some((r, w)) = parent {
-                drop(w);
-                let mut b = [0u8; 1];
-                while let Err(nix::errno::Errno::EINTR) = nix::unistd::read(r.as_raw_fd(), &mut b) {
-                }
-            }
-            // SAFETY: closing every descriptor above stdio (ours to close).
-            unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) };
             let _ = nix::unistd::setsid();
             if let Ok(null) = std::fs::OpenOptions::new()
                 .read(true)
@@ -106,6 +98,14 @@ fn delete_detached(gone: Vec<PathBuf>) {
                     unsafe { libc::dup2(null.as_raw_fd(), fd) };
                 }
             }
+            if let Some((r, w)) = parent {
+                drop(w);
+                let mut b = [0u8; 1];
+                while let Err(nix::errno::Errno::EINTR) = nix::unistd::read(r.as_raw_fd(), &mut b) {
+                }
+            }
+            // SAFETY: closing every descriptor above stdio (ours to close).
+            unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) };
             for g in gone {
                 let _ = delete_locked(&g);
             }

@@ -1,6 +1,6 @@
 //! The bundle's `hooks.poststop` (OCI runtime spec): run in order once the
 //! container has ended and its state is recorded. rvol-mount create writes
-//! one for `--rm` (`rvol-mount rm -v -f -- ID`), so the container goes away
+//! one for `--rm` (`rvol-mount rm -v -f --background -- ID`), so the container goes away
 //! however it was started, with no shell waiting around to remove it.
 //!
 //! As the spec asks, each hook gets the container's state as JSON on stdin,
