@@ -13,7 +13,7 @@
 //! symlink cannot make us read outside its upper dir.
 
 use std::collections::HashMap;
-use std::ffi::{CString, OsStr, OsString};
+use std::ffi::{OsStr, OsString};
 use std::fs::{File, Metadata};
 use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
@@ -21,6 +21,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+use rvol_state::xattr;
 use rvol_state::{Error, Result, ResultExt};
 
 use crate::tarfmt::{self, Entry, Kind};
@@ -136,11 +137,14 @@ impl<W: Write> Packer<'_, W> {
             self.stats.whiteouts += 1;
             return Ok(());
         }
-        let xattrs = read_xattrs(&path).ctx("read xattrs")?;
+        let xattrs = xattr::read_all(&path).ctx("read xattrs")?;
         let opaque = xattrs
             .iter()
             .any(|(k, v)| k == OPAQUE_XATTR && v.as_slice() == b"y");
-        let kept: Vec<_> = xattrs.into_iter().filter(|(k, _)| keep_xattr(k)).collect();
+        let kept: Vec<_> = xattrs
+            .into_iter()
+            .filter(|(k, _)| !xattr::is_overlay_bookkeeping(k))
+            .collect();
 
         if ft.is_dir() {
             let child = open_dir(&path).ctx("open directory")?;
@@ -242,10 +246,10 @@ impl<W: Write> Packer<'_, W> {
                     {
                         return Ok(false);
                     }
-                    let x: Vec<_> = read_xattrs(&p)
+                    let x: Vec<_> = xattr::read_all(&p)
                         .with_ctx(|| format!("read xattrs {}", p.display()))?
                         .into_iter()
-                        .filter(|(k, _)| keep_xattr(k))
+                        .filter(|(k, _)| !xattr::is_overlay_bookkeeping(k))
                         .collect();
                     return Ok(x == e.xattrs);
                 }
@@ -314,64 +318,6 @@ fn is_runtime_mountpoint(rel: &[u8], md: &Metadata, path: &Path) -> bool {
         }
         _ => false,
     }
-}
-
-/// Overlay's own bookkeeping (opaque, origin, impure, redirect, ...) is not
-/// content: a layer never carries it.
-fn keep_xattr(name: &[u8]) -> bool {
-    !name.starts_with(b"trusted.overlay.") && !name.starts_with(b"user.overlay.")
-}
-
-/// All xattrs of `path` (not following a symlink), sorted by name.
-fn read_xattrs(path: &Path) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
-    let c = CString::new(path.as_os_str().as_bytes()).map_err(io::Error::other)?;
-    let mut names = vec![0u8; 1024];
-    let len = loop {
-        // SAFETY: c is NUL-terminated, names is a valid buffer of its length.
-        let n = unsafe { libc::llistxattr(c.as_ptr(), names.as_mut_ptr().cast(), names.len()) };
-        if n >= 0 {
-            break n as usize;
-        }
-        let err = io::Error::last_os_error();
-        match err.raw_os_error() {
-            Some(libc::ERANGE) => names.resize(names.len() * 4, 0),
-            Some(libc::ENOTSUP) => return Ok(Vec::new()),
-            _ => return Err(err),
-        }
-    };
-    let mut out = Vec::new();
-    for name in names[..len].split(|&b| b == 0).filter(|n| !n.is_empty()) {
-        let cname = CString::new(name).map_err(io::Error::other)?;
-        let mut val = vec![0u8; 256];
-        loop {
-            // SAFETY: as above; val is a valid buffer of its length.
-            let n = unsafe {
-                libc::lgetxattr(
-                    c.as_ptr(),
-                    cname.as_ptr(),
-                    val.as_mut_ptr().cast(),
-                    val.len(),
-                )
-            };
-            if n >= 0 {
-                val.truncate(n as usize);
-                break;
-            }
-            let err = io::Error::last_os_error();
-            match err.raw_os_error() {
-                Some(libc::ERANGE) => val.resize(val.len() * 16, 0),
-                // Removed between list and get.
-                Some(libc::ENODATA) => {
-                    val.clear();
-                    break;
-                }
-                _ => return Err(err),
-            }
-        }
-        out.push((name.to_vec(), val));
-    }
-    out.sort();
-    Ok(out)
 }
 
 #[cfg(test)]

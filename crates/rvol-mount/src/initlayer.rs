@@ -19,6 +19,7 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use rvol_state::fsx::Lock;
+use rvol_state::xattr;
 use rvol_state::{Result, ResultExt, Root};
 
 const FILES: [&str; 3] = ["hostname", "hosts", "resolv.conf"];
@@ -152,43 +153,15 @@ fn exists_merged(layers: &[&Path], file: &str) -> bool {
 }
 
 fn opaque(dir: &Path) -> bool {
-    xattr_names(dir)
-        .iter()
-        .any(|n| n == b"trusted.overlay.opaque")
-        && getxattr(dir, "trusted.overlay.opaque").as_deref() == Some(b"y")
+    xattr::read_all(dir).is_ok_and(|x| {
+        x.iter()
+            .any(|(k, v)| k == b"trusted.overlay.opaque" && v == b"y")
+    })
 }
 
+/// Xattrs of its own (overlay's bookkeeping aside), or unreadable ones.
 fn own_xattrs(p: &Path) -> bool {
-    xattr_names(p)
-        .iter()
-        .any(|n| !n.starts_with(b"trusted.overlay."))
-}
-
-fn xattr_names(p: &Path) -> Vec<Vec<u8>> {
-    use std::os::unix::ffi::OsStrExt;
-    let Ok(c) = std::ffi::CString::new(p.as_os_str().as_bytes()) else {
-        return Vec::new();
-    };
-    let mut buf = vec![0u8; 4096];
-    // SAFETY: c is NUL-terminated; buf is valid for its length.
-    let n = unsafe { libc::llistxattr(c.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
-    if n <= 0 {
-        return Vec::new();
-    }
-    buf[..n as usize]
-        .split(|b| *b == 0)
-        .filter(|n| !n.is_empty())
-        .map(<[u8]>::to_vec)
-        .collect()
-}
-
-fn getxattr(p: &Path, name: &str) -> Option<Vec<u8>> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(p.as_os_str().as_bytes()).ok()?;
-    let n = std::ffi::CString::new(name).ok()?;
-    let mut buf = vec![0u8; 256];
-    // SAFETY: both names are NUL-terminated; buf is valid for its length.
-    let len =
-        unsafe { libc::lgetxattr(c.as_ptr(), n.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
-    (len >= 0).then(|| buf[..len as usize].to_vec())
+    xattr::read_all(p).map_or(true, |x| {
+        x.iter().any(|(k, _)| !xattr::is_overlay_bookkeeping(k))
+    })
 }

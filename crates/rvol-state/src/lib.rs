@@ -13,6 +13,7 @@ pub mod record;
 pub mod root;
 pub mod store;
 pub mod time;
+pub mod xattr;
 
 pub use error::{Error, Result, ResultExt};
 pub use root::Root;
