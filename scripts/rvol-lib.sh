@@ -8,8 +8,10 @@ if [ -z "${RVOL_SCRIPTS:-}" ]; then
     case $RVOL_SCRIPTS in /*) ;; *) RVOL_SCRIPTS=$PWD/$RVOL_SCRIPTS ;; esac
 fi
 
-# Binaries: $RVOL_BIN_DIR, else PATH, else the workspace's
-# target/<triple>/release (.cargo/config.toml builds for the host's triple).
+# Binaries: $RVOL_BIN_DIR, else those installed with these scripts
+# (scripts/install: PREFIX/lib/rvol/ holds the verbs, PREFIX/bin the
+# binaries), else PATH, else the workspace's target/<triple>/release
+# (.cargo/config.toml builds for the host's triple).
 # Nothing is ever built here, and nothing forks: every verb starts with this.
 # The binaries' directory goes first on PATH: scripts/rvol-commit and
 # scripts/rvol-inspect share their names with binaries, and a verb must never
@@ -18,15 +20,19 @@ if [ -n "${RVOL_BIN_DIR:-}" ]; then
     PATH=$RVOL_BIN_DIR:$PATH
 else
     _rvol_bin=''
-    _ifs=$IFS
-    IFS=:
-    for _d in $PATH; do
-        if [ -x "${_d:-.}/rvol-unpack" ]; then
-            _rvol_bin=${_d:-.}
-            break
-        fi
-    done
-    IFS=$_ifs
+    if [ -x "$RVOL_SCRIPTS/../../bin/rvol-unpack" ]; then
+        _rvol_bin=$RVOL_SCRIPTS/../../bin
+    else
+        _ifs=$IFS
+        IFS=:
+        for _d in $PATH; do
+            if [ -x "${_d:-.}/rvol-unpack" ]; then
+                _rvol_bin=${_d:-.}
+                break
+            fi
+        done
+        IFS=$_ifs
+    fi
     if [ -z "$_rvol_bin" ]; then
         for _d in "$RVOL_SCRIPTS"/../target/*/release; do
             if [ -x "$_d/rvol-unpack" ]; then
@@ -45,21 +51,33 @@ need_bin() {
     exit 125
 }
 
-# q ARG: ARG single-quoted for eval.
-q() {
-    case $1 in
-    *"'"*) printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")" ;;
-    *) printf "'%s'" "$1" ;;
-    esac
+# _quote ARG: sets _q to ARG single-quoted for eval, in this shell: no
+# command substitution, which would drop ARG's trailing newlines (and fork).
+_quote() {
+    _q_in=$1
+    _q=
+    while :; do
+        case $_q_in in
+        *"'"*)
+            _q="$_q${_q_in%%"'"*}'\\''"
+            _q_in=${_q_in#*"'"}
+            ;;
+        *) break ;;
+        esac
+    done
+    _q="'$_q$_q_in'"
 }
 
-# qa VAR ARG: append ARG, quoted for eval, to the variable VAR (without a
-# subshell unless ARG holds a single quote: the verbs stay cheap to start).
+# q ARG: ARG single-quoted for eval, on stdout.
+q() {
+    _quote "$1"
+    printf '%s' "$_q"
+}
+
+# qa VAR ARG: append ARG, quoted for eval, to the variable VAR.
 qa() {
-    case $2 in
-    *"'"*) eval "$1=\"\${$1} \$(q \"\$2\")\"" ;;
-    *) eval "$1=\"\${$1} '\$2'\"" ;;
-    esac
+    _quote "$2"
+    eval "$1=\"\${$1} \$_q\""
 }
 
 # usage_error VERB SYNOPSIS MESSAGE: docker's text for a bad command line, 125.
@@ -86,14 +104,34 @@ needs_value() {
     esac
 }
 
+# nargs VERB SYNOPSIS MIN MAX COUNT: docker's text for a wrong number of
+# operands (MAX empty: no upper bound), exit 1. The four forms are the CLI's
+# (cli/required.go): "at least" ends with See, the others with Run; "at
+# most" prints "SRun" in Docker 20.10, the reference, and so here too.
+nargs() {
+    if [ "$5" -ge "$3" ] && { [ -z "$4" ] || [ "$5" -le "$4" ]; }; then
+        return 0
+    fi
+    _n=$4
+    if [ -z "$4" ]; then
+        _n=$3 _w="at least $3" _see=See
+    elif [ "$3" = "$4" ]; then
+        _w=$3 _see=Run
+    elif [ "$3" = 0 ]; then
+        _w="at most $4" _see=SRun
+    else
+        _w="at least $3 and at most $4" _see=Run
+    fi
+    _s=''
+    [ "$_n" -gt 1 ] && _s=s
+    printf "rvol: 'rvol %s' requires %s argument%s\n\nUsage:  rvol %s %s\n\n%s 'rvol %s --help' for more information\n" \
+        "$1" "$_w" "$_s" "$1" "$2" "$_see" "$1" >&2
+    exit 1
+}
+
 # min_args VERB SYNOPSIS N COUNT: docker's "requires at least N argument(s)", exit 1.
 min_args() {
-    [ "$4" -ge "$3" ] && return 0
-    s=''
-    [ "$3" -gt 1 ] && s=s
-    printf "rvol: 'rvol %s' requires at least %s argument%s\n\nUsage:  rvol %s %s\n\nSee 'rvol %s --help' for more information\n" \
-        "$1" "$3" "$s" "$1" "$2" "$1" >&2
-    exit 1
+    nargs "$1" "$2" "$3" '' "$4"
 }
 
 # normalize SHORT_VALUE_FLAGS LONG_VALUE_FLAGS ARGS...: print ARGS quoted for
