@@ -16,6 +16,8 @@
 #       @nostdout stdout is not captured (e.g. an id printed by -d)
 #       @jqsort   stdout is a JSON array compared as a set (docker's CLI
 #                 builds some lists from Go maps, in random order)
+#       @usage    stderr compared whole, usage and help hints included
+#                 (the runtime's name read as RT): for the CLI's own texts
 #       @sort     stdout compared as a sorted list (after ids are mapped:
 #                 show the ids first, e.g. with mounts, so their labels
 #                 do not depend on the order)
@@ -66,9 +68,10 @@ errnorm() {
 }
 
 rt() {
-    local anyerr= table= nostdout= sort= jqsort=
+    local anyerr= table= nostdout= sort= jqsort= usage=
     while :; do
         case ${1:-} in
+        @usage) usage=1 ;;
         @sort) sort=1 ;;
         @jqsort) jqsort=1 ;;
         @anyerr) anyerr=1 ;;
@@ -85,7 +88,11 @@ rt() {
     [ -n "$sort" ] && echo "@@sort{" >&3
     capture_out "$table" "$nostdout" "$jqsort"
     [ -n "$sort" ] && echo "@@sort}" >&3
-    CONF_ANYERR=$anyerr errnorm <"$CONF_TMP/err" | sed 's/^/! /' >&3
+    if [ -n "$usage" ]; then
+        perl -pe 's/\b(?:docker|rvol)\b(?!-)/RT/g' <"$CONF_TMP/err" | sed 's/^/! /' >&3
+    else
+        CONF_ANYERR=$anyerr errnorm <"$CONF_TMP/err" | sed 's/^/! /' >&3
+    fi
     echo "= $rc" >&3
     return 0
 }
