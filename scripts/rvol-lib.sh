@@ -95,6 +95,18 @@ unknown_flag() {
     esac
 }
 
+# boolval VERB SYNOPSIS FLAG VALUE: a boolean flag's `--flag=VALUE` as the
+# CLI's flag parser (pflag: strconv.ParseBool) reads it; sets _b to 1 or 0,
+# or gives docker's error. FLAG is named as docker's error names it
+# (`-d, --detach`, `--rm`).
+boolval() {
+    case $4 in
+    1 | t | T | TRUE | true | True) _b=1 ;;
+    0 | f | F | FALSE | false | False) _b=0 ;;
+    *) usage_error "$1" "$2" "invalid argument \"$4\" for \"$3\" flag: strconv.ParseBool: parsing \"$4\": invalid syntax" ;;
+    esac
+}
+
 # needs_value VERB SYNOPSIS FLAG NARGS: a flag given last without its value.
 needs_value() {
     [ "$4" -ge 2 ] && return 0
@@ -304,7 +316,7 @@ parse_create() {
     eval "set -- $_out"
     _u=''
     _m=''
-    _d=0 _i=0 _t=0
+    _d=0 _i=0 _t=0 _rm=0 _ro=0
     while [ $# -gt 0 ]; do
         case $1 in
         -e | --env)
@@ -340,26 +352,16 @@ parse_create() {
             qa _m "$2"
             shift 2
             ;;
-        --read-only)
-            _m="$_m --read-only"
-            shift
-            ;;
-        --rm)
-            _m="$_m --rm"
-            shift
-            ;;
-        -d | --detach)
-            _d=1
-            shift
-            ;;
-        -i | --interactive)
-            _i=1
-            shift
-            ;;
-        -t | --tty)
-            _t=1
-            shift
-            ;;
+        --read-only) _ro=1; shift ;;
+        --rm) _rm=1; shift ;;
+        -d | --detach) _d=1; shift ;;
+        -i | --interactive) _i=1; shift ;;
+        -t | --tty) _t=1; shift ;;
+        --read-only=*) boolval "$_verb" "$RUN_SYN" --read-only "${1#*=}" && _ro=$_b; shift ;;
+        --rm=*) boolval "$_verb" "$RUN_SYN" --rm "${1#*=}" && _rm=$_b; shift ;;
+        --detach=*) boolval "$_verb" "$RUN_SYN" "-d, --detach" "${1#*=}" && _d=$_b; shift ;;
+        --interactive=*) boolval "$_verb" "$RUN_SYN" "-i, --interactive" "${1#*=}" && _i=$_b; shift ;;
+        --tty=*) boolval "$_verb" "$RUN_SYN" "-t, --tty" "${1#*=}" && _t=$_b; shift ;;
         --help)
             help
             exit 0
@@ -373,6 +375,8 @@ parse_create() {
         esac
     done
     min_args "$_verb" "$RUN_SYN" 1 $#
+    [ "$_ro" = 0 ] || _m="$_m --read-only"
+    [ "$_rm" = 0 ] || _m="$_m --rm"
     ufl=$_u mfl=$_m detach=$_d interactive=$_i tty=$_t
     rest=''
     for _a in "$@"; do

@@ -18,3 +18,9 @@ rt @usage save
 rt @usage save --bogus-flag x
 rt @usage stop -t abc x
 rt @usage ps --bogus-flag
+# boolean flags take =VALUE as pflag's ParseBool reads it
+rt @usage run --rm=bogus cbox:1 true
+rt @usage run --detach=maybe cbox:1 true
+run --rm=true --read-only=1 --tty=false cbox:1 sh -c 'touch /x 2>&1; echo $?'
+run --name kept --rm=false cbox:1 true
+rt @table ps -a --format '{{.Names}} {{.Status}}'
