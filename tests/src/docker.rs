@@ -19,6 +19,14 @@ pub fn docker_ok(args: &[&str]) -> String {
     crate::ok(Command::new("docker").args(args))
 }
 
+/// The daemon's volume store, `<DockerRootDir>/volumes/`: where the
+/// `Source` of a docker volume lies (/var/lib/docker/volumes/ for a daemon
+/// of the default data root, elsewhere for one started with its own).
+pub fn volumes_dir() -> String {
+    let root = docker_ok(&["info", "--format", "{{.DockerRootDir}}"]);
+    format!("{}/volumes/", root.trim())
+}
+
 /// Docker objects one test made, removed when it ends (also when it
 /// fails): containers first, then volumes, then images, the last made
 /// first (an image built FROM another goes before it).

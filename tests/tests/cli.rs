@@ -5,13 +5,13 @@
 //! every verb; a wrong flag or an unknown container gives docker's text and
 //! status.
 
-use rvol_tests::docker::{docker, docker_ok, DockerObjects};
+use rvol_tests::docker::{docker, docker_ok, volumes_dir, DockerObjects};
 use rvol_tests::{is_hex64, text, unique, wait_until, TestRoot};
 use serde_json::Value;
 
 /// One Mounts entry with what legitimately differs taken out: an anonymous
 /// volume's random name, and the volume store's root.
-fn normalize_mount(m: &Value, rvol_root: &str) -> String {
+fn normalize_mount(m: &Value, rvol_root: &str, docker_volumes: &str) -> String {
     let mut m = m.clone();
     let anon = m["Name"].as_str().filter(|n| is_hex64(n)).map(String::from);
     if let Some(n) = &anon {
@@ -22,19 +22,19 @@ fn normalize_mount(m: &Value, rvol_root: &str) -> String {
     let s = m["Source"]
         .as_str()
         .unwrap()
-        .replace("/var/lib/docker/volumes/", "<volumes>/")
+        .replace(docker_volumes, "<volumes>/")
         .replace(&format!("{rvol_root}/volumes/"), "<volumes>/");
     m["Source"] = s.into();
     serde_json::to_string(&m).unwrap()
 }
 
-fn mounts_set(json: &str, rvol_root: &str) -> Vec<String> {
+fn mounts_set(json: &str, rvol_root: &str, docker_volumes: &str) -> Vec<String> {
     let v: Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"));
     let mut out: Vec<String> = v
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| normalize_mount(m, rvol_root))
+        .map(|m| normalize_mount(m, rvol_root, docker_volumes))
         .collect();
     out.sort();
     out
@@ -115,6 +115,7 @@ fn mounts_match_docker_for_every_kind_of_mount() {
     };
     let root = r.path();
     let root = root.to_str().unwrap();
+    let docker_volumes = volumes_dir();
 
     let mut compare = |name: &str, flags: &[String], dimage: &str, rimage: &str| {
         let dname = unique(name);
@@ -135,8 +136,16 @@ fn mounts_match_docker_for_every_kind_of_mount() {
         rargs.extend(flags.iter().map(String::as_str));
         rargs.extend([rimage, "true"]);
         r.rvol_ok(&rargs);
-        let d = mounts_set(&docker_ok(&["inspect", "--format", fmt, &dname]), root);
-        let v = mounts_set(&r.rvol_ok(&["inspect", "--format", fmt, name]), root);
+        let d = mounts_set(
+            &docker_ok(&["inspect", "--format", fmt, &dname]),
+            root,
+            &docker_volumes,
+        );
+        let v = mounts_set(
+            &r.rvol_ok(&["inspect", "--format", fmt, name]),
+            root,
+            &docker_volumes,
+        );
         assert_eq!(v, d, "{name}: Mounts differ (rvol left, docker right)");
         let d = docker_ok(&["inspect", "--format", others, &dname]).replace(&unique(""), "");
         let v = r
@@ -345,10 +354,7 @@ fn ps_volume_ls_and_volume_inspect_have_dockers_shape() {
             .join("\n")
     };
     let root = r.path();
-    let vi = vi.replace(
-        &format!("{}/volumes/", root.display()),
-        "/var/lib/docker/volumes/",
-    );
+    let vi = vi.replace(&format!("{}/volumes/", root.display()), &volumes_dir());
     assert_eq!(
         blank_time(&vi),
         blank_time(&di),
