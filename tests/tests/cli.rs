@@ -3,7 +3,8 @@
 //! .Mounts}}'` as a set (anonymous names, volume roots normalized);
 //! `volume inspect`, `volume ls`, `ps -a` in docker's shape; `--help` on
 //! every verb; a wrong flag or an unknown container gives docker's text and
-//! status.
+//! status. A test that compares imports the tests' busybox rootfs (one tar)
+//! into docker and into rvol under one tag of its own, and removes it after.
 
 use rvol_tests::docker::{docker, docker_ok, volumes_dir, DockerObjects};
 use rvol_tests::{is_hex64, text, unique, wait_until, TestRoot};
