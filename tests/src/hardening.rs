@@ -9,7 +9,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Start `cmd`, SIGKILL it after `delay`; whether the kill hit a live
 /// process (false: it had already exited), and its status.
@@ -287,26 +287,4 @@ pub fn processes_mentioning(needle: &str) -> Vec<i32> {
         }
     }
     out
-}
-
-/// Poll `f` until true or `secs` pass; whether it became true.
-pub fn eventually(secs: f64, mut f: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + Duration::from_secs_f64(secs);
-    loop {
-        if f() {
-            return true;
-        }
-        if Instant::now() > end {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// `scripts/rvol VERB ...` on the binaries under test, state in `root`.
-pub fn rvol(root: &Path) -> Command {
-    let mut c = Command::new(crate::repo().join("scripts/rvol"));
-    c.env("RVOL_BIN_DIR", crate::bin_dir())
-        .env("RVOL_ROOT", root);
-    c
 }

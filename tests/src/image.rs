@@ -67,6 +67,19 @@ pub fn busybox_rootfs(dir: &Path) {
     std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o1777)).unwrap();
 }
 
+/// The tests' busybox rootfs as a tar file in `tmp` (made at the first
+/// call, the same file after): what `rvol import` and `docker import` of
+/// one test both take, so that both sides hold the same bytes.
+pub fn busybox_tar(tmp: &crate::TempDir) -> PathBuf {
+    let tar = tmp.join("busybox.tar");
+    if !tar.exists() {
+        let rootfs = tmp.join("busybox-rootfs");
+        busybox_rootfs(&rootfs);
+        std::fs::write(&tar, tar_dir(&rootfs)).unwrap();
+    }
+    tar
+}
+
 /// Tar a directory's content (`./...` names, numeric owners, xattrs) with GNU tar.
 pub fn tar_dir(dir: &Path) -> Vec<u8> {
     let out = Command::new("tar")

@@ -120,39 +120,3 @@ pub fn probe_rvol(tmp: &TempDir, name: &str, patch: serde_json::Value) -> Output
     let b = bundle(&tmp.join(name), patch);
     crate::run(&mut chain(&b, &["sh", "-c", PROBE]))
 }
-
-/// A docker image with the tests' busybox rootfs (the rootfs
-/// [`bundle`] uses), imported under a unique tag; removed when dropped.
-pub struct DockerImage {
-    pub tag: String,
-}
-
-impl DockerImage {
-    pub fn busybox(tmp: &TempDir) -> DockerImage {
-        let rootfs = tmp.join("docker-rootfs");
-        crate::image::busybox_rootfs(&rootfs);
-        let tar = tmp.join("docker-rootfs.tar");
-        std::fs::write(&tar, crate::image::tar_dir(&rootfs)).unwrap();
-        let tag = format!(
-            "rvol-exec-test-{}-{}:latest",
-            std::process::id(),
-            tmp.path
-                .file_name()
-                .unwrap()
-                .to_string_lossy()
-                .rsplit('-')
-                .next()
-                .unwrap()
-        );
-        crate::ok(Command::new("docker").arg("import").arg(&tar).arg(&tag));
-        DockerImage { tag }
-    }
-}
-
-impl Drop for DockerImage {
-    fn drop(&mut self) {
-        let _ = Command::new("docker")
-            .args(["rmi", "-f", &self.tag])
-            .output();
-    }
-}

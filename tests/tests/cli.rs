@@ -3,62 +3,16 @@
 //! .Mounts}}'` as a set (anonymous names, volume roots normalized);
 //! `volume inspect`, `volume ls`, `ps -a` in docker's shape; `--help` on
 //! every verb; a wrong flag or an unknown container gives docker's text and
-//! status.
+//! status. A test that compares imports the tests' busybox rootfs (one tar)
+//! into docker and into rvol under one tag of its own, and removes it after.
 
-use std::process::{Command, Output};
-
-use rvol_tests::cli::Rvol;
+use rvol_tests::docker::{docker, docker_ok, volumes_dir, DockerObjects};
+use rvol_tests::{is_hex64, text, unique, wait_until, TestRoot};
 use serde_json::Value;
-
-/// busybox as `busybox:local`, the name the docker side has.
-fn import_busybox(r: &Rvol) {
-    r.import_busybox("busybox:local");
-}
-
-fn docker(args: &[&str]) -> Output {
-    rvol_tests::run(Command::new("docker").args(args))
-}
-
-fn docker_ok(args: &[&str]) -> String {
-    rvol_tests::ok(Command::new("docker").args(args))
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// Docker objects made by one test, removed when it ends.
-struct DockerJunk {
-    containers: Vec<String>,
-    volumes: Vec<String>,
-    images: Vec<String>,
-}
-
-impl Drop for DockerJunk {
-    fn drop(&mut self) {
-        for c in &self.containers {
-            let _ = docker(&["rm", "-f", "-v", c]);
-        }
-        for v in &self.volumes {
-            let _ = docker(&["volume", "rm", "-f", v]);
-        }
-        for i in &self.images {
-            let _ = docker(&["rmi", "-f", i]);
-        }
-    }
-}
-
-fn unique(tag: &str) -> String {
-    format!("rvolcli{}{tag}", std::process::id())
-}
-
-fn is_hex64(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
 
 /// One Mounts entry with what legitimately differs taken out: an anonymous
 /// volume's random name, and the volume store's root.
-fn normalize_mount(m: &Value, rvol_root: &str) -> String {
+fn normalize_mount(m: &Value, rvol_root: &str, docker_volumes: &str) -> String {
     let mut m = m.clone();
     let anon = m["Name"].as_str().filter(|n| is_hex64(n)).map(String::from);
     if let Some(n) = &anon {
@@ -69,19 +23,19 @@ fn normalize_mount(m: &Value, rvol_root: &str) -> String {
     let s = m["Source"]
         .as_str()
         .unwrap()
-        .replace("/var/lib/docker/volumes/", "<volumes>/")
+        .replace(docker_volumes, "<volumes>/")
         .replace(&format!("{rvol_root}/volumes/"), "<volumes>/");
     m["Source"] = s.into();
     serde_json::to_string(&m).unwrap()
 }
 
-fn mounts_set(json: &str, rvol_root: &str) -> Vec<String> {
+fn mounts_set(json: &str, rvol_root: &str, docker_volumes: &str) -> Vec<String> {
     let v: Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"));
     let mut out: Vec<String> = v
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| normalize_mount(m, rvol_root))
+        .map(|m| normalize_mount(m, rvol_root, docker_volumes))
         .collect();
     out.sort();
     out
@@ -89,19 +43,19 @@ fn mounts_set(json: &str, rvol_root: &str) -> Vec<String> {
 
 /// The image of the seed (`FROM busybox / VOLUME /opt/xxx / CMD /bin/sh`)
 /// on both sides: docker build, and rvol commit --change.
-fn seed_images(r: &Rvol, junk: &mut DockerJunk) -> (String, String) {
-    let ctx = r.root.tmp.join("build");
+fn seed_images(r: &TestRoot, junk: &mut DockerObjects, bb: &str) -> (String, String) {
+    let ctx = r.tmp.join("build");
     std::fs::create_dir_all(&ctx).unwrap();
     std::fs::write(
         ctx.join("Dockerfile"),
-        "FROM busybox:local\nVOLUME /opt/xxx\nCMD /bin/sh\n",
+        format!("FROM {bb}\nVOLUME /opt/xxx\nCMD /bin/sh\n"),
     )
     .unwrap();
     let dimg = format!("{}:v1", unique("vol"));
     docker_ok(&["build", "-q", "-t", &dimg, ctx.to_str().unwrap()]);
     junk.images.push(dimg.clone());
-    r.ok(&["create", "--name", "vol-build", "busybox:local", "true"]);
-    r.ok(&[
+    r.rvol_ok(&["create", "--name", "vol-build", bb, "true"]);
+    r.rvol_ok(&[
         "commit",
         "--change",
         "VOLUME /opt/xxx",
@@ -110,24 +64,22 @@ fn seed_images(r: &Rvol, junk: &mut DockerJunk) -> (String, String) {
         "vol-build",
         "vol:v1",
     ]);
-    r.ok(&["rm", "vol-build"]);
+    r.rvol_ok(&["rm", "vol-build"]);
     (dimg, "vol:v1".to_string())
 }
 
 #[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and dockerd"
+)]
 fn mounts_match_docker_for_every_kind_of_mount() {
-    if !rvol_tests::have_root() || !rvol_tests::have_docker() {
-        return;
-    }
-    let r = Rvol::new("cli-mounts");
-    import_busybox(&r);
-    let mut junk = DockerJunk {
-        containers: vec![],
-        volumes: vec![],
-        images: vec![],
-    };
-    let (dimg, rimg) = seed_images(&r, &mut junk);
-    let host = r.root.tmp.join("host");
+    let r = TestRoot::new("cli-mounts");
+    let mut junk = DockerObjects::new();
+    let bb: &str = &junk.import_busybox(&r.tmp);
+    r.import_busybox(bb);
+    let (dimg, rimg) = seed_images(&r, &mut junk, bb);
+    let host = r.tmp.join("host");
     std::fs::create_dir_all(host.join("b3")).unwrap();
     let h = host.to_str().unwrap();
     let n1 = unique("n1");
@@ -162,8 +114,9 @@ fn mounts_match_docker_for_every_kind_of_mount() {
         b.sort();
         (b, rest.to_string())
     };
-    let root = r.root.path();
+    let root = r.path();
     let root = root.to_str().unwrap();
+    let docker_volumes = volumes_dir();
 
     let mut compare = |name: &str, flags: &[String], dimage: &str, rimage: &str| {
         let dname = unique(name);
@@ -183,13 +136,21 @@ fn mounts_match_docker_for_every_kind_of_mount() {
         let mut rargs = vec!["create", "--name", name];
         rargs.extend(flags.iter().map(String::as_str));
         rargs.extend([rimage, "true"]);
-        r.ok(&rargs);
-        let d = mounts_set(&docker_ok(&["inspect", "--format", fmt, &dname]), root);
-        let v = mounts_set(&r.ok(&["inspect", "--format", fmt, name]), root);
+        r.rvol_ok(&rargs);
+        let d = mounts_set(
+            &docker_ok(&["inspect", "--format", fmt, &dname]),
+            root,
+            &docker_volumes,
+        );
+        let v = mounts_set(
+            &r.rvol_ok(&["inspect", "--format", fmt, name]),
+            root,
+            &docker_volumes,
+        );
         assert_eq!(v, d, "{name}: Mounts differ (rvol left, docker right)");
         let d = docker_ok(&["inspect", "--format", others, &dname]).replace(&unique(""), "");
         let v = r
-            .ok(&["inspect", "--format", others, name])
+            .rvol_ok(&["inspect", "--format", others, name])
             .replace(&unique(""), "");
         assert_eq!(
             binds_set(&v),
@@ -202,8 +163,8 @@ fn mounts_match_docker_for_every_kind_of_mount() {
     compare(
         "from",
         &["--volumes-from".to_string(), "every:ro".to_string()],
-        "busybox:local",
-        "busybox:local",
+        bb,
+        bb,
     );
     // --read-only, and an image VOLUME alone
     compare("ro", &["--read-only".to_string()], &dimg, &rimg);
@@ -271,17 +232,15 @@ fn normalize_ps_row(mut row: Vec<String>, prefix: &str) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and dockerd"
+)]
 fn ps_volume_ls_and_volume_inspect_have_dockers_shape() {
-    if !rvol_tests::have_root() || !rvol_tests::have_docker() {
-        return;
-    }
-    let r = Rvol::new("cli-shape");
-    import_busybox(&r);
-    let mut junk = DockerJunk {
-        containers: vec![],
-        volumes: vec![],
-        images: vec![],
-    };
+    let r = TestRoot::new("cli-shape");
+    let mut junk = DockerObjects::new();
+    let bb: &str = &junk.import_busybox(&r.tmp);
+    r.import_busybox(bb);
     let prefix = unique("");
     let steps: [&[&str]; 3] = [
         &[
@@ -290,7 +249,7 @@ fn ps_volume_ls_and_volume_inspect_have_dockers_shape() {
             "none",
             "--name",
             "P2",
-            "busybox:local",
+            bb,
             "sh",
             "-c",
             "exit 3",
@@ -301,7 +260,7 @@ fn ps_volume_ls_and_volume_inspect_have_dockers_shape() {
             "none",
             "--name",
             "P1",
-            "busybox:local",
+            bb,
             "echo",
             "hello",
             "a b",
@@ -312,7 +271,7 @@ fn ps_volume_ls_and_volume_inspect_have_dockers_shape() {
             "none",
             "--name",
             "P3",
-            "busybox:local",
+            bb,
             "echo",
             "1234567890123456789012345",
         ],
@@ -324,7 +283,7 @@ fn ps_volume_ls_and_volume_inspect_have_dockers_shape() {
         junk.containers.push(d[i].clone());
         let dargs: Vec<&str> = d.iter().map(String::as_str).collect();
         let o = docker(&dargs);
-        let v = r.run(s);
+        let v = r.rvol_run(s);
         assert_eq!(
             v.status.code(),
             o.status.code(),
@@ -336,7 +295,7 @@ fn ps_volume_ls_and_volume_inspect_have_dockers_shape() {
     }
     let filter = format!("name={prefix}");
     let (dt, drows) = table_cells(&docker_ok(&["ps", "-a", "--filter", &filter]));
-    let rps = r.ok(&["ps", "-a"]);
+    let rps = r.rvol_ok(&["ps", "-a"]);
     let (vt, vrows) = table_cells(&rps);
     assert_eq!(
         rps.lines()
@@ -366,7 +325,7 @@ fn ps_volume_ls_and_volume_inspect_have_dockers_shape() {
         norm(drows, &prefix),
         "ps -a rows (rvol left)"
     );
-    let q = r.ok(&["ps", "-a", "-q"]);
+    let q = r.rvol_ok(&["ps", "-a", "-q"]);
     assert_eq!(q.lines().count(), 3);
     assert!(q.lines().all(|l| l.len() == 12));
 
@@ -375,14 +334,14 @@ fn ps_volume_ls_and_volume_inspect_have_dockers_shape() {
     junk.volumes.push(v.clone());
     docker_ok(&["volume", "create", "--label", "a=b", &v]);
     assert_eq!(
-        r.ok(&["volume", "create", "--label", "a=b", &v]),
+        r.rvol_ok(&["volume", "create", "--label", "a=b", &v]),
         format!("{v}\n")
     );
     let dls = docker_ok(&["volume", "ls", "--filter", &format!("name={v}")]);
-    assert_eq!(r.ok(&["volume", "ls"]), dls);
-    assert_eq!(r.ok(&["volume", "ls", "-q"]), format!("{v}\n"));
+    assert_eq!(r.rvol_ok(&["volume", "ls"]), dls);
+    assert_eq!(r.rvol_ok(&["volume", "ls", "-q"]), format!("{v}\n"));
     let di = docker_ok(&["volume", "inspect", &v]);
-    let vi = r.ok(&["volume", "inspect", &v]);
+    let vi = r.rvol_ok(&["volume", "inspect", &v]);
     let blank_time = |s: &str| -> String {
         s.lines()
             .map(|l| {
@@ -395,17 +354,14 @@ fn ps_volume_ls_and_volume_inspect_have_dockers_shape() {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let root = r.root.path();
-    let vi = vi.replace(
-        &format!("{}/volumes/", root.display()),
-        "/var/lib/docker/volumes/",
-    );
+    let root = r.path();
+    let vi = vi.replace(&format!("{}/volumes/", root.display()), &volumes_dir());
     assert_eq!(
         blank_time(&vi),
         blank_time(&di),
         "volume inspect (rvol left)"
     );
-    let created: Value = serde_json::from_str(&r.ok(&["volume", "inspect", &v])).unwrap();
+    let created: Value = serde_json::from_str(&r.rvol_ok(&["volume", "inspect", &v])).unwrap();
     let c = created[0]["CreatedAt"].as_str().unwrap();
     assert!(
         c.len() == 20 && c.ends_with('Z') && c.as_bytes()[10] == b'T',
@@ -414,7 +370,7 @@ fn ps_volume_ls_and_volume_inspect_have_dockers_shape() {
 
     // unknown volume: docker's [] on stdout, status 1
     let d = docker(&["volume", "inspect", "nosuch-rvol-cli"]);
-    let o = r.run(&["volume", "inspect", "nosuch-rvol-cli"]);
+    let o = r.rvol_run(&["volume", "inspect", "nosuch-rvol-cli"]);
     assert_eq!(o.status.code(), d.status.code());
     assert_eq!(text(&o.stdout), text(&d.stdout));
     assert!(text(&o.stderr).contains("get nosuch-rvol-cli: no such volume"));
@@ -443,15 +399,13 @@ const VERBS: &[&str] = &[
 ];
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn every_verb_answers_help() {
-    if !rvol_tests::have_root() {
-        return;
-    }
-    let r = Rvol::new("cli-help");
+    let r = TestRoot::new("cli-help");
     for verb in VERBS.iter().chain(&["volume"]) {
         let mut args: Vec<&str> = verb.split(' ').collect();
         args.push("--help");
-        let o = r.run(&args);
+        let o = r.rvol_run(&args);
         assert_eq!(
             o.status.code(),
             Some(0),
@@ -464,7 +418,7 @@ fn every_verb_answers_help() {
             "rvol {verb} --help:\n{out}"
         );
     }
-    let o = r.run(&["--help"]);
+    let o = r.rvol_run(&["--help"]);
     assert_eq!(o.status.code(), Some(0));
     for verb in VERBS.iter().filter(|v| !v.contains(' ')) {
         assert!(
@@ -475,11 +429,12 @@ fn every_verb_answers_help() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and dockerd"
+)]
 fn wrong_flag_gives_dockers_text_and_125() {
-    if !rvol_tests::have_root() || !rvol_tests::have_docker() {
-        return;
-    }
-    let r = Rvol::new("cli-flags");
+    let r = TestRoot::new("cli-flags");
     // The usage line as the current docker CLI prints it (older CLIs print
     // `See 'docker VERB --help'.` instead): compared in full when the live
     // CLI has this shape, by the message line otherwise.
@@ -488,7 +443,7 @@ fn wrong_flag_gives_dockers_text_and_125() {
             let mut args: Vec<&str> = verb.split(' ').collect();
             args.push(bad);
             let d = docker(&args);
-            let o = r.run(&args);
+            let o = r.rvol_run(&args);
             assert_eq!(o.status.code(), Some(125), "rvol {verb} {bad}");
             assert_eq!(o.status.code(), d.status.code(), "rvol {verb} {bad}");
             let want = text(&d.stderr).replace("docker", "rvol");
@@ -514,7 +469,7 @@ fn wrong_flag_gives_dockers_text_and_125() {
     }
     // a flag without its value
     let d = docker(&["run", "--name"]);
-    let o = r.run(&["run", "--name"]);
+    let o = r.rvol_run(&["run", "--name"]);
     assert_eq!(o.status.code(), d.status.code());
     assert_eq!(
         text(&o.stderr).lines().next(),
@@ -523,17 +478,18 @@ fn wrong_flag_gives_dockers_text_and_125() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and dockerd"
+)]
 fn unknown_container_gives_dockers_text_and_status() {
-    if !rvol_tests::have_root() || !rvol_tests::have_docker() {
-        return;
-    }
-    let r = Rvol::new("cli-unknown");
+    let r = TestRoot::new("cli-unknown");
     let name = "nosuch-rvol-cli";
     for verb in [
         "start", "rm", "logs", "wait", "stop", "kill", "commit", "inspect",
     ] {
         let d = docker(&[verb, name]);
-        let o = r.run(&[verb, name]);
+        let o = r.rvol_run(&[verb, name]);
         assert_eq!(
             o.status.code(),
             d.status.code(),
@@ -560,22 +516,12 @@ fn unknown_container_gives_dockers_text_and_status() {
     }
 }
 
-fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
-    let t0 = std::time::Instant::now();
-    while !f() {
-        assert!(t0.elapsed().as_secs() < 20, "timed out: {what}");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-}
-
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn background_containers_stop_start_kill_wait_logs() {
-    if !rvol_tests::have_root() {
-        return;
-    }
-    let r = Rvol::new("cli-life");
-    import_busybox(&r);
-    let id = r.ok(&[
+    let r = TestRoot::new("cli-life");
+    r.import_busybox("busybox:local");
+    let id = r.rvol_ok(&[
         "run",
         "-d",
         "--name",
@@ -587,16 +533,18 @@ fn background_containers_stop_start_kill_wait_logs() {
     ]);
     let id = id.trim();
     assert!(is_hex64(id), "{id}");
-    let ps = r.ok(&["ps"]);
+    let ps = r.rvol_ok(&["ps"]);
     assert!(ps.lines().nth(1).unwrap().starts_with(&id[..12]), "{ps}");
     assert!(ps.contains("   Up "), "{ps}");
-    wait_until("log line", || r.ok(&["logs", "bg"]) == "started\n");
+    wait_until(20.0, "log line", || {
+        r.rvol_ok(&["logs", "bg"]) == "started\n"
+    });
     // PID 1 without a handler ignores SIGTERM: stop waits -t seconds, then SIGKILL
     let t0 = std::time::Instant::now();
-    assert_eq!(r.ok(&["stop", "-t", "1", "bg"]), "bg\n");
+    assert_eq!(r.rvol_ok(&["stop", "-t", "1", "bg"]), "bg\n");
     assert!(t0.elapsed().as_millis() >= 900);
     assert_eq!(
-        r.ok(&[
+        r.rvol_ok(&[
             "inspect",
             "-f",
             "{{.State.Status}} {{.State.ExitCode}}",
@@ -604,32 +552,32 @@ fn background_containers_stop_start_kill_wait_logs() {
         ]),
         "exited 137\n"
     );
-    assert!(r.ok(&["ps", "-a"]).contains("Exited (137) "));
-    assert_eq!(r.ok(&["ps", "-q"]), "");
+    assert!(r.rvol_ok(&["ps", "-a"]).contains("Exited (137) "));
+    assert_eq!(r.rvol_ok(&["ps", "-q"]), "");
     // started again: the same container, by a prefix of its id
-    assert_eq!(r.ok(&["start", &id[..8]]), format!("{}\n", &id[..8]));
+    assert_eq!(r.rvol_ok(&["start", &id[..8]]), format!("{}\n", &id[..8]));
     assert_eq!(
-        r.ok(&["inspect", "-f", "{{.State.Running}}", "bg"]),
+        r.rvol_ok(&["inspect", "-f", "{{.State.Running}}", "bg"]),
         "true\n"
     );
-    assert_eq!(r.ok(&["kill", "-s", "USR1", "bg"]), "bg\n");
+    assert_eq!(r.rvol_ok(&["kill", "-s", "USR1", "bg"]), "bg\n");
     // the signal reaches PID 1's handler
-    assert_eq!(r.ok(&["wait", "bg"]), "7\n");
-    wait_until("log of both runs", || {
-        r.ok(&["logs", "bg"]) == "started\nstarted\n"
+    assert_eq!(r.rvol_ok(&["wait", "bg"]), "7\n");
+    wait_until(20.0, "log of both runs", || {
+        r.rvol_ok(&["logs", "bg"]) == "started\nstarted\n"
     });
     // a running container is not removed without -f
-    r.ok(&["start", "bg"]);
-    let o = r.run(&["rm", "bg"]);
+    r.rvol_ok(&["start", "bg"]);
+    let o = r.rvol_run(&["rm", "bg"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("You cannot remove a running container"));
-    assert_eq!(r.ok(&["rm", "-f", "bg"]), "bg\n");
-    assert_eq!(r.ok(&["ps", "-a", "-q"]), "");
-    let o = r.run(&["kill", "bg"]);
+    assert_eq!(r.rvol_ok(&["rm", "-f", "bg"]), "bg\n");
+    assert_eq!(r.rvol_ok(&["ps", "-a", "-q"]), "");
+    let o = r.rvol_run(&["kill", "bg"]);
     assert_eq!(o.status.code(), Some(1));
 
     // run -d --rm: gone with its anonymous volume once it ends
-    r.ok(&[
+    r.rvol_ok(&[
         "run",
         "-d",
         "--rm",
@@ -641,20 +589,18 @@ fn background_containers_stop_start_kill_wait_logs() {
         "true",
     ]);
     // the container goes first, then its anonymous volume
-    wait_until("run -d --rm cleanup", || {
-        r.ok(&["ps", "-a", "-q"]).is_empty() && r.ok(&["volume", "ls", "-q"]).is_empty()
+    wait_until(20.0, "run -d --rm cleanup", || {
+        r.rvol_ok(&["ps", "-a", "-q"]).is_empty() && r.rvol_ok(&["volume", "ls", "-q"]).is_empty()
     });
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn run_rm_exit_status_stdin_and_tty() {
-    if !rvol_tests::have_root() {
-        return;
-    }
-    let r = Rvol::new("cli-run");
-    import_busybox(&r);
+    let r = TestRoot::new("cli-run");
+    r.import_busybox("busybox:local");
     // the command's status; --rm cleans up also when the command fails
-    let o = r.run(&[
+    let o = r.rvol_run(&[
         "run",
         "--rm",
         "-v",
@@ -667,26 +613,26 @@ fn run_rm_exit_status_stdin_and_tty() {
         "exit 3",
     ]);
     assert_eq!(o.status.code(), Some(3));
-    let o = r.run(&["run", "--rm", "-v", "/anon", "busybox:local", "nonexist"]);
+    let o = r.rvol_run(&["run", "--rm", "-v", "/anon", "busybox:local", "nonexist"]);
     assert_eq!(o.status.code(), Some(127));
-    assert_eq!(r.ok(&["ps", "-a", "-q"]), "");
+    assert_eq!(r.rvol_ok(&["ps", "-a", "-q"]), "");
     assert_eq!(
-        r.ok(&["volume", "ls", "-q"]),
+        r.rvol_ok(&["volume", "ls", "-q"]),
         "keep\n",
         "named stays, anonymous go"
     );
     // without -i the container reads nothing; with -i our stdin
-    let mut c = r.cmd(&["run", "--rm", "busybox:local", "cat"]);
+    let mut c = r.rvol(&["run", "--rm", "busybox:local", "cat"]);
     c.stdin(std::fs::File::open("/etc/hostname").unwrap());
     assert_eq!(rvol_tests::ok(&mut c), "");
-    let mut c = r.cmd(&["run", "--rm", "-i", "busybox:local", "cat"]);
+    let mut c = r.rvol(&["run", "--rm", "-i", "busybox:local", "cat"]);
     c.stdin(std::fs::File::open("/etc/hostname").unwrap());
     assert_eq!(
         rvol_tests::ok(&mut c),
         std::fs::read_to_string("/etc/hostname").unwrap()
     );
     // -t: the container's stdin and stdout are a terminal (the tty turns \n into \r\n)
-    let out = r.ok(&[
+    let out = r.rvol_ok(&[
         "run",
         "--rm",
         "-t",
@@ -696,7 +642,7 @@ fn run_rm_exit_status_stdin_and_tty() {
         "test -t 0 && test -t 1 && echo tty",
     ]);
     assert_eq!(out, "tty\r\n");
-    let out = r.ok(&[
+    let out = r.rvol_ok(&[
         "run",
         "--rm",
         "busybox:local",
@@ -706,7 +652,7 @@ fn run_rm_exit_status_stdin_and_tty() {
     ]);
     assert_eq!(out, "notty\n");
     // process flags reach the container
-    let out = r.ok(&[
+    let out = r.rvol_ok(&[
         "run",
         "--rm",
         "-e",
@@ -725,9 +671,9 @@ fn run_rm_exit_status_stdin_and_tty() {
     ]);
     assert_eq!(out, "1 /tmp/wd 1000:1000 hh\n");
     // --env-file: comments and blank lines skipped, KEY alone taken from ours
-    let envf = r.root.tmp.join("env");
+    let envf = r.tmp.join("env");
     std::fs::write(&envf, "# c\nA=1\n  B=two words\nFROM_US\n\nUNSET_HERE\n").unwrap();
-    let mut c = r.cmd(&[
+    let mut c = r.rvol(&[
         "run",
         "--rm",
         "--env-file",
@@ -783,18 +729,16 @@ fn same_shape(path: &str, rvol: &Value, docker: &Value, errs: &mut Vec<String>) 
 }
 
 #[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and dockerd"
+)]
 fn inspect_has_dockers_keys_order_and_types() {
-    if !rvol_tests::have_root() || !rvol_tests::have_docker() {
-        return;
-    }
-    let r = Rvol::new("cli-inspect");
-    import_busybox(&r);
-    let mut junk = DockerJunk {
-        containers: vec![],
-        volumes: vec![],
-        images: vec![],
-    };
-    let host = r.root.tmp.join("host");
+    let r = TestRoot::new("cli-inspect");
+    let mut junk = DockerObjects::new();
+    let bb: &str = &junk.import_busybox(&r.tmp);
+    r.import_busybox(bb);
+    let host = r.tmp.join("host");
     let spec = format!("{}:/a:ro", host.display());
     let name = unique("insp");
     junk.containers.push(name.clone());
@@ -810,14 +754,14 @@ fn inspect_has_dockers_keys_order_and_types() {
     ];
     let mut d = vec!["create", "--name", &name];
     d.extend(flags);
-    d.extend(["busybox:local", "echo", "hi"]);
+    d.extend([bb, "echo", "hi"]);
     docker_ok(&d);
     let mut v = vec!["create", "--name", "insp"];
     v.extend(flags);
-    v.extend(["busybox:local", "echo", "hi"]);
-    let id = r.ok(&v);
+    v.extend([bb, "echo", "hi"]);
+    let id = r.rvol_ok(&v);
     let dj: Value = serde_json::from_str(&docker_ok(&["inspect", &name])).unwrap();
-    let vj: Value = serde_json::from_str(&r.ok(&["inspect", "insp"])).unwrap();
+    let vj: Value = serde_json::from_str(&r.rvol_ok(&["inspect", "insp"])).unwrap();
     let mut errs = Vec::new();
     same_shape("", &vj, &dj, &mut errs);
     assert!(errs.is_empty(), "{}", errs.join("\n"));
@@ -866,14 +810,14 @@ fn inspect_has_dockers_keys_order_and_types() {
     ];
     for t in templates {
         let d = docker(&["inspect", "--format", t, &name]);
-        let o = r.run(&["inspect", "--format", t, "insp"]);
+        let o = r.rvol_run(&["inspect", "--format", t, "insp"]);
         assert_eq!(text(&o.stdout), text(&d.stdout), "--format {t}");
         assert_eq!(o.status.code(), d.status.code(), "--format {t}");
     }
     // template errors: docker's text and status
     for t in ["{{.Foo}}", "{{.State.Foo}}", "{{.Foo", "{{range .Mounts}}"] {
         let d = docker(&["inspect", "--format", t, &name]);
-        let o = r.run(&["inspect", "--format", t, "insp"]);
+        let o = r.rvol_run(&["inspect", "--format", t, "insp"]);
         assert_eq!(o.status.code(), d.status.code(), "--format {t}");
         // older docker CLIs capitalize "Template parsing error"
         assert_eq!(
@@ -883,7 +827,7 @@ fn inspect_has_dockers_keys_order_and_types() {
         );
     }
     // --format json: the same array, compact on one line, as docker's CLI
-    let line = r.ok(&["inspect", "--format", "json", "insp"]);
+    let line = r.rvol_ok(&["inspect", "--format", "json", "insp"]);
     assert_eq!(line.lines().count(), 1, "{line}");
     let again: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(again[0]["Id"], c["Id"]);
@@ -895,23 +839,19 @@ fn inspect_has_dockers_keys_order_and_types() {
         1
     );
     // an image, in docker image inspect's shape
-    let dj: Value =
-        serde_json::from_str(&docker_ok(&["inspect", "--type", "image", "busybox:local"])).unwrap();
-    let vj: Value =
-        serde_json::from_str(&r.ok(&["inspect", "--type", "image", "busybox:local"])).unwrap();
+    let dj: Value = serde_json::from_str(&docker_ok(&["inspect", "--type", "image", bb])).unwrap();
+    let vj: Value = serde_json::from_str(&r.rvol_ok(&["inspect", "--type", "image", bb])).unwrap();
     let mut errs = Vec::new();
     same_shape("", &vj, &dj, &mut errs);
     assert!(errs.is_empty(), "{}", errs.join("\n"));
-    assert_eq!(vj[0]["RepoTags"], serde_json::json!(["busybox:local"]));
+    assert_eq!(vj[0]["RepoTags"], serde_json::json!([bb]));
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn run_passes_sigterm_on_to_the_container() {
-    if !rvol_tests::have_root() {
-        return;
-    }
-    let r = Rvol::new("cli-sig");
-    import_busybox(&r);
+    let r = TestRoot::new("cli-sig");
+    r.import_busybox("busybox:local");
     for rm in [true, false] {
         let name = if rm { "sig-rm" } else { "sig-keep" };
         let mut args = vec!["run", "--name", name];
@@ -925,72 +865,65 @@ fn run_passes_sigterm_on_to_the_container() {
             "trap 'echo got TERM; exit 9' TERM; echo up; while :; do sleep 0.1; done",
         ]);
         let child = r
-            .cmd(&args)
+            .rvol(&args)
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        wait_until("container running", || {
-            r.run(&["inspect", "-f", "{{.State.Running}}", name]).stdout == b"true\n"
+        wait_until(20.0, "container running", || {
+            r.rvol_run(&["inspect", "-f", "{{.State.Running}}", name])
+                .stdout
+                == b"true\n"
         });
         std::thread::sleep(std::time::Duration::from_millis(300));
         // SAFETY: kill(2) on our own child.
-        assert_eq!(unsafe { libc_kill(child.id() as i32, 15) }, 0);
+        assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
         let out = child.wait_with_output().unwrap();
         assert_eq!(out.status.code(), Some(9), "rm={rm}");
         assert_eq!(text(&out.stdout), "up\ngot TERM\n", "rm={rm}");
-        let left = r.ok(&["ps", "-a", "-q"]);
+        let left = r.rvol_ok(&["ps", "-a", "-q"]);
         assert_eq!(left.is_empty(), rm, "rm={rm}: {left}");
         if !rm {
-            r.ok(&["rm", name]);
+            r.rvol_ok(&["rm", name]);
         }
     }
 }
 
-extern "C" {
-    #[link_name = "kill"]
-    fn libc_kill(pid: i32, sig: i32) -> i32;
-}
-
 #[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and dockerd"
+)]
 fn load_takes_docker_save_and_images_shows_dockers_id() {
-    if !rvol_tests::have_root() || !rvol_tests::have_docker() {
-        return;
-    }
-    let r = Rvol::new("cli-load");
-    let archive = r.root.tmp.join("busybox-local.tar");
-    docker_ok(&["save", "-o", archive.to_str().unwrap(), "busybox:local"]);
-    let out = r.ok(&["load", "-i", archive.to_str().unwrap()]);
-    assert_eq!(out, "Loaded image: busybox:local\n");
-    let did = docker_ok(&["images", "-q", "busybox:local"]);
-    let rid = r.ok(&["images", "-q", "busybox:local"]);
+    let r = TestRoot::new("cli-load");
+    let mut junk = DockerObjects::new();
+    let bb: &str = &junk.import_busybox(&r.tmp);
+    let archive = r.tmp.join("busybox-local.tar");
+    docker_ok(&["save", "-o", archive.to_str().unwrap(), bb]);
+    let out = r.rvol_ok(&["load", "-i", archive.to_str().unwrap()]);
+    assert_eq!(out, format!("Loaded image: {bb}\n"));
+    let did = docker_ok(&["images", "-q", bb]);
+    let rid = r.rvol_ok(&["images", "-q", bb]);
     assert_eq!(rid, did.lines().next().unwrap().to_string() + "\n");
-    let (titles, rows) = table_cells(&r.ok(&["images"]));
+    let (titles, rows) = table_cells(&r.rvol_ok(&["images"]));
     assert_eq!(titles, ["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"]);
-    assert_eq!(rows[0][..3], ["busybox", "local", rid.trim()]);
-    let id = r.ok(&["inspect", "--format", "{{.Id}}", "busybox:local"]);
-    assert_eq!(
-        id,
-        docker_ok(&["inspect", "--format", "{{.Id}}", "busybox:local"])
-    );
-    assert_eq!(
-        r.ok(&["run", "--rm", "busybox:local", "echo", "ok"]),
-        "ok\n"
-    );
+    let (repo, tag) = bb.split_once(':').unwrap();
+    assert_eq!(rows[0][..3], [repo, tag, rid.trim()]);
+    let id = r.rvol_ok(&["inspect", "--format", "{{.Id}}", bb]);
+    assert_eq!(id, docker_ok(&["inspect", "--format", "{{.Id}}", bb]));
+    assert_eq!(r.rvol_ok(&["run", "--rm", bb, "echo", "ok"]), "ok\n");
 }
 
 #[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and dockerd"
+)]
 fn list_formats_and_filters_follow_docker() {
-    if !rvol_tests::have_root() || !rvol_tests::have_docker() {
-        return;
-    }
-    let r = Rvol::new("cli-listfmt");
-    import_busybox(&r);
-    let mut junk = DockerJunk {
-        containers: vec![],
-        volumes: vec![],
-        images: vec![],
-    };
-    let host = r.root.tmp.join("host");
+    let r = TestRoot::new("cli-listfmt");
+    let mut junk = DockerObjects::new();
+    let bb: &str = &junk.import_busybox(&r.tmp);
+    r.import_busybox(bb);
+    let host = r.tmp.join("host");
     let bind = format!("{}:/a", host.display());
     let vol = unique("fv");
     let name = unique("f");
@@ -1000,18 +933,18 @@ fn list_formats_and_filters_follow_docker() {
     let named = format!("{vol}:/b");
     let mut d = vec!["create", "--name", &name];
     d.extend(flags);
-    d.extend([named.as_str(), "busybox:local", "true"]);
+    d.extend([named.as_str(), bb, "true"]);
     docker_ok(&d);
     let mut v = vec!["create", "--name", &name];
     v.extend(flags);
-    v.extend([named.as_str(), "busybox:local", "true"]);
-    r.ok(&v);
+    v.extend([named.as_str(), bb, "true"]);
+    r.rvol_ok(&v);
     let filt = format!("name={name}");
     let same_lines = |args: &[&str]| {
         let mut dargs = args.to_vec();
         dargs.extend(["--filter", &filt]);
         let d = docker_ok(&dargs);
-        let o = r.ok(&dargs);
+        let o = r.rvol_ok(&dargs);
         (o, d)
     };
     // fields that do not depend on time or on the root
@@ -1053,7 +986,7 @@ fn list_formats_and_filters_follow_docker() {
         "{{.Names}}",
     ]);
     assert_eq!((o.as_str(), d.as_str()), ("", ""));
-    let o = r.run(&["ps", "--filter", "bogus=1"]);
+    let o = r.rvol_run(&["ps", "--filter", "bogus=1"]);
     let d = docker(&["ps", "--filter", "bogus=1"]);
     assert_eq!(o.status.code(), d.status.code());
     assert!(
@@ -1071,7 +1004,7 @@ fn list_formats_and_filters_follow_docker() {
         "--format",
         "{{.Name}} {{.Driver}} {{.Labels}} {{.Scope}}",
     ]);
-    let o = r.ok(&[
+    let o = r.rvol_ok(&[
         "volume",
         "ls",
         "--filter",
@@ -1081,29 +1014,29 @@ fn list_formats_and_filters_follow_docker() {
     ]);
     assert_eq!(o, d);
     let d = docker_ok(&["volume", "ls", "--filter", &vfilt, "--format", "json"]);
-    let o = r.ok(&["volume", "ls", "--filter", &vfilt, "--format", "json"]);
+    let o = r.rvol_ok(&["volume", "ls", "--filter", &vfilt, "--format", "json"]);
     assert_eq!(keys(&o), keys(&d), "volume ls --format json keys");
     // in use by the container: not dangling
-    let o = r.ok(&["volume", "ls", "-q", "--filter", "dangling=false"]);
+    let o = r.rvol_ok(&["volume", "ls", "-q", "--filter", "dangling=false"]);
     assert!(o.lines().any(|l| l == vol), "{o}");
     assert!(!r
-        .ok(&["volume", "ls", "-q", "--filter", "dangling=true"])
+        .rvol_ok(&["volume", "ls", "-q", "--filter", "dangling=true"])
         .contains(&vol));
 
     let d = docker_ok(&[
         "images",
         "--format",
         "{{.Repository}}:{{.Tag}} {{.Digest}}",
-        "busybox:local",
+        bb,
     ]);
-    let o = r.ok(&[
+    let o = r.rvol_ok(&[
         "images",
         "--format",
         "{{.Repository}}:{{.Tag}} {{.Digest}}",
-        "busybox:local",
+        bb,
     ]);
     assert_eq!(o, d);
-    let d = docker_ok(&["images", "--format", "json", "busybox:local"]);
-    let o = r.ok(&["images", "--format", "json", "busybox:local"]);
+    let d = docker_ok(&["images", "--format", "json", bb]);
+    let o = r.rvol_ok(&["images", "--format", "json", bb]);
     assert_eq!(keys(&o), keys(&d), "images --format json keys");
 }

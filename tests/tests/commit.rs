@@ -19,8 +19,9 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use rvol_tests::docker::DockerObjects;
 use rvol_tests::image::{busybox_rootfs, sha256_hex, tar_dir, OciImage, Written};
-use rvol_tests::{have_docker, have_root, ok, run, TestRoot};
+use rvol_tests::{eventually, fresh, is_hex64, ok, run, TestRoot};
 use serde_json::{json, Value};
 
 /// The name the test image has in the store.
@@ -48,35 +49,6 @@ fn setup(tag: &str) -> Setup {
         root,
         rootfs,
         image,
-    }
-}
-
-/// A unique docker name for this test process.
-fn docker_name(tag: &str) -> String {
-    format!(
-        "rvol-test-commit-{tag}-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos()
-    )
-}
-
-/// Removes docker images and containers by name when dropped.
-struct DockerCleanup {
-    images: Vec<String>,
-    containers: Vec<String>,
-}
-
-impl Drop for DockerCleanup {
-    fn drop(&mut self) {
-        for c in &self.containers {
-            let _ = Command::new("docker").args(["rm", "-fv", c]).output();
-        }
-        for i in &self.images {
-            let _ = Command::new("docker").args(["rmi", "-f", i]).output();
-        }
     }
 }
 
@@ -177,7 +149,7 @@ touch -d '2001-02-03 04:05:06' /opt/app/run
 "#;
 
 fn commit(root: &TestRoot, args: &[&str]) -> String {
-    let out = ok(root.cmd("rvol-commit").args(args));
+    let out = ok(root.tool("rvol-commit").args(args));
     let id = out.trim().to_string();
     assert!(
         id.starts_with("sha256:") && id.len() == 71,
@@ -384,22 +356,21 @@ fn rvol_tree(s: &Setup, bundle: &Path) -> Tree {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and dockerd"
+)]
 fn commit_then_docker_loads_runs_and_inspects_it() {
-    if !have_root() || !have_docker() {
-        return;
-    }
     let s = setup("commit-docker");
     let bundle = hand_container(&s, "c1", &["sh", "-c", "make changes"]);
     in_container(&s, &bundle, CHANGES);
     let expected = rvol_tree(&s, &bundle);
     assert!(expected.contains_key("added") && !expected.contains_key("etc/group"));
 
-    let name = docker_name("b");
+    let name = fresh("commit-b");
     let tagged = format!("{name}:v1");
-    let mut cleanup = DockerCleanup {
-        images: vec![tagged.clone()],
-        containers: vec![],
-    };
+    let mut cleanup = DockerObjects::new();
+    cleanup.images.push(tagged.clone());
     let id = commit(
         &s.root,
         &[
@@ -456,7 +427,7 @@ fn commit_then_docker_loads_runs_and_inspects_it() {
     // (b) docker load of `rvol-commit save`, then docker's file tree.
     let archive = s.root.tmp.join("saved.tar");
     ok(s.root
-        .cmd("rvol-commit")
+        .tool("rvol-commit")
         .args(["save", "-o"])
         .arg(&archive)
         .arg(&tagged));
@@ -475,7 +446,7 @@ fn commit_then_docker_loads_runs_and_inspects_it() {
     ]));
     assert_eq!(inspect.trim(), r#"{"/opt/xxx":{}} ["/bin/sh"]"#);
 
-    let cname = docker_name("b-run");
+    let cname = fresh("commit-b-run");
     cleanup.containers.push(cname.clone());
     let out = ok(Command::new("docker").args([
         "run",
@@ -505,10 +476,8 @@ fn commit_then_docker_loads_runs_and_inspects_it() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn same_container_twice_gives_same_layer_digest() {
-    if !have_root() {
-        return;
-    }
     let s = setup("commit-twice");
     let bundle = hand_container(&s, "twice", &["sh"]);
     in_container(&s, &bundle, CHANGES);
@@ -529,18 +498,19 @@ fn same_container_twice_gives_same_layer_digest() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and dockerd"
+)]
 fn oci_export_is_taken_by_skopeo_and_docker() {
-    if !have_root() || !have_docker() {
-        return;
-    }
     let s = setup("commit-oci");
     let bundle = hand_container(&s, "oci1", &["sh"]);
     in_container(&s, &bundle, CHANGES);
-    let name = docker_name("oci");
+    let name = fresh("commit-oci");
     commit(&s.root, &["oci1", "exp:1"]);
     let dir = s.root.tmp.join("layout");
     ok(s.root
-        .cmd("rvol-commit")
+        .tool("rvol-commit")
         .args(["save"])
         .arg("-o")
         .arg(format!("oci:{}:t1", dir.display()))
@@ -556,10 +526,8 @@ fn oci_export_is_taken_by_skopeo_and_docker() {
     let tagged = format!("{name}:sk");
     let tagged_z = format!("{name}:zstd");
     commit(&s.root, &["--compress", "zstd", "oci1", &tagged_z]);
-    let _cleanup = DockerCleanup {
-        images: vec![tagged.clone(), tagged_z.clone()],
-        containers: vec![],
-    };
+    let mut cleanup = DockerObjects::new();
+    cleanup.images.extend([tagged.clone(), tagged_z.clone()]);
     ok(Command::new("skopeo")
         .arg("copy")
         .arg(format!("oci:{}:t1", dir.display()))
@@ -580,7 +548,7 @@ fn oci_export_is_taken_by_skopeo_and_docker() {
     // zstd layers: skopeo takes the layout (to another layout: it refuses
     // zstd in any docker format); our docker-archive has them as plain tar.
     ok(s.root
-        .cmd("rvol-commit")
+        .tool("rvol-commit")
         .args(["save"])
         .arg("-o")
         .arg(format!("oci:{}:z", dir.display()))
@@ -591,7 +559,7 @@ fn oci_export_is_taken_by_skopeo_and_docker() {
         .arg(format!("oci:{}:z", s.root.tmp.join("copy").display())));
     let zarchive = s.root.tmp.join("z.tar");
     ok(s.root
-        .cmd("rvol-commit")
+        .tool("rvol-commit")
         .args(["save", "-o"])
         .arg(&zarchive)
         .arg(&tagged_z));
@@ -610,7 +578,7 @@ fn oci_export_is_taken_by_skopeo_and_docker() {
     // --format oci -o DIR: the tag part of the name.
     let dir2 = s.root.tmp.join("layout2");
     ok(s.root
-        .cmd("rvol-commit")
+        .tool("rvol-commit")
         .args(["save", "--format", "oci", "-o"])
         .arg(&dir2)
         .arg("exp:1"));
@@ -621,10 +589,8 @@ fn oci_export_is_taken_by_skopeo_and_docker() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn bad_input_is_refused_and_leaves_nothing() {
-    if !have_root() {
-        return;
-    }
     let s = setup("commit-bad");
     let bundle = hand_container(&s, "bad", &["sh"]);
     in_container(&s, &bundle, "echo x > /x");
@@ -642,7 +608,7 @@ fn bad_input_is_refused_and_leaves_nothing() {
         (vec!["bad", "Bad:Name"], "invalid reference format"),
         (vec![], "requires at least 1"),
     ] {
-        let o = run(s.root.cmd("rvol-commit").args(&args));
+        let o = run(s.root.tool("rvol-commit").args(&args));
         assert_eq!(o.status.code(), Some(125), "{args:?}");
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.starts_with("rvol-commit: "), "{err}");
@@ -655,7 +621,7 @@ fn bad_input_is_refused_and_leaves_nothing() {
     );
     let o = run(s
         .root
-        .cmd("rvol-commit")
+        .tool("rvol-commit")
         .args(["save", "-o"])
         .arg(s.root.tmp.join("x.tar"))
         .arg("nosuch:1"));
@@ -664,7 +630,7 @@ fn bad_input_is_refused_and_leaves_nothing() {
     // An untagged commit is still reachable by its id.
     let id = commit(&s.root, &["bad"]);
     ok(s.root
-        .cmd("rvol-commit")
+        .tool("rvol-commit")
         .args(["save", "-o"])
         .arg(s.root.tmp.join("byid.tar"))
         .arg(&id));
@@ -685,45 +651,7 @@ fn run_chain(root: &TestRoot, image: &str, flags: &[&str], cmd: &[&str]) -> (Pat
 }
 
 fn create_chain(root: &TestRoot, image: &str, flags: &[&str], cmd: &[&str]) -> PathBuf {
-    use std::io::Write;
-    let spec = ok(root.cmd("rvol-unpack").arg(image).args(cmd));
-    let mut create = root.cmd("rvol-mount");
-    create
-        .arg("create")
-        .args(flags)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = create.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(spec.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
-    assert!(
-        o.status.success(),
-        "rvol-mount create: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())
-}
-
-fn start_chain(root: &TestRoot, bundle: &Path) -> Command {
-    let mut c = root.cmd("rvol-ns");
-    c.arg("--bundle")
-        .arg(bundle)
-        .arg("--")
-        .arg(rvol_tests::bin("rvol-mount"))
-        .arg("apply")
-        .arg("--bundle")
-        .arg(bundle)
-        .arg("--")
-        .arg(rvol_tests::bin("rvol-exec"))
-        .arg("--bundle")
-        .arg(bundle);
-    c
+    root.create_ok(&root.spec(image, cmd), flags)
 }
 
 fn run_chain_raw(
@@ -733,7 +661,7 @@ fn run_chain_raw(
     cmd: &[&str],
 ) -> (PathBuf, std::process::Output) {
     let bundle = create_chain(root, image, flags, cmd);
-    let o = run(&mut start_chain(root, &bundle));
+    let o = run(&mut root.chain(&bundle, &[]));
     (bundle, o)
 }
 
@@ -741,20 +669,19 @@ fn run_chain_raw(
 /// in `docker export` the same file tree as a run of it under rvol (read
 /// from inside the rvol container with tar).
 #[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and dockerd"
+)]
 fn chain_commit_matches_between_rvol_and_docker() {
-    if !have_root() || !have_docker() {
-        return;
-    }
     // A short tag: rvol-mount passes all lowerdirs in one fsconfig string,
     // which the kernel caps at 256 bytes (reported).
     let s = setup("cm-dk");
     run_chain(&s.root, IMAGE, &["--name", "c1"], &["sh", "-c", CHANGES]);
-    let name = docker_name("chain");
+    let name = fresh("commit-chain");
     let tagged = format!("{name}:v1");
-    let mut cleanup = DockerCleanup {
-        images: vec![tagged.clone()],
-        containers: vec![],
-    };
+    let mut cleanup = DockerObjects::new();
+    cleanup.images.push(tagged.clone());
     let id = commit(
         &s.root,
         &[
@@ -775,7 +702,7 @@ fn chain_commit_matches_between_rvol_and_docker() {
 
     let archive = s.root.tmp.join("saved.tar");
     ok(s.root
-        .cmd("rvol-commit")
+        .tool("rvol-commit")
         .args(["save", "-o"])
         .arg(&archive)
         .arg(&tagged));
@@ -789,7 +716,7 @@ fn chain_commit_matches_between_rvol_and_docker() {
         &tagged,
     ]));
     assert_eq!(inspect.trim(), r#"{"/opt/xxx":{}} ["/bin/sh"]"#);
-    let cname = docker_name("chain-run");
+    let cname = fresh("commit-chain-run");
     cleanup.containers.push(cname.clone());
     let out = ok(Command::new("docker").args([
         "run",
@@ -815,10 +742,8 @@ fn chain_commit_matches_between_rvol_and_docker() {
 /// with VOLUME and CMD, a run of the new image shows the changes, a fresh
 /// anonymous volume at /opt/xxx, and not the volume's files.
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn chain_run_commit_run_shows_changes_and_volume() {
-    if !have_root() {
-        return;
-    }
     let s = setup("commit-chain");
     let script = format!("{CHANGES}\necho in-volume > /vol/file\n");
     let (bundle, _) = run_chain(
@@ -881,10 +806,7 @@ fn chain_run_commit_run_shows_changes_and_volume() {
         .find(|m| m["Destination"] == "/opt/xxx")
         .unwrap_or_else(|| panic!("no mount at /opt/xxx: {mounts}"));
     let name = vol["Name"].as_str().unwrap();
-    assert!(
-        name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit()),
-        "anonymous volume: {vol}"
-    );
+    assert!(is_hex64(name), "anonymous volume: {vol}");
     assert_eq!(vol["Type"], "volume");
 }
 
@@ -892,10 +814,8 @@ fn chain_run_commit_run_shows_changes_and_volume() {
 /// its processes are stopped for the commit (SIGSTOP on its pid
 /// namespace), the layer holds a consistent state, and it runs on after.
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn chain_running_container_is_paused_for_the_commit() {
-    if !have_root() {
-        return;
-    }
     let s = setup("cm-run");
     // Two files replaced in turn (write + rename) with the same counter: a
     // snapshot taken between syscalls has them equal or `a` one ahead. The
@@ -904,7 +824,9 @@ fn chain_running_container_is_paused_for_the_commit() {
     let script = "mkdir /m; for n in $(seq 16); do dd if=/dev/urandom of=/m/$n bs=1M count=1 2>/dev/null; done; \
                   i=0; while :; do i=$((i+1)); echo $i > /t; mv /t /a; echo $i > /t; mv /t /z; done";
     let bundle = create_chain(&s.root, IMAGE, &["--name", "busy"], &["sh", "-c", script]);
-    let mut child = start_chain(&s.root, &bundle)
+    let mut child = s
+        .root
+        .chain(&bundle, &[])
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -912,14 +834,14 @@ fn chain_running_container_is_paused_for_the_commit() {
         serde_json::from_slice(&std::fs::read(bundle.join("state.json")).unwrap()).unwrap()
     };
     let mut pid = 0;
-    for _ in 0..500 {
+    eventually(5.0, || {
         let st = state_of();
-        if st["Running"] == json!(true) && bundle.join("upper/z").exists() {
+        let up = st["Running"] == json!(true) && bundle.join("upper/z").exists();
+        if up {
             pid = st["Pid"].as_i64().unwrap();
-            break;
         }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+        up
+    });
     let r = std::panic::catch_unwind(|| {
         assert!(pid > 0, "container never ran: {}", state_of());
         for n in 0..3 {
@@ -975,10 +897,8 @@ fn tree_of_files(raw: &[u8]) -> BTreeMap<String, String> {
 /// is empty (the /etc files rvol bound over are mount points, not changes,
 /// as in docker's init layer), and committing it twice gives one digest.
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn chain_unchanged_container_gives_empty_layer_twice() {
-    if !have_root() {
-        return;
-    }
     let s = setup("cm-idle");
     let (bundle, _) = run_chain(&s.root, IMAGE, &["--name", "idle"], &["true"]);
     // The /etc mount points (the image has none) come from the shared init
@@ -997,28 +917,27 @@ fn chain_unchanged_container_gives_empty_layer_twice() {
 /// into docker), a container of it on each side, committed with the same
 /// instructions; the resulting Config fields must be docker's.
 #[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and dockerd"
+)]
 fn change_instructions_match_docker() {
-    if !have_root() || !have_docker() {
-        return;
-    }
     let s = setup("cm-chg");
-    let name = docker_name("chg");
+    let name = fresh("commit-chg");
     let base = format!("{name}:base");
-    let mut cleanup = DockerCleanup {
-        images: vec![base.clone()],
-        containers: vec![],
-    };
+    let mut cleanup = DockerObjects::new();
+    cleanup.images.push(base.clone());
     // The test image under a docker-unique name in the rvol store too, so
     // that nothing of another name is loaded into docker.
     OciImage::new(vec![tar_dir(&s.rootfs)]).write(&s.root.path().join("images"), &base);
     let archive = s.root.tmp.join("base.tar");
     ok(s.root
-        .cmd("rvol-commit")
+        .tool("rvol-commit")
         .args(["save", "-o"])
         .arg(&archive)
         .arg(&base));
     ok(Command::new("docker").arg("load").arg("-i").arg(&archive));
-    let cname = docker_name("chg-c");
+    let cname = fresh("commit-chg-c");
     cleanup.containers.push(cname.clone());
     ok(Command::new("docker").args(["run", "--name", &cname, "--network", "none", &base, "true"]));
     run_chain(&s.root, IMAGE, &["--name", "chg"], &["true"]);

@@ -5,15 +5,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
+use rvol_tests::docker::DockerObjects;
 use rvol_tests::probe::{self, bundle, chain, facts, probe_rvol, PROBE};
-use rvol_tests::{bin, have_docker, have_root, run, TempDir};
+use rvol_tests::wait::{alive, running_pid};
+use rvol_tests::{bin, eventually, run, stderr, TempDir, TestRoot};
 use serde_json::json;
-
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn probe_ok(tmp: &TempDir, name: &str, patch: serde_json::Value) -> BTreeMap<String, String> {
     let o = probe_rvol(tmp, name, patch);
@@ -31,10 +28,8 @@ fn user(u: &str) -> serde_json::Value {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn the_container_environment() {
-    if !have_root() {
-        return;
-    }
     let tmp = TempDir::new("exec-env");
     let f = probe_ok(&tmp, "c", json!({}));
     assert_eq!(f["pid"], "1", "the command is PID 1");
@@ -122,10 +117,8 @@ fn the_container_environment() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn users_groups_and_home() {
-    if !have_root() {
-        return;
-    }
     let tmp = TempDir::new("exec-user");
     let f = probe_ok(&tmp, "u1000", user("1000:1000"));
     assert_eq!(
@@ -193,10 +186,8 @@ fn users_groups_and_home() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn cwd_env_and_hostname() {
-    if !have_root() {
-        return;
-    }
     let tmp = TempDir::new("exec-cwd");
     let f = probe_ok(
         &tmp,
@@ -264,10 +255,8 @@ fn cwd_env_and_hostname() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn exit_statuses() {
-    if !have_root() {
-        return;
-    }
     let tmp = TempDir::new("exec-status");
     let b = bundle(&tmp.join("c"), json!({}));
     let status = |cmd: &[&str]| {
@@ -347,22 +336,6 @@ fn exit_statuses() {
     );
 }
 
-/// Wait until `path` holds the container's record as running; its host pid.
-fn wait_running(state: &Path) -> i32 {
-    let t = Instant::now();
-    while t.elapsed() < Duration::from_secs(10) {
-        if let Ok(b) = std::fs::read(state) {
-            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&b) {
-                if v["Status"] == "running" {
-                    return v["Pid"].as_i64().unwrap() as i32;
-                }
-            }
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("{} never said running", state.display());
-}
-
 fn wait_ready(child: &mut std::process::Child) {
     use std::io::BufRead;
     let mut line = String::new();
@@ -372,18 +345,9 @@ fn wait_ready(child: &mut std::process::Child) {
     assert_eq!(line.trim(), "ready");
 }
 
-fn alive(pid: i32) -> bool {
-    // A zombie still has /proc/PID: count it as gone.
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| !s.contains(") Z "))
-        .unwrap_or(false)
-}
-
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn signals_are_forwarded_and_killed_containers_report_137() {
-    if !have_root() {
-        return;
-    }
     let tmp = TempDir::new("exec-sig");
     let b = bundle(&tmp.join("c"), json!({}));
     let script = r#"trap 'echo got TERM; exit 7' TERM; trap 'exit 130' INT; echo ready; while :; do sleep 0.05; done"#;
@@ -407,7 +371,7 @@ fn signals_are_forwarded_and_killed_containers_report_137() {
 
     // kill -9 of the container's PID 1 from the host: 128+9.
     let mut child = chain(&b, &["sleep", "1000"]).spawn().unwrap();
-    let pid = wait_running(&tmp.join("c/state.json"));
+    let pid = running_pid(&tmp.join("c/state.json"), 10.0);
     assert!(alive(pid));
     assert!(run(Command::new("kill").arg("-9").arg(pid.to_string()))
         .status
@@ -431,22 +395,19 @@ mod libc_sig {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn killing_rvol_ns_kills_the_container_and_leaves_no_mount() {
-    if !have_root() {
-        return;
-    }
     let tmp = TempDir::new("exec-kill9");
     let b = bundle(&tmp.join("c"), json!({}));
     let mut child = chain(&b, &["sleep", "1000"]).spawn().unwrap();
-    let pid = wait_running(&tmp.join("c/state.json"));
+    let pid = running_pid(&tmp.join("c/state.json"), 10.0);
     assert!(alive(pid));
     child.kill().unwrap(); // SIGKILL to rvol-ns itself
     child.wait().unwrap();
-    let t = Instant::now();
-    while alive(pid) && t.elapsed() < Duration::from_secs(5) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(!alive(pid), "the container outlived rvol-ns");
+    assert!(
+        eventually(5.0, || !alive(pid)),
+        "the container outlived rvol-ns"
+    );
     assert!(
         rvol_tests::mounts_under(&tmp.path).is_empty(),
         "mounts left on the host"
@@ -454,10 +415,8 @@ fn killing_rvol_ns_kills_the_container_and_leaves_no_mount() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn read_only_binds_and_root_cannot_be_remounted() {
-    if !have_root() {
-        return;
-    }
     let tmp = TempDir::new("exec-ro");
     let host = tmp.join("hostdir");
     std::fs::create_dir_all(&host).unwrap();
@@ -502,10 +461,8 @@ fn read_only_binds_and_root_cannot_be_remounted() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn bare_rootfs_and_refusals() {
-    if !have_root() {
-        return;
-    }
     let tmp = TempDir::new("exec-bare");
     let b = bundle(&tmp.join("c"), json!({}));
     // ROOTFS form inside flags-only namespaces.
@@ -585,12 +542,14 @@ fn bare_rootfs_and_refusals() {
 /// The same probe under docker and under rvol, on the same busybox rootfs,
 /// with the same user, cwd, env and hostname: every fact must agree.
 #[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and dockerd"
+)]
 fn same_facts_as_docker() {
-    if !have_root() || !have_docker() {
-        return;
-    }
     let tmp = TempDir::new("exec-docker");
-    let image = probe::DockerImage::busybox(&tmp);
+    let mut docker = DockerObjects::new();
+    let image = docker.import_busybox(&tmp);
     for (i, u) in ["", "1000:1000", "nobody", "user"].iter().enumerate() {
         let mut d = Command::new("docker");
         d.args([
@@ -608,7 +567,7 @@ fn same_facts_as_docker() {
         if !u.is_empty() {
             d.args(["-u", u]);
         }
-        d.args([image.tag.as_str(), "sh", "-c", PROBE]);
+        d.args([image.as_str(), "sh", "-c", PROBE]);
         let o = run(&mut d);
         assert!(o.status.success(), "docker: {}", stderr(&o));
         let theirs = facts(&o.stdout);
@@ -638,10 +597,8 @@ fn same_facts_as_docker() {
 /// A user mount below /dev (made before rvol-exec, as apply does) is not
 /// hidden by rvol-exec's own /dev; a user /dev/shm replaces the default.
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn user_mounts_under_dev_stay_visible() {
-    if !have_root() {
-        return;
-    }
     let tmp = TempDir::new("exec-devmnt");
     let host = tmp.join("log");
     std::fs::write(&host, "host file\n").unwrap();
@@ -689,13 +646,15 @@ fn user_mounts_under_dev_stay_visible() {
 /// rvol-exec) against `docker run` with the same flags on the same rootfs:
 /// `-v HOST:/data:ro --tmpfs /run --read-only -u 1000:1000 -w -e --hostname`.
 #[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and dockerd"
+)]
 fn full_chain_same_facts_as_docker() {
-    if !have_root() || !have_docker() {
-        return;
-    }
-    let env = rvol_tests::mounts::Env::new("exec-chain");
-    let image = probe::DockerImage::busybox(&env.root.tmp);
-    let host = env.path("hostdata");
+    let env = TestRoot::new("exec-chain");
+    let mut docker = DockerObjects::new();
+    let image = docker.import_busybox(&env.tmp);
+    let host = env.tmp.join("hostdata");
     std::fs::create_dir_all(&host).unwrap();
     std::fs::write(host.join("f"), "host data").unwrap();
     let vol = format!("{}:/data:ro", host.display());
@@ -716,13 +675,13 @@ fn full_chain_same_facts_as_docker() {
     d.args(["run", "--rm", "--network", "none"])
         .args(proc_flags)
         .args(mount_flags);
-    d.args([image.tag.as_str(), "sh", "-c", probe.as_str()]);
+    d.args([image.as_str(), "sh", "-c", probe.as_str()]);
     let o = run(&mut d);
     assert!(o.status.success(), "docker: {}", stderr(&o));
     let theirs = facts(&o.stdout);
 
     let img = env.image("bb", json!({}), |_| {});
-    let mut unpack = env.root.cmd("rvol-unpack");
+    let mut unpack = env.tool("rvol-unpack");
     unpack
         .args(proc_flags)
         .arg(&img)
@@ -777,19 +736,17 @@ fn full_chain_same_facts_as_docker() {
 /// exit, a signal to the container, `kill -9` of rvol-ns. Afterwards the
 /// bundle's overlay can be mounted again (nothing holds it).
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn full_chain_leaves_nothing_mounted() {
-    if !have_root() {
-        return;
-    }
-    let env = rvol_tests::mounts::Env::new("exec-chain-kill");
-    let host = env.path("hostdata");
+    let env = TestRoot::new("exec-chain-kill");
+    let host = env.tmp.join("hostdata");
     std::fs::create_dir_all(&host).unwrap();
     let img = env.image("bb", json!({}), |_| {});
     let spec = env.spec(&img, &["sleep", "1000"]);
     let vol = format!("{}:/data", host.display());
     let b = env.create_ok(&spec, &["-v", &vol, "--tmpfs", "/run"]);
     let state = b.join("state.json");
-    let top = env.root.tmp.path.clone();
+    let top = env.tmp.path.clone();
 
     // Normal exit.
     assert_eq!(env.sh(&b, "touch /data/ok").status.code(), Some(0));
@@ -798,7 +755,7 @@ fn full_chain_leaves_nothing_mounted() {
 
     // A signal to the container's PID 1 from the host.
     let mut child = env.chain(&b, &[]).spawn().unwrap();
-    let pid = wait_running(&state);
+    let pid = running_pid(&state, 10.0);
     assert!(run(Command::new("kill").arg("-KILL").arg(pid.to_string()))
         .status
         .success());
@@ -807,14 +764,13 @@ fn full_chain_leaves_nothing_mounted() {
 
     // kill -9 of rvol-ns: the container goes too.
     let mut child = env.chain(&b, &[]).spawn().unwrap();
-    let pid = wait_running(&state);
+    let pid = running_pid(&state, 10.0);
     child.kill().unwrap();
     child.wait().unwrap();
-    let t = Instant::now();
-    while alive(pid) && t.elapsed() < Duration::from_secs(5) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(!alive(pid), "the container outlived rvol-ns");
+    assert!(
+        eventually(5.0, || !alive(pid)),
+        "the container outlived rvol-ns"
+    );
     assert!(rvol_tests::mounts_under(&top).is_empty());
 
     // And it starts again on the same bundle.

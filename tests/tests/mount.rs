@@ -9,18 +9,10 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::Command;
 
-use rvol_tests::mounts::{docker_error, rvol_error, Env};
-use rvol_tests::{have_docker, have_root, mounts_under, probe};
+use rvol_tests::chain::{holder_of, rvol_error};
+use rvol_tests::docker::{docker_error, DockerObjects};
+use rvol_tests::{mounts_under, stderr, TestRoot};
 use serde_json::json;
-
-fn busybox(env: &Env) -> Vec<u8> {
-    let img = env.image("bb", json!({}), |_| {});
-    env.spec(&img, &[])
-}
-
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// Every refused flag: exit 125, docker's text, nothing made.
 const REFUSED: &[(&[&str], &str, bool)] = &[
@@ -62,12 +54,10 @@ const REFUSED: &[(&[&str], &str, bool)] = &[
 ];
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn refused_flags_give_dockers_text_and_leave_nothing() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("mount-refused");
-    let spec = busybox(&env);
+    let env = TestRoot::new("mount-refused");
+    let spec = env.busybox_spec();
     // One volume and one container exist already: nothing may change.
     env.create_ok(&spec, &["--name", "keep", "-v", "kept:/k"]);
     let before = env.snapshot();
@@ -81,18 +71,20 @@ fn refused_flags_give_dockers_text_and_leave_nothing() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and dockerd"
+)]
 fn refused_flags_match_the_docker_daemon() {
-    if !have_root() || !have_docker() {
-        return;
-    }
-    let env = Env::new("mount-refused-docker");
-    let img = probe::DockerImage::busybox(&env.root.tmp);
+    let env = TestRoot::new("mount-refused-docker");
+    let mut docker = DockerObjects::new();
+    let img = docker.import_busybox(&env.tmp);
     for (args, want, compare) in REFUSED.iter().filter(|c| c.2) {
         let _ = compare;
         let o = Command::new("docker")
             .args(["create", "--network", "none"])
             .args(*args)
-            .args([img.tag.as_str(), "true"])
+            .args([img.as_str(), "true"])
             .output()
             .unwrap();
         if o.status.success() {
@@ -105,12 +97,10 @@ fn refused_flags_match_the_docker_daemon() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn container_name_conflict_is_dockers() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("mount-name");
-    let spec = busybox(&env);
+    let env = TestRoot::new("mount-name");
+    let spec = env.busybox_spec();
     let b = env.create_ok(&spec, &["--name", "web"]);
     let id = b.file_name().unwrap().to_string_lossy().into_owned();
     let before = env.snapshot();
@@ -125,23 +115,21 @@ fn container_name_conflict_is_dockers() {
     let b2 = env.create_ok(&spec, &[]);
     let name = env.annotation_str(&b2, "org.rvol.name");
     assert!(name.contains('_'), "{name}");
-    assert!(env.root.path().join("names").join(&name).is_symlink());
+    assert!(env.path().join("names").join(&name).is_symlink());
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn bind_creates_missing_host_dirs_and_shares_writes() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("mount-bind");
-    let spec = busybox(&env);
-    let host = env.path("host/a/b/c");
+    let env = TestRoot::new("mount-bind");
+    let spec = env.busybox_spec();
+    let host = env.tmp.join("host/a/b/c");
     let arg = format!("{}:/data/deep", host.display());
     let b = env.create_ok(&spec, &["-v", &arg]);
     for d in [
-        env.path("host"),
-        env.path("host/a"),
-        env.path("host/a/b"),
+        env.tmp.join("host"),
+        env.tmp.join("host/a"),
+        env.tmp.join("host/a/b"),
         host.clone(),
     ] {
         let md = std::fs::metadata(&d).unwrap();
@@ -169,7 +157,7 @@ fn bind_creates_missing_host_dirs_and_shares_writes() {
     let hc = env.annotation(&b, "org.rvol.hostconfig");
     assert_eq!(hc["Binds"], json!([arg]));
     assert!(
-        mounts_under(&env.root.tmp.path).is_empty(),
+        mounts_under(&env.tmp.path).is_empty(),
         "nothing mounted on the host"
     );
 }
@@ -202,16 +190,14 @@ fn set_xattr(p: &Path, k: &str, v: &[u8]) {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn copy_up_into_an_empty_named_volume_and_never_into_a_full_one() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("mount-copyup");
+    let env = TestRoot::new("mount-copyup");
     let img = env.image("app", json!({}), app_tree);
     let spec = env.spec(&img, &[]);
     let b = env.create_ok(&spec, &["-v", "appdata:/opt/app"]);
     let data = env.volume_data("appdata");
-    let image_dir = env.path("img-app-rootfs/opt/app");
+    let image_dir = env.tmp.join("img-app-rootfs/opt/app");
     // Same tree: types, modes, owners, content, link targets, hardlinks.
     assert_eq!(
         rvol_tests::hostile::tree(&data, &[]),
@@ -256,7 +242,7 @@ fn copy_up_into_an_empty_named_volume_and_never_into_a_full_one() {
     );
     assert_eq!(out, "750 999:999\n644 1000:100\ncontent\n");
     // No leftovers of the copy next to _data.
-    let names: Vec<String> = std::fs::read_dir(env.root.path().join("volumes/appdata"))
+    let names: Vec<String> = std::fs::read_dir(env.path().join("volumes/appdata"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
@@ -314,16 +300,14 @@ fn copy_up_into_an_empty_named_volume_and_never_into_a_full_one() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn a_stale_half_copy_is_not_taken_for_a_populated_volume() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("mount-halfcopy");
+    let env = TestRoot::new("mount-halfcopy");
     let img = env.image("app", json!({}), app_tree);
     let spec = env.spec(&img, &[]);
     // A copy-up killed half way left its temp dir; _data is still empty.
     env.create_ok(&spec, &["-v", "cut:/opt/app:nocopy"]);
-    let stale = env.root.path().join("volumes/cut/.copyup-99999999");
+    let stale = env.path().join("volumes/cut/.copyup-99999999");
     std::fs::create_dir_all(stale.join("half")).unwrap();
     env.create_ok(&spec, &["-v", "cut:/opt/app"]);
     assert!(
@@ -334,11 +318,9 @@ fn a_stale_half_copy_is_not_taken_for_a_populated_volume() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn image_volumes_and_dash_v_path_get_anonymous_volumes() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("mount-anon");
+    let env = TestRoot::new("mount-anon");
     let img = env.image("vol", json!({"Volumes": {"/opt/xxx": {}}}), |r| {
         std::fs::create_dir_all(r.join("opt/xxx")).unwrap();
         std::fs::write(r.join("opt/xxx/seed"), "from image\n").unwrap();
@@ -349,24 +331,14 @@ fn image_volumes_and_dash_v_path_get_anonymous_volumes() {
     assert_eq!(m.len(), 2, "{m:?}");
     for (mount, dst) in m.iter().zip(["/scratch", "/opt/xxx"]) {
         let name = mount["Name"].as_str().unwrap();
-        assert!(
-            name.len() == 64 && name.bytes().all(|c| c.is_ascii_hexdigit()),
-            "{name}"
-        );
+        assert!(rvol_tests::is_hex64(name), "{name}");
         let src = env.volume_data(name);
         assert_eq!(
             *mount,
             json!({"Type": "volume", "Name": name, "Source": src, "Destination": dst, "Driver": "local", "Mode": "", "RW": true, "Propagation": ""})
         );
         let rec: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(
-                env.root
-                    .path()
-                    .join("volumes")
-                    .join(name)
-                    .join("volume.json"),
-            )
-            .unwrap(),
+            &std::fs::read(env.path().join("volumes").join(name).join("volume.json")).unwrap(),
         )
         .unwrap();
         assert_eq!(rec["Anonymous"], true);
@@ -408,11 +380,9 @@ fn image_volumes_and_dash_v_path_get_anonymous_volumes() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn volume_over_an_image_file_fails_and_leaves_nothing() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("mount-overfile");
+    let env = TestRoot::new("mount-overfile");
     let add = |r: &Path| std::fs::write(r.join("etc/somefile"), "file\n").unwrap();
     let img = env.image("volfile", json!({"Volumes": {"/etc/somefile": {}}}), add);
     let spec = env.spec(&img, &[]);
@@ -451,7 +421,7 @@ fn volume_over_an_image_file_fails_and_leaves_nothing() {
         let e = rvol_error(&o.stderr);
         assert!(e.starts_with(head) && e.ends_with(tail), "{args:?}: {e}");
         assert!(
-            e.contains(&env.root.path().join("containers").display().to_string()),
+            e.contains(&env.path().join("containers").display().to_string()),
             "{e}"
         );
         assert_eq!(env.snapshot(), before, "{args:?} left something");
@@ -459,12 +429,14 @@ fn volume_over_an_image_file_fails_and_leaves_nothing() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and dockerd"
+)]
 fn volume_over_a_file_matches_docker() {
-    if !have_root() || !have_docker() {
-        return;
-    }
-    let env = Env::new("mount-overfile-docker");
-    let img = probe::DockerImage::busybox(&env.root.tmp);
+    let env = TestRoot::new("mount-overfile-docker");
+    let mut docker = DockerObjects::new();
+    let img = docker.import_busybox(&env.tmp);
     let o = Command::new("docker")
         .args([
             "create",
@@ -472,7 +444,7 @@ fn volume_over_a_file_matches_docker() {
             "none",
             "-v",
             "/etc/passwd",
-            &img.tag,
+            &img,
             "true",
         ])
         .output()
@@ -487,13 +459,11 @@ fn volume_over_a_file_matches_docker() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn nested_mounts_land_on_top_of_each_other() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("mount-nested");
-    let spec = busybox(&env);
-    let inner = env.path("inner");
+    let env = TestRoot::new("mount-nested");
+    let spec = env.busybox_spec();
+    let inner = env.tmp.join("inner");
     std::fs::create_dir_all(&inner).unwrap();
     std::fs::write(inner.join("in"), "inner\n").unwrap();
     // Given deepest first: apply still mounts /n before /n/inner.
@@ -516,13 +486,11 @@ fn nested_mounts_land_on_top_of_each_other() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn a_file_bind_mount_and_a_dir_over_a_file() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("mount-file");
-    let spec = busybox(&env);
-    let conf = env.path("app.conf");
+    let env = TestRoot::new("mount-file");
+    let spec = env.busybox_spec();
+    let conf = env.tmp.join("app.conf");
     std::fs::write(&conf, "key=value\n").unwrap();
     let b = env.create_ok(
         &spec,
@@ -533,7 +501,7 @@ fn a_file_bind_mount_and_a_dir_over_a_file() {
 
     // A directory over a file: create takes it (as docker), apply fails
     // with runc's words, and leaves no mount on the host.
-    let dir = env.path("adir");
+    let dir = env.tmp.join("adir");
     std::fs::create_dir_all(&dir).unwrap();
     let b2 = env.create_ok(&spec, &["-v", &format!("{}:/etc/passwd", dir.display())]);
     let o = env.sh(&b2, "echo ran");
@@ -569,19 +537,17 @@ fn a_file_bind_mount_and_a_dir_over_a_file() {
         stderr(&o)
     );
     assert!(
-        mounts_under(&env.root.tmp.path).is_empty(),
+        mounts_under(&env.tmp.path).is_empty(),
         "a failed apply left a mount"
     );
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn ro_means_read_only() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("mount-ro");
-    let spec = busybox(&env);
-    let h = env.path("h");
+    let env = TestRoot::new("mount-ro");
+    let spec = env.busybox_spec();
+    let h = env.tmp.join("h");
     std::fs::create_dir_all(&h).unwrap();
     std::fs::write(h.join("f"), "f\n").unwrap();
     let b = env.create_ok(
@@ -623,12 +589,10 @@ fn ro_means_read_only() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn read_only_root_with_a_writable_volume() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("mount-readonly");
-    let spec = busybox(&env);
+    let env = TestRoot::new("mount-readonly");
+    let spec = env.busybox_spec();
     let b = env.create_ok(&spec, &["--read-only", "-v", "/w", "--tmpfs", "/t"]);
     let out = env.sh_ok(
         &b,
@@ -640,12 +604,10 @@ fn read_only_root_with_a_writable_volume() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn tmpfs_options_as_docker_shows_them() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("mount-tmpfs");
-    let spec = busybox(&env);
+    let env = TestRoot::new("mount-tmpfs");
+    let spec = env.busybox_spec();
     let b = env.create_ok(
         &spec,
         &[
@@ -688,13 +650,11 @@ fn tmpfs_options_as_docker_shows_them() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn volumes_from_with_ro_and_rw() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("mount-vfrom");
-    let spec = busybox(&env);
-    let h = env.path("h");
+    let env = TestRoot::new("mount-vfrom");
+    let spec = env.busybox_spec();
+    let h = env.tmp.join("h");
     std::fs::create_dir_all(&h).unwrap();
     let src = env.create_ok(
         &spec,
@@ -743,7 +703,7 @@ fn volumes_from_with_ro_and_rw() {
         "{m:?}"
     );
     // Precedence: a -v at the same destination replaces the inherited one.
-    let h2 = env.path("h2");
+    let h2 = env.tmp.join("h2");
     std::fs::create_dir_all(&h2).unwrap();
     let over = env.create_ok(
         &spec,
@@ -765,18 +725,16 @@ fn volumes_from_with_ro_and_rw() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn a_symlinked_destination_stays_inside_the_rootfs() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("mount-symlink");
+    let env = TestRoot::new("mount-symlink");
     let img = env.image("links", json!({}), |r| {
         std::os::unix::fs::symlink("/etc", r.join("data")).unwrap();
         std::os::unix::fs::symlink("../../../../../../etc", r.join("up")).unwrap();
         std::os::unix::fs::symlink("/nonexist/deeper", r.join("dangling")).unwrap();
     });
     let spec = env.spec(&img, &[]);
-    let h = env.path("h");
+    let h = env.tmp.join("h");
     std::fs::create_dir_all(&h).unwrap();
     std::fs::write(h.join("marker"), "m\n").unwrap();
     let host_etc_before: Vec<_> = std::fs::read_dir("/etc")
@@ -811,12 +769,10 @@ fn a_symlinked_destination_stays_inside_the_rootfs() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn etc_files_are_the_containers_own() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("mount-etc");
-    let spec = busybox(&env);
+    let env = TestRoot::new("mount-etc");
+    let spec = env.busybox_spec();
     let b = env.create_ok(&spec, &[]);
     let id = b.file_name().unwrap().to_string_lossy().into_owned();
     let out = env.sh_ok(
@@ -832,21 +788,23 @@ fn etc_files_are_the_containers_own() {
     );
     assert_eq!(env.annotation(&b, "org.rvol.config")["Hostname"], id[..12]);
     // A user mount at /etc/hosts wins.
-    let mine = env.path("hosts");
+    let mine = env.tmp.join("hosts");
     std::fs::write(&mine, "10.0.0.1 mine\n").unwrap();
     let b2 = env.create_ok(&spec, &["-v", &format!("{}:/etc/hosts", mine.display())]);
     assert_eq!(env.sh_ok(&b2, "cat /etc/hosts"), "10.0.0.1 mine\n");
 }
 
 #[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and dockerd"
+)]
 fn mounts_annotation_matches_docker_inspect() {
-    if !have_root() || !have_docker() {
-        return;
-    }
-    let env = Env::new("mount-inspect-docker");
-    let spec = busybox(&env);
-    let img = probe::DockerImage::busybox(&env.root.tmp);
-    let h = env.path("h");
+    let env = TestRoot::new("mount-inspect-docker");
+    let spec = env.busybox_spec();
+    let mut docker = DockerObjects::new();
+    let img = docker.import_busybox(&env.tmp);
+    let h = env.tmp.join("h");
     std::fs::create_dir_all(&h).unwrap();
     let tag = format!("rvolmt{}", std::process::id());
     let hb = format!("{}:/hb:ro,rslave", h.display());
@@ -872,7 +830,7 @@ fn mounts_annotation_matches_docker_inspect() {
     let o = Command::new("docker")
         .args(["create", "--network", "none"])
         .args(&args)
-        .args([img.tag.as_str(), "true"])
+        .args([img.as_str(), "true"])
         .output()
         .unwrap();
     assert!(o.status.success(), "docker: {}", stderr(&o));
@@ -952,30 +910,28 @@ fn mounts_annotation_matches_docker_inspect() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn a_many_layer_image_is_seen_merged_by_copy_up_and_apply() {
-    if !have_root() {
-        return;
-    }
     use rvol_tests::image::{busybox_rootfs, tar_dir, OciImage};
-    let env = Env::new("mount-layers");
-    let base = env.path("base");
+    let env = TestRoot::new("mount-layers");
+    let base = env.tmp.join("base");
     busybox_rootfs(&base);
     let mut layers = vec![tar_dir(&base)];
     // 40 layers (their paths overflow both fsconfig's 256 bytes and a
     // mount(2) page), each adding a file; the last one whites one out.
     for i in 0..40 {
-        let d = env.path(&format!("layer{i}"));
+        let d = env.tmp.join(format!("layer{i}"));
         std::fs::create_dir_all(d.join("opt/app")).unwrap();
         std::fs::write(d.join(format!("opt/app/f{i}")), format!("{i}\n")).unwrap();
         layers.push(tar_dir(&d));
     }
-    let w = env.path("whiteout");
+    let w = env.tmp.join("whiteout");
     std::fs::create_dir_all(w.join("opt/app")).unwrap();
     std::fs::write(w.join("opt/app/.wh.f3"), "").unwrap();
     layers.push(tar_dir(&w));
     let mut img = OciImage::new(layers);
     img.config["Volumes"] = json!({"/opt/app": {}});
-    let dir = env.path("img-layers");
+    let dir = env.tmp.join("img-layers");
     img.write(&dir, "latest");
     let spec = env.spec(&format!("oci:{}:latest", dir.display()), &[]);
     let b = env.create_ok(&spec, &[]);
@@ -999,11 +955,9 @@ fn a_many_layer_image_is_seen_merged_by_copy_up_and_apply() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn a_failure_after_volumes_are_made_takes_everything_back() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("mount-rollback");
+    let env = TestRoot::new("mount-rollback");
     let img = env.image("app", json!({"Volumes": {"/opt/app": {}}}), app_tree);
     let spec = env.spec(&img, &[]);
     let before = env.snapshot();
@@ -1028,7 +982,7 @@ fn a_failure_after_volumes_are_made_takes_everything_back() {
         before,
         "bundle, name, volumes all taken back"
     );
-    let tmp: Vec<_> = std::fs::read_dir(env.root.path().join("containers"))
+    let tmp: Vec<_> = std::fs::read_dir(env.path().join("containers"))
         .map(|rd| rd.flatten().map(|e| e.file_name()).collect())
         .unwrap_or_default();
     assert!(tmp.is_empty(), "{tmp:?}");
@@ -1037,19 +991,17 @@ fn a_failure_after_volumes_are_made_takes_everything_back() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn shared_and_slave_binds_need_a_shared_source() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("mount-propagation");
-    let spec = busybox(&env);
-    let p = env.path("p");
+    let env = TestRoot::new("mount-propagation");
+    let spec = env.busybox_spec();
+    let p = env.tmp.join("p");
     std::fs::create_dir_all(&p).unwrap();
     // On a private host mount: refused at start, the container stays created.
     let b = env.create_ok(&spec, &["-v", &format!("{}:/p:rslave", p.display())]);
     let o = env.sh(&b, "echo ran");
     assert_eq!(o.status.code(), Some(125));
-    let holder = rvol_tests::mounts::holder_of(&p);
+    let holder = holder_of(&p);
     assert!(
         stderr(&o).contains(&format!(
             "path {} is mounted on {holder} but it is not a shared or slave mount",
@@ -1059,7 +1011,7 @@ fn shared_and_slave_binds_need_a_shared_source() {
         stderr(&o)
     );
     // On a shared host mount: taken, and shared inside.
-    let s = env.path("s");
+    let s = env.tmp.join("s");
     std::fs::create_dir_all(s.join("sub")).unwrap();
     let sh = |c: &str| assert!(rvol_tests::sh(c).status.success(), "{c}");
     sh(&format!(
@@ -1082,21 +1034,19 @@ impl Drop for Unmount {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn volumes_on_a_shared_state_root_are_slaves_and_nothing_reaches_the_host() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("mount-volume-slave");
-    let spec = busybox(&env);
+    let env = TestRoot::new("mount-volume-slave");
+    let spec = env.busybox_spec();
     // As dockerd makes its data root shared (and as a systemd host's / is).
-    let r = env.root.path().to_path_buf();
+    let r = env.path().to_path_buf();
     let sh = |c: &str| assert!(rvol_tests::sh(c).status.success(), "{c}");
     sh(&format!(
         "mount --bind {0} {0} && mount --make-shared {0}",
         r.display()
     ));
     let _guard = Unmount(r.clone());
-    let h = env.path("h");
+    let h = env.tmp.join("h");
     std::fs::create_dir_all(&h).unwrap();
     let b = env.create_ok(
         &spec,
@@ -1162,14 +1112,12 @@ fn volumes_on_a_shared_state_root_are_slaves_and_nothing_reaches_the_host() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn a_one_letter_source_is_an_anonymous_volume_at_a_colon_path() {
-    if !have_root() {
-        return;
-    }
     // docker reads `a:` as a drive letter: `-v a:/data` is one anonymous
     // volume whose destination is "a:/data", mounted at /a:/data.
-    let env = Env::new("mount-one-letter");
-    let spec = busybox(&env);
+    let env = TestRoot::new("mount-one-letter");
+    let spec = env.busybox_spec();
     let b = env.create_ok(&spec, &["-v", "a:/data"]);
     let m = env.mounts_of(&b);
     assert_eq!(m.len(), 1, "{m:?}");

@@ -7,22 +7,19 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use rvol_tests::docker::DockerObjects;
 use rvol_tests::hostile::{self, Raw};
 use rvol_tests::image::{busybox_rootfs, sha256_hex, tar_dir, Compression, OciImage};
-use rvol_tests::{have_docker, have_root, ok, run, TempDir, TestRoot};
+use rvol_tests::{fresh, ok, run, stderr, TempDir, TestRoot};
 use serde_json::{json, Value};
 
 fn unpack(root: &TestRoot, args: &[&str]) -> Output {
-    run(root.cmd("rvol-unpack").args(args))
+    run(root.tool("rvol-unpack").args(args))
 }
 
 fn unpack_ok(root: &TestRoot, args: &[&str]) -> Value {
-    let out = ok(root.cmd("rvol-unpack").args(args));
+    let out = ok(root.tool("rvol-unpack").args(args));
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("config.json: {e}\n{out}"))
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn annotation(spec: &Value, key: &str) -> Value {
@@ -114,29 +111,21 @@ impl Drop for Overlay {
     }
 }
 
+/// The tests' busybox rootfs and its tar.
 fn busybox_tar(tmp: &TempDir) -> (PathBuf, PathBuf) {
-    let rootfs = tmp.join("bb");
-    busybox_rootfs(&rootfs);
-    let file = tmp.join("bb.tar");
-    std::fs::write(&file, tar_dir(&rootfs)).unwrap();
-    (rootfs, file)
-}
-
-fn docker_name(tag: &str) -> String {
-    format!("rvol-test-unpack-{tag}-{}", std::process::id())
+    let file = rvol_tests::image::busybox_tar(tmp);
+    (tmp.join("busybox-rootfs"), file)
 }
 
 // ---------------------------------------------------------------- import
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn import_then_unpack_gives_the_rootfs() {
-    if !have_root() {
-        return;
-    }
     let root = TestRoot::new("unpack-import");
     let (rootfs, file) = busybox_tar(&root.tmp);
     let id = ok(root
-        .cmd("rvol-unpack")
+        .tool("rvol-unpack")
         .arg("import")
         .arg(&file)
         .arg("bb:one"));
@@ -197,7 +186,7 @@ fn import_then_unpack_gives_the_rootfs() {
     )
     .unwrap();
     let id2 = ok(root
-        .cmd("rvol-unpack")
+        .tool("rvol-unpack")
         .args(["import", "-", "bb:gz"])
         .stdin(std::fs::File::open(&gz).unwrap()));
     let spec2 = unpack_ok(&root, &["bb:gz", "true"]);
@@ -209,7 +198,7 @@ fn import_then_unpack_gives_the_rootfs() {
     let junk = root.tmp.join("junk");
     std::fs::write(&junk, vec![b'x'; 4096]).unwrap();
     let o = run(root
-        .cmd("rvol-unpack")
+        .tool("rvol-unpack")
         .arg("import")
         .arg(&junk)
         .arg("bb:junk"));
@@ -239,10 +228,8 @@ fn flags_image(root: &TestRoot) -> String {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn config_json_from_image_and_flags() {
-    if !have_root() {
-        return;
-    }
     let root = TestRoot::new("unpack-flags");
     let r = flags_image(&root);
     let spec = unpack_ok(&root, &[&r]);
@@ -310,7 +297,7 @@ fn config_json_from_image_and_flags() {
     let envf = root.tmp.join("env.list");
     std::fs::write(&envf, "# a comment\nC=4\n\n  FROMENV\nA=5\n").unwrap();
     let o = ok(root
-        .cmd("rvol-unpack")
+        .tool("rvol-unpack")
         .env("FROMENV", "mine")
         .env_remove("RVOL_SURELY_UNSET")
         .args([
@@ -384,13 +371,15 @@ fn config_json_from_image_and_flags() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn an_image_without_a_command_needs_one() {
-    if !have_root() {
-        return;
-    }
     let root = TestRoot::new("unpack-nocmd");
     let (_, file) = busybox_tar(&root.tmp);
-    ok(root.cmd("rvol-unpack").arg("import").arg(&file).arg("bare"));
+    ok(root
+        .tool("rvol-unpack")
+        .arg("import")
+        .arg(&file)
+        .arg("bare"));
     let o = unpack(&root, &["bare"]);
     assert_eq!(o.status.code(), Some(125));
     assert!(
@@ -537,15 +526,19 @@ fn docker_archive(tmp: &TempDir, layers: &[Vec<u8>], tag: &str) -> PathBuf {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and dockerd"
+)]
 fn overlay_of_layers_matches_docker_export() {
-    if !have_root() || !have_docker() {
-        return;
-    }
     let root = TestRoot::new("unpack-docker");
     let layers = three_layers(&root.tmp);
-    let name = docker_name("cmp");
+    let name = fresh("unpack-cmp");
     let tag = format!("{name}:latest");
     let archive = docker_archive(&root.tmp, &layers, &tag);
+    let mut docker = DockerObjects::new();
+    docker.images.push(tag.clone());
+    docker.containers.push(name.clone());
 
     // Docker: load, create, export, extract as root keeping everything.
     let o = run(Command::new("docker").arg("load").arg("-i").arg(&archive));
@@ -557,8 +550,7 @@ fn overlay_of_layers_matches_docker_export() {
         .args(["export", "-o"])
         .arg(&exported)
         .arg(&name));
-    let _ = run(Command::new("docker").args(["rm", "-f", &name]));
-    let _ = run(Command::new("docker").args(["rmi", "-f", &tag]));
+    drop(docker);
     assert!(o.status.success(), "docker export: {}", stderr(&o));
     let dview = root.tmp.join("docker-view");
     std::fs::create_dir_all(&dview).unwrap();
@@ -652,14 +644,17 @@ fn overlay_of_layers_matches_docker_export() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and dockerd"
+)]
 fn docker_save_skopeo_and_load() {
-    if !have_root() || !have_docker() {
-        return;
-    }
     let root = TestRoot::new("unpack-transports");
     // An image of docker's own making: `docker import` of a busybox rootfs.
     let (_, bb) = busybox_tar(&root.tmp);
-    let image = format!("{}:latest", docker_name("save"));
+    let image = format!("{}:latest", fresh("unpack-save"));
+    let mut docker = DockerObjects::new();
+    docker.images.push(image.clone());
     let o = run(Command::new("docker")
         .args(["import", "-c", "CMD [\"/bin/sh\"]"])
         .arg(&bb)
@@ -671,7 +666,7 @@ fn docker_save_skopeo_and_load() {
         .arg(&saved)
         .arg(&image));
     let id = run(Command::new("docker").args(["image", "inspect", "-f", "{{.Id}}", &image]));
-    let _ = run(Command::new("docker").args(["rmi", "-f", &image]));
+    drop(docker);
     assert!(o.status.success(), "docker save: {}", stderr(&o));
     let want_id = String::from_utf8(id.stdout).unwrap().trim().to_string();
 
@@ -684,7 +679,7 @@ fn docker_save_skopeo_and_load() {
     assert!(Path::new(&lowers[0]).join("bin/busybox").is_file());
 
     // docker load's twin: images under their own names.
-    let out = ok(root.cmd("rvol-unpack").args(["load", "-i"]).arg(&saved));
+    let out = ok(root.tool("rvol-unpack").args(["load", "-i"]).arg(&saved));
     assert_eq!(out, format!("Loaded image: {image}\n"));
     let s = unpack_ok(&root, &[&image]);
     assert_eq!(annotation(&s, "org.rvol.image")["Id"], want_id.as_str());
@@ -739,17 +734,15 @@ fn docker_save_skopeo_and_load() {
     let fresh = TestRoot::new("unpack-ociarchive");
     let s = unpack_ok(&fresh, &[&format!("oci-archive:{}:bb:arch", oa.display())]);
     assert_eq!(annotation(&s, "org.rvol.image")["DiffIds"], diff_ids);
-    let out = ok(fresh.cmd("rvol-unpack").args(["load", "-i"]).arg(&oa));
+    let out = ok(fresh.tool("rvol-unpack").args(["load", "-i"]).arg(&oa));
     assert_eq!(out, "Loaded image: bb:arch\n");
     unpack_ok(&fresh, &["bb:arch", "true"]);
     assert_eq!(leftovers(&fresh), Vec::<String>::new());
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn umoci_made_image() {
-    if !have_root() {
-        return;
-    }
     let root = TestRoot::new("unpack-umoci");
     let layout = root.tmp.join("umoci");
     let bundle = root.tmp.join("bundle");
@@ -848,10 +841,8 @@ fn replace_layer(dir: &Path, bytes: &[u8]) {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn bad_images_fail_cleanly() {
-    if !have_root() {
-        return;
-    }
     let tmp = TempDir::new("unpack-bad-src");
     let rootfs = tmp.join("rootfs");
     busybox_rootfs(&rootfs);
@@ -949,7 +940,7 @@ fn bad_images_fail_cleanly() {
         let dir = fresh_layout(name, Compression::Gzip);
         let root = TestRoot::new(&format!("unpack-bad-{name}"));
         ok(root
-            .cmd("rvol-unpack")
+            .tool("rvol-unpack")
             .arg(format!("oci:{}:t", dir.display()))
             .arg("true"));
         std::fs::remove_dir_all(root.path().join("layers")).unwrap();
@@ -1018,10 +1009,8 @@ fn no_overlay_xattrs(p: &Path) {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn hostile_layers_are_refused_or_contained() {
-    if !have_root() {
-        return;
-    }
     let tmp = TempDir::new("unpack-hostile");
     let canary = tmp.join("canary");
     std::fs::create_dir_all(canary.join("sub")).unwrap();
@@ -1237,10 +1226,7 @@ fn hostile_layers_are_refused_or_contained() {
         for e in std::fs::read_dir(root.path().join("layers")).unwrap() {
             let n = e.unwrap().file_name().to_string_lossy().into_owned();
             let hex = n.strip_prefix(".lock-").unwrap_or(&n);
-            assert!(
-                hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()),
-                "{name}: layers/{n}"
-            );
+            assert!(rvol_tests::is_hex64(hex), "{name}: layers/{n}");
         }
         let mut parent: Vec<String> = std::fs::read_dir(&root.tmp.path)
             .unwrap()
@@ -1254,10 +1240,8 @@ fn hostile_layers_are_refused_or_contained() {
 // ---------------------------------------------------------------- caching and concurrency
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn second_run_unpacks_nothing_and_parallel_runs_share() {
-    if !have_root() {
-        return;
-    }
     let root = TestRoot::new("unpack-twice");
     let layers = three_layers(&root.tmp);
     let dir = root.tmp.join("oci");
@@ -1267,7 +1251,7 @@ fn second_run_unpacks_nothing_and_parallel_runs_share() {
     // Several runs at once: one copy of each layer, no temp dir left.
     let kids: Vec<_> = (0..4)
         .map(|_| {
-            root.cmd("rvol-unpack")
+            root.tool("rvol-unpack")
                 .arg(&r)
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
@@ -1309,7 +1293,7 @@ fn second_run_unpacks_nothing_and_parallel_runs_share() {
     // A killed unpack leaves no layer; the next run sweeps its temp dir.
     let fresh = TestRoot::new("unpack-killed");
     let mut kid = fresh
-        .cmd("rvol-unpack")
+        .tool("rvol-unpack")
         .arg(&r)
         .stdout(std::process::Stdio::null())
         .spawn()
@@ -1331,10 +1315,8 @@ fn second_run_unpacks_nothing_and_parallel_runs_share() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn whiteouts_hide_only_lower_layers() {
-    if !have_root() {
-        return;
-    }
     let root = TestRoot::new("unpack-wh-same");
     let lower = hostile::tar(&[
         Raw::dir("d"),

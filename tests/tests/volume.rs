@@ -6,24 +6,14 @@
 use std::path::Path;
 use std::process::Output;
 
-use rvol_tests::mounts::Env;
-use rvol_tests::{have_docker, have_root, run};
+use rvol_tests::chain::rvol_error;
+use rvol_tests::docker::{docker, docker_error};
+use rvol_tests::wait::running_pid;
+use rvol_tests::{run, stderr, stdout, TestRoot};
 use serde_json::json;
 
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn mount(env: &Env, args: &[&str]) -> Output {
-    run(env.root.cmd("rvol-mount").args(args))
-}
-
-fn busybox(env: &Env) -> Vec<u8> {
-    let img = env.image("bb", json!({}), |_| {});
-    env.spec(&img, &[])
+fn mount(env: &TestRoot, args: &[&str]) -> Output {
+    run(env.tool("rvol-mount").args(args))
 }
 
 fn id_of(bundle: &Path) -> String {
@@ -31,19 +21,17 @@ fn id_of(bundle: &Path) -> String {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn volume_create_and_rm_as_docker() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("vol-create");
+    let env = TestRoot::new("vol-create");
     let o = mount(
         &env,
         &["volume", "create", "--label", "a=b", "--label", "c", "vol1"],
     );
-    assert!(o.status.success(), "{}", err(&o));
-    assert_eq!(out(&o), "vol1\n");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "vol1\n");
     let rec: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(env.root.path().join("volumes/vol1/volume.json")).unwrap(),
+        &std::fs::read(env.path().join("volumes/vol1/volume.json")).unwrap(),
     )
     .unwrap();
     assert_eq!(rec["Labels"], json!({"a": "b", "c": ""}));
@@ -54,76 +42,72 @@ fn volume_create_and_rm_as_docker() {
     // Again: not an error, the volume is left as it is.
     std::fs::write(env.volume_data("vol1").join("keep"), "k").unwrap();
     let o = mount(&env, &["volume", "create", "vol1"]);
-    assert_eq!((o.status.code(), out(&o).as_str()), (Some(0), "vol1\n"));
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(0), "vol1\n"));
     assert!(env.volume_data("vol1").join("keep").exists());
     // Without a name: an anonymous 64-hex volume.
     let o = mount(&env, &["volume", "create"]);
-    let anon = out(&o).trim().to_string();
-    assert!(
-        anon.len() == 64 && anon.bytes().all(|b| b.is_ascii_hexdigit()),
-        "{anon}"
-    );
+    let anon = stdout(&o).trim().to_string();
+    assert!(rvol_tests::is_hex64(&anon), "{anon}");
     // Bad names, docker's words.
     let o = mount(&env, &["volume", "create", "bad@x"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        err(&o).contains(
+        stderr(&o).contains(
             "create bad@x: \"bad@x\" includes invalid characters for a local volume name"
         ),
         "{}",
-        err(&o)
+        stderr(&o)
     );
     let o = mount(&env, &["volume", "create", "x"]);
-    assert!(err(&o).contains(
+    assert!(stderr(&o).contains(
         "create x: volume name is too short, names should be at least two alphanumeric characters"
     ));
 
     // rm: unknown, in use (even by a stopped container), then free.
     let o = mount(&env, &["volume", "rm", "nosuch"]);
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(err(&o), "rvol-mount: get nosuch: no such volume\n");
-    let spec = busybox(&env);
+    assert_eq!(stderr(&o), "rvol-mount: get nosuch: no such volume\n");
+    let spec = env.busybox_spec();
     let b = env.create_ok(&spec, &["-v", "vol1:/v"]);
     let o = mount(&env, &["volume", "rm", "vol1", "nosuch"]);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
-        err(&o),
+        stderr(&o),
         format!("rvol-mount: remove vol1: volume is in use - [{}]\nrvol-mount: get nosuch: no such volume\n", id_of(&b))
     );
     assert!(env.volume_data("vol1").is_dir());
     let o = mount(&env, &["rm", id_of(&b).as_str()]);
-    assert_eq!(out(&o), format!("{}\n", id_of(&b)));
+    assert_eq!(stdout(&o), format!("{}\n", id_of(&b)));
     assert!(!b.exists());
     let o = mount(&env, &["volume", "rm", "vol1"]);
-    assert_eq!((o.status.code(), out(&o).as_str()), (Some(0), "vol1\n"));
-    assert!(!env.root.path().join("volumes/vol1").exists());
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(0), "vol1\n"));
+    assert!(!env.path().join("volumes/vol1").exists());
     // -f: an unknown volume is not an error.
     let o = mount(&env, &["volume", "rm", "-f", "nosuch"]);
-    assert_eq!((o.status.code(), out(&o).as_str()), (Some(0), "nosuch\n"));
+    assert_eq!(
+        (o.status.code(), stdout(&o).as_str()),
+        (Some(0), "nosuch\n")
+    );
 }
 
 #[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and dockerd"
+)]
 fn volume_errors_match_docker() {
-    if !have_root() || !have_docker() {
-        return;
-    }
-    let env = Env::new("vol-docker");
-    let o = std::process::Command::new("docker")
-        .args(["volume", "rm", "rvol-nosuch-vol"])
-        .output()
-        .unwrap();
-    let d = rvol_tests::mounts::docker_error(&o.stderr);
+    let env = TestRoot::new("vol-docker");
+    let o = docker(&["volume", "rm", "rvol-nosuch-vol"]);
+    let d = docker_error(&o.stderr);
     let r = mount(&env, &["volume", "rm", "rvol-nosuch-vol"]);
-    assert_eq!(rvol_tests::mounts::rvol_error(&r.stderr), d);
+    assert_eq!(rvol_error(&r.stderr), d);
     assert_eq!(o.status.code(), r.status.code());
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn rm_v_takes_anonymous_volumes_and_keeps_named_ones() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("vol-rmv");
+    let env = TestRoot::new("vol-rmv");
     let img = env.image("vol", json!({"Volumes": {"/opt/xxx": {}}}), |r| {
         std::fs::create_dir_all(r.join("opt/xxx")).unwrap();
     });
@@ -143,10 +127,10 @@ fn rm_v_takes_anonymous_volumes_and_keeps_named_ones() {
     let anon1 = anon_of(&b1);
     assert_eq!(anon1.len(), 2);
     let o = mount(&env, &["rm", "one"]);
-    assert_eq!(out(&o), "one\n");
+    assert_eq!(stdout(&o), "one\n");
     assert!(!b1.exists());
     assert!(
-        !env.root.path().join("names/one").exists(),
+        !env.path().join("names/one").exists(),
         "the name is free again"
     );
     for v in anon1.iter().chain(["keepme".to_string()].iter()) {
@@ -159,10 +143,10 @@ fn rm_v_takes_anonymous_volumes_and_keeps_named_ones() {
     );
     let anon2 = anon_of(&b2);
     let o = mount(&env, &["rm", "-v", "two"]);
-    assert!(o.status.success(), "{}", err(&o));
+    assert!(o.status.success(), "{}", stderr(&o));
     for v in &anon2 {
         assert!(
-            !env.root.path().join("volumes").join(v).exists(),
+            !env.path().join("volumes").join(v).exists(),
             "{v} removed by rm -v"
         );
     }
@@ -176,16 +160,14 @@ fn rm_v_takes_anonymous_volumes_and_keeps_named_ones() {
     // Unknown container: docker's text, exit 1.
     let o = mount(&env, &["rm", "nosuch"]);
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(err(&o), "rvol-mount: No such container: nosuch\n");
+    assert_eq!(stderr(&o), "rvol-mount: No such container: nosuch\n");
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn prune_takes_every_unused_volume_as_the_reference_daemon() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("vol-prune");
-    let spec = busybox(&env);
+    let env = TestRoot::new("vol-prune");
+    let spec = env.busybox_spec();
     let used = env.create_ok(&spec, &["-v", "/inuse", "-v", "named-used:/n"]);
     let used_anon = env
         .mounts_of(&used)
@@ -206,12 +188,11 @@ fn prune_takes_every_unused_volume_as_the_reference_daemon() {
 
     // Without -f it asks, and "n" keeps everything.
     let o = run(env
-        .root
-        .cmd("rvol-mount")
+        .tool("rvol-mount")
         .args(["volume", "prune"])
         .stdin(std::process::Stdio::null()));
     assert_eq!(
-        out(&o),
+        stdout(&o),
         "WARNING! This will remove all local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] "
     );
     assert!(env.volume_data(&free_anon).is_dir());
@@ -219,24 +200,22 @@ fn prune_takes_every_unused_volume_as_the_reference_daemon() {
     // As the reference daemon (API 1.41): every unused volume, named too.
     let o = mount(&env, &["volume", "prune", "-f"]);
     assert_eq!(
-        out(&o),
+        stdout(&o),
         format!("Deleted Volumes:\n{free_anon}\nnamed-free\n\nTotal reclaimed space: 5B\n")
     );
-    assert!(!env.root.path().join("volumes").join(&free_anon).exists());
-    assert!(!env.root.path().join("volumes/named-free").exists());
+    assert!(!env.path().join("volumes").join(&free_anon).exists());
+    assert!(!env.path().join("volumes/named-free").exists());
     for v in [&used_anon, "named-used"] {
         assert!(env.volume_data(v).is_dir(), "{v} is in use");
     }
     let o = mount(&env, &["volume", "prune", "-a", "-f"]);
-    assert_eq!(out(&o), "Total reclaimed space: 0B\n");
+    assert_eq!(stdout(&o), "Total reclaimed space: 0B\n");
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn concurrent_creates_copy_up_once_into_a_shared_volume() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("vol-race");
+    let env = TestRoot::new("vol-race");
     let img = env.image("many", json!({}), |r| {
         for i in 0..300 {
             let d = r.join(format!("opt/app/d{}", i % 10));
@@ -252,14 +231,14 @@ fn concurrent_creates_copy_up_once_into_a_shared_volume() {
         hs.into_iter().map(|h| h.join().unwrap()).collect()
     });
     for o in &bundles {
-        assert!(o.status.success(), "{}", err(o));
+        assert!(o.status.success(), "{}", stderr(o));
     }
     let data = env.volume_data("shared");
     assert_eq!(
         rvol_tests::hostile::tree(&data, &[]),
-        rvol_tests::hostile::tree(&env.path("img-many-rootfs/opt/app"), &[])
+        rvol_tests::hostile::tree(&env.tmp.join("img-many-rootfs/opt/app"), &[])
     );
-    let names: Vec<String> = std::fs::read_dir(env.root.path().join("volumes/shared"))
+    let names: Vec<String> = std::fs::read_dir(env.path().join("volumes/shared"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
@@ -267,12 +246,10 @@ fn concurrent_creates_copy_up_once_into_a_shared_volume() {
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn rm_refuses_a_running_container_unless_forced() {
-    if !have_root() {
-        return;
-    }
-    let env = Env::new("vol-rmrunning");
-    let spec = busybox(&env);
+    let env = TestRoot::new("vol-rmrunning");
+    let spec = env.busybox_spec();
     let b = env.create_ok(&spec, &["--name", "busy", "-v", "/anon"]);
     let anon = env.mounts_of(&b)[0]["Name"].as_str().unwrap().to_string();
     let mut child = env
@@ -281,19 +258,11 @@ fn rm_refuses_a_running_container_unless_forced() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let t0 = std::time::Instant::now();
-    loop {
-        let st = std::fs::read_to_string(b.join("state.json")).unwrap_or_default();
-        if st.contains("\"running\"") {
-            break;
-        }
-        assert!(t0.elapsed().as_secs() < 20, "never running: {st}");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    running_pid(&b.join("state.json"), 20.0);
     let o = mount(&env, &["rm", "-v", "busy"]);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
-        err(&o),
+        stderr(&o),
         format!(
             "rvol-mount: You cannot remove a running container {}. Stop the container before attempting removal or force remove\n",
             id_of(&b)
@@ -301,10 +270,10 @@ fn rm_refuses_a_running_container_unless_forced() {
     );
     assert!(b.exists());
     let o = mount(&env, &["rm", "-v", "-f", "busy"]);
-    assert!(o.status.success(), "{}", err(&o));
-    assert_eq!(out(&o), "busy\n");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "busy\n");
     let _ = child.wait();
     assert!(!b.exists());
-    assert!(!env.root.path().join("volumes").join(&anon).exists());
-    assert!(rvol_tests::mounts_under(&env.root.tmp.path).is_empty());
+    assert!(!env.path().join("volumes").join(&anon).exists());
+    assert!(rvol_tests::mounts_under(&env.tmp.path).is_empty());
 }

@@ -7,9 +7,8 @@
 //! outliving its container.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
-use rvol_tests::cli::Rvol;
+use rvol_tests::{is_hex64, wait_until, TestRoot};
 use serde_json::Value;
 
 /// What the walkthrough adds to the shared driver.
@@ -18,12 +17,12 @@ trait Walkthrough {
     fn inspect(&self, what: &str) -> Value;
 }
 
-impl Walkthrough for Rvol {
+impl Walkthrough for TestRoot {
     /// The seed's Dockerfile: FROM busybox, VOLUME /opt/xxx, CMD /bin/sh.
     fn build_vol_v1(&self) {
         self.import_busybox("busybox:latest");
-        self.ok(&["create", "--name", "vol-build", "busybox", "true"]);
-        self.ok(&[
+        self.rvol_ok(&["create", "--name", "vol-build", "busybox", "true"]);
+        self.rvol_ok(&[
             "commit",
             "--change",
             "VOLUME /opt/xxx",
@@ -32,41 +31,30 @@ impl Walkthrough for Rvol {
             "vol-build",
             "vol:v1",
         ]);
-        self.ok(&["rm", "vol-build"]);
+        self.rvol_ok(&["rm", "vol-build"]);
     }
     fn inspect(&self, what: &str) -> Value {
-        let out = self.ok(&["inspect", what]);
+        let out = self.rvol_ok(&["inspect", what]);
         let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
         v[0].clone()
     }
 }
 
-fn is_hex64(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
+/// Wait until `p` has content: what a container wrote.
 fn wait_for(p: &Path, what: &str) {
-    let t0 = Instant::now();
-    while !p.exists() || std::fs::metadata(p).map(|m| m.len()).unwrap_or(0) == 0 {
-        assert!(
-            t0.elapsed() < Duration::from_secs(20),
-            "timed out waiting for {what} ({})",
-            p.display()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(20.0, &format!("{what} ({})", p.display()), || {
+        std::fs::metadata(p).is_ok_and(|m| m.len() > 0)
+    });
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn image_volume_is_created_and_shown_in_inspect() {
-    if !rvol_tests::have_root() {
-        return;
-    }
-    let r = Rvol::new("walk-volume");
+    let r = TestRoot::new("walk-volume");
     r.build_vol_v1();
 
     // the image carries the VOLUME and CMD as a Dockerfile would write them
-    let img = r.ok(&[
+    let img = r.rvol_ok(&[
         "inspect",
         "--format",
         "{{json .Config.Volumes}} {{json .Config.Cmd}}",
@@ -75,7 +63,7 @@ fn image_volume_is_created_and_shown_in_inspect() {
     assert_eq!(img.trim(), r#"{"/opt/xxx":{}} ["/bin/sh","-c","/bin/sh"]"#);
 
     // $ docker run --name myvol -it vol:v1 ; / # ls /opt/  ->  xxx
-    let out = r.ok(&["run", "--name", "myvol", "vol:v1", "ls", "/opt/"]);
+    let out = r.rvol_ok(&["run", "--name", "myvol", "vol:v1", "ls", "/opt/"]);
     assert_eq!(out, "xxx\n");
 
     // $ docker inspect myvol: the Mounts entry of the seed
@@ -102,7 +90,7 @@ fn image_volume_is_created_and_shown_in_inspect() {
     );
     let name = m["Name"].as_str().unwrap();
     assert!(is_hex64(name), "anonymous volume name {name}");
-    let source = r.root.path().join("volumes").join(name).join("_data");
+    let source = r.path().join("volumes").join(name).join("_data");
     assert_eq!(m["Type"], "volume");
     assert_eq!(m["Source"], source.to_str().unwrap());
     assert_eq!(m["Destination"], "/opt/xxx");
@@ -113,7 +101,7 @@ fn image_volume_is_created_and_shown_in_inspect() {
     assert!(source.is_dir());
 
     // the same through --format, as people read it
-    let f = r.ok(&[
+    let f = r.rvol_ok(&[
         "inspect",
         "--format",
         "{{range .Mounts}}{{.Name}} {{.Destination}}{{end}}",
@@ -122,7 +110,7 @@ fn image_volume_is_created_and_shown_in_inspect() {
     assert_eq!(f.trim(), format!("{name} /opt/xxx"));
 
     // --volumes-from: a second container writes into myvol's volume
-    let out = r.ok(&[
+    let out = r.rvol_ok(&[
         "run",
         "--rm",
         "--volumes-from",
@@ -138,7 +126,7 @@ fn image_volume_is_created_and_shown_in_inspect() {
         "shared\n"
     );
     // and it sees the same volume in its own inspect
-    r.ok(&[
+    r.rvol_ok(&[
         "create",
         "--name",
         "sharer",
@@ -151,36 +139,34 @@ fn image_volume_is_created_and_shown_in_inspect() {
     assert_eq!(s["Mounts"][0]["Name"], name);
     assert_eq!(s["Mounts"][0]["RW"], false);
     assert_eq!(s["Mounts"][0]["Mode"], "");
-    r.ok(&["rm", "sharer"]);
+    r.rvol_ok(&["rm", "sharer"]);
 
     // the volume outlives its container
-    assert_eq!(r.ok(&["rm", "myvol"]), "myvol\n");
-    let gone = r.run(&["inspect", "myvol"]);
+    assert_eq!(r.rvol_ok(&["rm", "myvol"]), "myvol\n");
+    let gone = r.rvol_run(&["inspect", "myvol"]);
     assert_eq!(gone.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&gone.stderr).contains("No such object: myvol"));
-    let ls = r.ok(&["volume", "ls", "-q"]);
+    let ls = r.rvol_ok(&["volume", "ls", "-q"]);
     assert!(ls.lines().any(|l| l == name), "volume ls: {ls}");
     assert_eq!(
         std::fs::read_to_string(source.join("hello")).unwrap(),
         "shared\n"
     );
-    let vi: Value = serde_json::from_str(&r.ok(&["volume", "inspect", name])).unwrap();
+    let vi: Value = serde_json::from_str(&r.rvol_ok(&["volume", "inspect", name])).unwrap();
     assert_eq!(vi[0]["Mountpoint"], source.to_str().unwrap());
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn bind_mount_makes_missing_dirs_and_shares_changes_both_ways() {
-    if !rvol_tests::have_root() {
-        return;
-    }
-    let r = Rvol::new("walk-bind");
+    let r = TestRoot::new("walk-bind");
     r.import_busybox("busybox:latest");
 
     // missing multi-level directories on both sides
     let host = r.host("a/b/c");
     assert!(!r.host("a").exists());
     let spec = format!("{}:/ctr/x/y", host.display());
-    let out = r.ok(&[
+    let out = r.rvol_ok(&[
         "run",
         "--rm",
         "-v",
@@ -201,12 +187,12 @@ fn bind_mount_makes_missing_dirs_and_shares_changes_both_ways() {
         "written-in-container\n"
     );
     // --rm took the container away
-    assert_eq!(r.ok(&["ps", "-a", "-q"]), "");
+    assert_eq!(r.rvol_ok(&["ps", "-a", "-q"]), "");
 
     // a change on either side is seen on the other at once, while both live
     let live = r.host("live");
     let spec = format!("{}:/data", live.display());
-    let id = r.ok(&[
+    let id = r.rvol_ok(&[
         "run",
         "-d",
         "--name",
@@ -220,7 +206,7 @@ fn bind_mount_makes_missing_dirs_and_shares_changes_both_ways() {
     ]);
     assert!(is_hex64(id.trim()), "run -d prints the id: {id}");
     wait_for(&live.join("ready"), "the container's write");
-    let ps = r.ok(&["ps"]);
+    let ps = r.rvol_ok(&["ps"]);
     assert!(
         ps.lines()
             .nth(1)
@@ -233,23 +219,21 @@ fn bind_mount_makes_missing_dirs_and_shares_changes_both_ways() {
         std::fs::read_to_string(live.join("from-ctr")).unwrap(),
         "ping\n"
     );
-    assert_eq!(r.ok(&["wait", "live"]), "0\n");
-    assert_eq!(r.ok(&["logs", "live"]), "done\n");
-    r.ok(&["rm", "live"]);
+    assert_eq!(r.rvol_ok(&["wait", "live"]), "0\n");
+    assert_eq!(r.rvol_ok(&["logs", "live"]), "done\n");
+    r.rvol_ok(&["rm", "live"]);
 }
 
 #[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn read_only_bind_refuses_container_writes_not_host_writes() {
-    if !rvol_tests::have_root() {
-        return;
-    }
-    let r = Rvol::new("walk-ro");
+    let r = TestRoot::new("walk-ro");
     r.import_busybox("busybox:latest");
     let dir = r.host("ro");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("note"), "host-wrote\n").unwrap();
     let spec = format!("{}:/ro:ro", dir.display());
-    let o = r.run(&[
+    let o = r.rvol_run(&[
         "run",
         "--rm",
         "-v",
@@ -269,11 +253,11 @@ fn read_only_bind_refuses_container_writes_not_host_writes() {
     assert!(!dir.join("x").exists());
     // the host side stays writable
     std::fs::write(dir.join("note"), "host-again\n").unwrap();
-    let out = r.ok(&["run", "--rm", "-v", &spec, "busybox", "cat", "/ro/note"]);
+    let out = r.rvol_ok(&["run", "--rm", "-v", &spec, "busybox", "cat", "/ro/note"]);
     assert_eq!(out, "host-again\n");
     // and inspect says so, as docker does
-    r.ok(&["create", "--name", "roc", "-v", &spec, "busybox", "true"]);
-    let m = r.ok(&["inspect", "--format", "{{json .Mounts}}", "roc"]);
+    r.rvol_ok(&["create", "--name", "roc", "-v", &spec, "busybox", "true"]);
+    let m = r.rvol_ok(&["inspect", "--format", "{{json .Mounts}}", "roc"]);
     let m: Value = serde_json::from_str(&m).unwrap();
     assert_eq!(
         m,

@@ -1,9 +1,10 @@
-//! For rvol-mount's tests: an image made from a busybox rootfs plus
-//! whatever the test adds (as an OCI layout, with image config such as
-//! `Volumes`), its spec from the real rvol-unpack, `rvol-mount create`
-//! with docker's flags, and containers run through the real chain
-//! `rvol-ns -- rvol-mount apply -- rvol-exec`. Plus the check that a
-//! failure left nothing: no bundle, no name, no new volume, no mount.
+//! Containers through the real chain on a [`TestRoot`]: an image made
+//! from a busybox rootfs plus whatever the test adds (as an OCI layout,
+//! with image config such as `Volumes`), its spec from the real
+//! rvol-unpack, `rvol-mount create` with docker's flags, and containers run
+//! by `rvol-ns -- rvol-mount apply -- rvol-exec`. Plus what a state root
+//! holds ([`Snapshot`]), to check that a failure left nothing: no bundle,
+//! no name, no new volume, no mount.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -11,10 +12,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use crate::{bin, image, mounts_under, TestRoot};
-
-pub struct Env {
-    pub root: TestRoot,
-}
 
 /// What a state root holds, to compare before and after a failure.
 #[derive(Debug, PartialEq, Eq)]
@@ -36,17 +33,7 @@ fn entries(dir: &Path) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-impl Env {
-    pub fn new(tag: &str) -> Env {
-        Env {
-            root: TestRoot::new(tag),
-        }
-    }
-
-    pub fn path(&self, p: &str) -> PathBuf {
-        self.root.tmp.join(p)
-    }
-
+impl TestRoot {
     /// An image `oci:DIR:latest` from a busybox rootfs that `extra` may
     /// change, with image `config` (Cmd, Volumes, ...). Returns the reference.
     pub fn image(
@@ -55,7 +42,7 @@ impl Env {
         config: serde_json::Value,
         extra: impl FnOnce(&Path),
     ) -> String {
-        let rootfs = self.path(&format!("img-{name}-rootfs"));
+        let rootfs = self.tmp.join(format!("img-{name}-rootfs"));
         image::busybox_rootfs(&rootfs);
         extra(&rootfs);
         let mut img = image::OciImage::new(vec![image::tar_dir(&rootfs)]);
@@ -64,25 +51,31 @@ impl Env {
                 img.config[k] = v;
             }
         }
-        let dir = self.path(&format!("img-{name}"));
+        let dir = self.tmp.join(format!("img-{name}"));
         img.write(&dir, "latest");
         format!("oci:{}:latest", dir.display())
     }
 
+    /// The spec of a plain busybox image (`bb`), its own command.
+    pub fn busybox_spec(&self) -> Vec<u8> {
+        let img = self.image("bb", serde_json::json!({}), |_| {});
+        self.spec(&img, &[])
+    }
+
     /// rvol-unpack's spec for `image` running `cmd`.
     pub fn spec(&self, image: &str, cmd: &[&str]) -> Vec<u8> {
-        let o = crate::run(self.root.cmd("rvol-unpack").arg(image).args(cmd));
+        let o = crate::run(self.tool("rvol-unpack").arg(image).args(cmd));
         assert!(
             o.status.success(),
             "rvol-unpack {image}: {}",
-            String::from_utf8_lossy(&o.stderr)
+            crate::stderr(&o)
         );
         o.stdout
     }
 
     /// `rvol-mount create ARGS < spec`.
     pub fn create(&self, spec: &[u8], args: &[&str]) -> Output {
-        let mut c = self.root.cmd("rvol-mount");
+        let mut c = self.tool("rvol-mount");
         c.arg("create").args(args);
         c.stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -99,15 +92,14 @@ impl Env {
         assert!(
             o.status.success(),
             "create {args:?} failed: {}",
-            String::from_utf8_lossy(&o.stderr)
+            crate::stderr(&o)
         );
-        PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())
+        PathBuf::from(crate::stdout(&o).trim())
     }
 
     /// The chain: `rvol-ns -- rvol-mount apply -- rvol-exec [-- CMD]`.
     pub fn chain(&self, bundle: &Path, cmd: &[&str]) -> Command {
-        let mut c = Command::new(bin("rvol-ns"));
-        c.env("RVOL_ROOT", self.root.path());
+        let mut c = self.tool("rvol-ns");
         c.arg("--bundle").arg(bundle).arg("--");
         c.arg(bin("rvol-mount"))
             .arg("apply")
@@ -133,32 +125,29 @@ impl Env {
             o.status.success(),
             "{script}: {}\nstdout: {}\nstderr: {}",
             o.status,
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
+            crate::stdout(&o),
+            crate::stderr(&o)
         );
-        String::from_utf8_lossy(&o.stdout).into_owned()
+        crate::stdout(&o)
     }
 
     pub fn snapshot(&self) -> Snapshot {
-        let r = self.root.path();
+        let r = self.path();
         Snapshot {
             containers: entries(&r.join("containers")),
             names: entries(&r.join("names")),
             volumes: entries(&r.join("volumes")),
-            mounts: mounts_under(&self.root.tmp.path),
+            mounts: mounts_under(&self.tmp.path),
         }
     }
 
     pub fn volume_data(&self, name: &str) -> PathBuf {
-        self.root.path().join("volumes").join(name).join("_data")
+        self.path().join("volumes").join(name).join("_data")
     }
 
     /// The bundle's docker `Mounts` (org.rvol.mounts).
     pub fn mounts_of(&self, bundle: &Path) -> Vec<serde_json::Value> {
-        let spec: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(bundle.join("config.json")).unwrap()).unwrap();
-        let s = spec["annotations"]["org.rvol.mounts"].as_str().unwrap();
-        serde_json::from_str(s).unwrap()
+        serde_json::from_str(&self.annotation_str(bundle, "org.rvol.mounts")).unwrap()
     }
 
     /// An annotation of the bundle, as the string it is.
@@ -170,25 +159,8 @@ impl Env {
 
     /// An annotation of the bundle, parsed.
     pub fn annotation(&self, bundle: &Path, key: &str) -> serde_json::Value {
-        let spec: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(bundle.join("config.json")).unwrap()).unwrap();
-        serde_json::from_str(spec["annotations"][key].as_str().unwrap()).unwrap()
+        serde_json::from_str(&self.annotation_str(bundle, key)).unwrap()
     }
-}
-
-/// Strip docker's CLI wrapping (`docker: Error response from daemon: `,
-/// the usage hint) to the error text itself.
-pub fn docker_error(stderr: &[u8]) -> String {
-    let s = String::from_utf8_lossy(stderr);
-    let line = s
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
-        .to_string();
-    let line = line.strip_prefix("docker: ").unwrap_or(&line);
-    line.strip_prefix("Error response from daemon: ")
-        .unwrap_or(line)
-        .to_string()
 }
 
 /// Our error text without the `rvol-mount: ` prefix.
