@@ -1,5 +1,5 @@
 //! rvol-mount on real mounts: docker's -v, --mount, --tmpfs,
-//! --volumes-from, --read-only and image VOLUMEs (BEHAVIOUR.md §1-§5, §7),
+//! --volumes-from, --read-only and image VOLUMEs (docs/docker-behaviour.md §1-§5, §7),
 //! each checked from inside a container run through the real chain
 //! (rvol-ns -- rvol-mount apply -- rvol-exec), every error text checked
 //! (and compared with the live docker daemon), and after every failure

@@ -1,4 +1,4 @@
-# §1: every -v error text of BEHAVIOUR.md, exit 125, and nothing left behind
+# §1: every -v error text of docs/docker-behaviour.md, exit 125, and nothing left behind
 # (no container, no volume, no host dir).
 run -v /a:/b:ro:x cbox:1 true
 run -v /x:ro cbox:1 true
