@@ -56,6 +56,16 @@ const SLICE_KEYS: &[&str] = &[
     "ConsoleSize",
 ];
 
+/// Docker struct fields that are `omitempty`: absent from inspect's JSON
+/// when empty, but a template reads the Go struct, where they are nil.
+const OMITTED_FIELDS: &[(&str, &[&str])] = &[("HostConfig", &["Tmpfs", "Mounts"])];
+
+fn is_omitted_field(hint: &str, field: &str) -> bool {
+    OMITTED_FIELDS
+        .iter()
+        .any(|(s, fs)| *s == hint && fs.contains(&field))
+}
+
 fn is_map(hint: &str) -> bool {
     MAP_KEYS.contains(&hint)
 }
@@ -843,6 +853,7 @@ impl Exec<'_> {
                     Some(x) => Val::new(x.clone(), f),
                     // Go: a missing map key gives the zero value
                     None if is_map(&v.hint) => Val::plain(Value::String(String::new())),
+                    None if is_omitted_field(&v.hint, f) => Val::new(Value::Null, f),
                     None => return Err(self.err(l, format!("map has no entry for key \"{f}\""))),
                 },
                 Value::Null if is_map(&v.hint) => Val::plain(Value::String(String::new())),
