@@ -57,13 +57,17 @@ const SLICE_KEYS: &[&str] = &[
 ];
 
 /// Docker struct fields that are `omitempty`: absent from inspect's JSON
-/// when empty, but a template reads the Go struct, where they are nil.
-const OMITTED_FIELDS: &[(&str, &[&str])] = &[("HostConfig", &["Tmpfs", "Mounts"])];
-
-fn is_omitted_field(hint: &str, field: &str) -> bool {
-    OMITTED_FIELDS
-        .iter()
-        .any(|(s, fs)| *s == hint && fs.contains(&field))
+/// when empty, but a template reads the Go struct, where they hold their
+/// zero value. `Mounts` entries: docker's MountPoint (`.Mounts`) and
+/// mount.Mount (`.HostConfig.Mounts`).
+fn omitted_field(hint: &str, field: &str) -> Option<Value> {
+    Some(match (hint, field) {
+        ("HostConfig", "Tmpfs" | "Mounts") => Value::Null,
+        ("Mounts", "Name" | "Driver" | "Source" | "Consistency") => Value::String(String::new()),
+        ("Mounts", "ReadOnly") => Value::Bool(false),
+        ("Mounts", "BindOptions" | "VolumeOptions" | "TmpfsOptions") => Value::Null,
+        _ => return None,
+    })
 }
 
 fn is_map(hint: &str) -> bool {
@@ -853,8 +857,12 @@ impl Exec<'_> {
                     Some(x) => Val::new(x.clone(), f),
                     // Go: a missing map key gives the zero value
                     None if is_map(&v.hint) => Val::plain(Value::String(String::new())),
-                    None if is_omitted_field(&v.hint, f) => Val::new(Value::Null, f),
-                    None => return Err(self.err(l, format!("map has no entry for key \"{f}\""))),
+                    None => match omitted_field(&v.hint, f) {
+                        Some(zero) => Val::new(zero, f),
+                        None => {
+                            return Err(self.err(l, format!("map has no entry for key \"{f}\"")))
+                        }
+                    },
                 },
                 Value::Null if is_map(&v.hint) => Val::plain(Value::String(String::new())),
                 Value::Null => {
