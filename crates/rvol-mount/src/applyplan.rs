@@ -120,8 +120,7 @@ impl Plan {
             .linux
             .and_then(|l| l.rootfs_propagation)
             .unwrap_or_default();
-        let root_propagation = mountopt::parse([root_propagation_name.as_str()])
-            .propagation
+        let root_propagation = mountopt::propagation(&root_propagation_name)
             .unwrap_or(MsFlags::MS_REC | MsFlags::MS_SLAVE);
         let overlay = overlay(&anns, &bundle)?;
         let mut mounts = spec

@@ -89,6 +89,15 @@ pub fn flag(name: &str) -> Option<Effect> {
     FLAGS.iter().find(|(n, _)| *n == name).map(|(_, e)| *e)
 }
 
+/// The flags of a propagation option (`rslave`, `unbindable`...), runc's
+/// names for `linux.rootfsPropagation` too.
+pub fn propagation(name: &str) -> Option<MsFlags> {
+    match flag(name) {
+        Some(Effect::Propagation(f)) => Some(f),
+        _ => None,
+    }
+}
+
 /// Propagation names as docker accepts them in a mode (`-v a:b:rslave`,
 /// `bind-propagation=`): the table's, without the unbindable ones.
 pub const PROPAGATIONS: [&str; 6] = [
