@@ -1,7 +1,8 @@
 //! `rvol-mount create`: read rvol-unpack's spec, check every mount flag
-//! and the image first, then make the bundle, the name link, the volumes
-//! (with copy-up), the /etc files and the final config.json. Anything
-//! made before a failure is taken back, so bad input leaves nothing.
+//! and the image first (`plan`), then make the bundle, the name link, the
+//! volumes (with copy-up), the /etc files, and write the config.json that
+//! `bundlespec` builds from them (no I/O there). Anything made before a
+//! failure is taken back, so bad input leaves nothing.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
