@@ -92,21 +92,5 @@ pub fn remount_root_readonly() -> Result<()> {
 /// The per-mount flags of the mount at `path`, as mount(2) wants them back.
 pub fn current_flags(path: &str) -> Result<MsFlags> {
     let st = nix::sys::statvfs::statvfs(path).with_ctx(|| format!("statvfs {path}"))?;
-    let f = st.flags();
-    use nix::sys::statvfs::FsFlags;
-    let mut m = MsFlags::empty();
-    for (s, ms) in [
-        (FsFlags::ST_RDONLY, MsFlags::MS_RDONLY),
-        (FsFlags::ST_NOSUID, MsFlags::MS_NOSUID),
-        (FsFlags::ST_NODEV, MsFlags::MS_NODEV),
-        (FsFlags::ST_NOEXEC, MsFlags::MS_NOEXEC),
-        (FsFlags::ST_NOATIME, MsFlags::MS_NOATIME),
-        (FsFlags::ST_NODIRATIME, MsFlags::MS_NODIRATIME),
-        (FsFlags::ST_RELATIME, MsFlags::MS_RELATIME),
-    ] {
-        if f.contains(s) {
-            m |= ms;
-        }
-    }
-    Ok(m)
+    Ok(rvol_state::mountopt::from_statvfs(st.flags()))
 }

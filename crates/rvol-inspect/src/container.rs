@@ -67,8 +67,10 @@ const CONFIG_ALWAYS: &[&str] = &[
     "Labels",
 ];
 
-/// Docker's key order for `HostConfig`, with the defaults for the keys
-/// rvol always prints.
+/// Docker's key order for `HostConfig` (Engine 20.10's), with the defaults
+/// for the keys rvol always prints. `Tmpfs` and `Mounts` are `omitempty`
+/// in docker: absent when create recorded none (a template still reads
+/// them as nil, see template.rs).
 const HOSTCONFIG_KEYS: &[&str] = &[
     "Binds",
     "ContainerIDFile",
@@ -79,7 +81,6 @@ const HOSTCONFIG_KEYS: &[&str] = &[
     "AutoRemove",
     "VolumeDriver",
     "VolumesFrom",
-    "ConsoleSize",
     "CapAdd",
     "CapDrop",
     "CgroupnsMode",
@@ -102,6 +103,12 @@ const HOSTCONFIG_KEYS: &[&str] = &[
     "UTSMode",
     "UsernsMode",
     "ShmSize",
+    "Runtime",
+    "ConsoleSize",
+    "Isolation",
+    "Mounts",
+    "MaskedPaths",
+    "ReadonlyPaths",
 ];
 
 fn hostconfig_default(key: &str) -> Option<Value> {
@@ -271,7 +278,13 @@ pub fn inspect(root: &Root, id: &str) -> Result<Value> {
 
     let mut config = ordered(c.config, CONFIG_KEYS, config_default);
     config.retain(|k, v| CONFIG_ALWAYS.contains(&k.as_str()) || !v.is_null());
-    let hostconfig = ordered(c.hostconfig, HOSTCONFIG_KEYS, hostconfig_default);
+    let mut hostconfig = ordered(c.hostconfig, HOSTCONFIG_KEYS, hostconfig_default);
+    // A bundle made before create left them out when empty said `null`.
+    for k in ["Tmpfs", "Mounts"] {
+        if hostconfig.get(k).is_some_and(Value::is_null) {
+            hostconfig.remove(k);
+        }
+    }
 
     let mut out = Map::new();
     out.insert("Id".into(), json!(c.id));

@@ -1,21 +1,23 @@
 //! `rvol-mount create`: read rvol-unpack's spec, check every mount flag
-//! and the image first, then make the bundle, the name link, the volumes
-//! (with copy-up), the /etc files and the final config.json. Anything
-//! made before a failure is taken back, so bad input leaves nothing.
+//! and the image first (`plan`), then make the bundle, the name link, the
+//! volumes (with copy-up), the /etc files, and write the config.json that
+//! `bundlespec` builds from them (no I/O there). Anything made before a
+//! failure is taken back, so bad input leaves nothing.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use rvol_state::fsx::{self, Lock};
-use rvol_state::record::{ann, DockerMount, ImageRecord, State};
+use rvol_state::record::{ann, ImageRecord, State};
 use rvol_state::{container, Error, Result, ResultExt, Root};
 use serde_json::{json, Map, Value};
 
+use crate::bundlespec;
 use crate::etcfiles;
 use crate::imageview::ImageView;
 use crate::initlayer;
 use crate::inroot;
-use crate::mountspec::{self, Kind, MountPoint};
+use crate::mountspec::Kind;
 use crate::names;
 use crate::plan::{self, Flags, Plan};
 use crate::specjson;
@@ -129,7 +131,10 @@ pub fn run(args: CreateArgs) -> Result<i32> {
     }
 }
 
-fn annotation<T: serde::de::DeserializeOwned>(spec: &Value, key: &str) -> Result<Option<T>> {
+pub(crate) fn annotation<T: serde::de::DeserializeOwned>(
+    spec: &Value,
+    key: &str,
+) -> Result<Option<T>> {
     match spec["annotations"][key].as_str() {
         None => Ok(None),
         Some(s) => serde_json::from_str(s)
@@ -298,9 +303,8 @@ fn make(
         make_host_dir(Path::new(&m.source), made)?;
     }
 
-    let cfg = annotation::<Value>(spec, ann::CONFIG)?.unwrap_or_else(|| json!({}));
-    let mut hostcfg = annotation::<Value>(spec, ann::HOSTCONFIG)?.unwrap_or_else(|| json!({}));
-    let host_network = hostcfg["NetworkMode"] == "host";
+    let host_network =
+        annotation::<Value>(spec, ann::HOSTCONFIG)?.is_some_and(|h| h["NetworkMode"] == "host");
     let hostname = match spec["hostname"].as_str() {
         Some(h) if !h.is_empty() => h.to_string(),
         _ if host_network => etcfiles::host_hostname(),
@@ -309,67 +313,23 @@ fn make(
     etcfiles::write(&tmp, &hostname, host_network)?;
 
     // The spec as apply and rvol-exec read it.
-    let read_only = args.flags.read_only;
-    spec["root"] = json!({"path": bundle.join("rootfs"), "readonly": read_only});
-    spec["hostname"] = json!(hostname);
-    spec["mounts"] = Value::Array(spec_mounts(&plan, bundle, read_only)?);
-    // docker's setMounts: a bind asking for shared propagation keeps the
-    // container's / shared (else rslave, runc's default), so that mounts
-    // below it reach the host as the user asked.
-    let shared = plan
-        .mounts
-        .iter()
-        .any(|m| matches!(m.propagation.as_str(), "shared" | "rshared") && !m.forced_slave);
-    if shared {
-        spec["linux"]["rootfsPropagation"] = json!("shared");
-    }
-
-    let docker_mounts: Vec<DockerMount> = plan.mounts.iter().map(docker_mount).collect();
-    let mut cfg = cfg;
-    cfg["Hostname"] = json!(hostname);
-    cfg["Volumes"] = if plan.config_volumes.is_empty() {
-        Value::Null
-    } else {
-        // Go marshals a map with its keys sorted: so does docker inspect.
-        let mut keys = plan.config_volumes.clone();
-        keys.sort();
-        Value::Object(keys.into_iter().map(|v| (v, json!({}))).collect())
+    let auto_remove = match args.auto_remove {
+        true => Some(remove_hook(root, id)?),
+        false => None,
     };
-    let f = &args.flags;
-    hostcfg["Binds"] = list_or_null(&f.binds);
-    hostcfg["VolumesFrom"] = list_or_null(&f.volumes_from);
-    hostcfg["ReadonlyRootfs"] = json!(read_only);
-    hostcfg["Tmpfs"] = if plan.tmpfs.is_empty() {
-        Value::Null
-    } else {
-        let mut t = plan.tmpfs.clone();
-        t.sort();
-        Value::Object(t.into_iter().map(|(d, o)| (d, json!(o))).collect())
-    };
-    hostcfg["AutoRemove"] = json!(args.auto_remove);
-    // --rm as the OCI runtime spec has it: a poststop hook, which rvol-ns
-    // runs once the container has ended and its state is recorded. No
-    // shell has to stay behind to remove it, so `rvol run` execs the chain
-    // (scripts/bench-run: two forks less a run), and `start`, `stop` and
-    // a detached run all remove it the same way.
-    if args.auto_remove {
-        spec["hooks"] = json!({"poststop": [remove_hook(root, id)?]});
-    }
-    let anns = spec["annotations"]
-        .as_object_mut()
-        .ok_or_else(|| Error::new("config.json: annotations is not an object"))?;
-    anns.insert(ann::ID.into(), json!(id));
-    anns.insert(ann::NAME.into(), json!(name));
-    anns.insert(ann::CREATED.into(), json!(rvol_state::time::now_nanos()));
-    anns.insert(
-        ann::MOUNTS.into(),
-        json!(serde_json::to_string(&docker_mounts)?),
-    );
-    anns.insert(ann::CONFIG.into(), json!(serde_json::to_string(&cfg)?));
-    anns.insert(
-        ann::HOSTCONFIG.into(),
-        json!(serde_json::to_string(&hostcfg)?),
-    );
+    *spec = bundlespec::build(
+        std::mem::take(spec),
+        &args.flags,
+        &plan,
+        &bundlespec::Given {
+            id,
+            name: &name,
+            bundle,
+            hostname: &hostname,
+            created: rvol_state::time::now_nanos(),
+            auto_remove,
+        },
+    )?;
 
     // config.json is synced before the bundle is renamed into place, so a
     // kept container that survives a crash has its definition; an --rm
@@ -398,14 +358,6 @@ fn remove_hook(root: &Root, id: &str) -> Result<Value> {
     }))
 }
 
-fn list_or_null(v: &[String]) -> Value {
-    if v.is_empty() {
-        Value::Null
-    } else {
-        json!(v)
-    }
-}
-
 fn make_host_dir(path: &Path, made: &mut Made) -> Result<()> {
     if path.exists() {
         return Ok(());
@@ -426,84 +378,4 @@ fn make_host_dir(path: &Path, made: &mut Made) -> Result<()> {
         .with_ctx(|| format!("mkdir host path {}", path.display()))?;
     made.host_dirs.push(top);
     Ok(())
-}
-
-/// Docker's `Mounts` entry for one mount point.
-fn docker_mount(m: &MountPoint) -> DockerMount {
-    let volume = m.kind == Kind::Volume;
-    DockerMount {
-        kind: m.kind.as_str().into(),
-        name: volume.then(|| m.name.clone()),
-        source: m.source.clone(),
-        destination: m.destination.clone(),
-        driver: volume.then(|| "local".to_string()),
-        mode: m.mode.clone(),
-        rw: m.rw,
-        propagation: m.propagation.clone(),
-    }
-}
-
-fn tmpfs_options(data: &str) -> Result<Vec<String>> {
-    let mut all: Vec<String> = ["rw", "nosuid", "nodev", "noexec"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    all.extend(data.split(',').filter(|o| !o.is_empty()).map(String::from));
-    mountspec::merge_tmpfs_options(&all)
-}
-
-/// The OCI mounts apply makes: binds and volumes as rbinds, tmpfs with
-/// docker's defaults, then the /etc files unless a user mount is there.
-/// A `--tmpfs` beats any other mount at its destination.
-fn spec_mounts(plan: &Plan, bundle: &Path, read_only: bool) -> Result<Vec<Value>> {
-    let tmpfs_dsts: Vec<String> = plan
-        .tmpfs
-        .iter()
-        .map(|(d, _)| mountspec::clean(d))
-        .collect();
-    let mut out = Vec::new();
-    for m in &plan.mounts {
-        if tmpfs_dsts.contains(&m.destination) {
-            continue;
-        }
-        match m.kind {
-            Kind::Tmpfs => out.push(json!({
-                "destination": m.destination, "type": "tmpfs", "source": "tmpfs",
-                "options": tmpfs_options(&m.tmpfs_data)?,
-            })),
-            Kind::Bind | Kind::Volume => {
-                // A volume (Propagation "") and docker's forced rslave keep
-                // the propagation of their source mount under the rslave
-                // root: a slave where the host's mount is shared, as docker's.
-                let mut opts = vec!["rbind".to_string()];
-                if !m.propagation.is_empty() && !m.forced_slave {
-                    opts.push(m.propagation.clone());
-                }
-                if !m.rw {
-                    opts.push("ro".into());
-                }
-                out.push(json!({"destination": m.destination, "type": "bind", "source": m.source, "options": opts}));
-            }
-        }
-    }
-    for (d, o) in &plan.tmpfs {
-        out.push(json!({
-            "destination": mountspec::clean(d), "type": "tmpfs", "source": "tmpfs",
-            "options": tmpfs_options(o)?,
-        }));
-    }
-    for f in etcfiles::FILES {
-        let dst = format!("/etc/{f}");
-        if out.iter().any(|m| m["destination"] == dst.as_str()) {
-            continue;
-        }
-        let mut opts = vec!["rbind", "rprivate"];
-        if read_only {
-            opts.push("ro");
-        }
-        out.push(
-            json!({"destination": dst, "type": "bind", "source": bundle.join(f), "options": opts}),
-        );
-    }
-    Ok(out)
 }

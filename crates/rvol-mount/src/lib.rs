@@ -2,7 +2,9 @@
 //! fuzz targets in fuzz/ (which call the parsers and the unpacker directly).
 
 pub mod apply;
+pub mod applyplan;
 pub mod args;
+pub mod bundlespec;
 pub mod copyup;
 pub mod create;
 pub mod etcfiles;

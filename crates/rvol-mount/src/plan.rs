@@ -4,11 +4,12 @@
 //! and image VOLUMEs) only fill destinations still free. All checks
 //! happen here, before anything is made.
 
+use rvol_state::mountopt::{self, DOCKER_TMPFS};
 use rvol_state::record::{ann, DockerMount};
 use rvol_state::{container, fsx, Error, Result, Root};
 use serde_json::Value;
 
-use crate::mountspec::{self, clean, Kind, MountPoint};
+use crate::mountspec::{self, clean, DockerMountSpec, Kind, MountPoint};
 
 /// The mount flags of `create`, as given.
 #[derive(Default, Debug)]
@@ -28,6 +29,8 @@ pub struct Plan {
     pub mounts: Vec<MountPoint>,
     /// `HostConfig.Tmpfs`: destination as typed -> options, in order.
     pub tmpfs: Vec<(String, String)>,
+    /// `HostConfig.Mounts`: each `--mount` as docker records it, in order.
+    pub host_mounts: Vec<DockerMountSpec>,
     /// `Config.Volumes` keys, as typed.
     pub config_volumes: Vec<String>,
 }
@@ -67,14 +70,7 @@ pub fn build(root: &Root, flags: &Flags, image_volumes: &[String]) -> Result<Pla
     let mut tmpfs: Vec<(String, String)> = Vec::new();
     for t in &flags.tmpfs {
         let (dst, opts) = mountspec::parse_tmpfs_flag(t)?;
-        let mut all: Vec<String> = vec![
-            "rw".into(),
-            "nosuid".into(),
-            "nodev".into(),
-            "noexec".into(),
-        ];
-        all.extend(opts.split(',').filter(|o| !o.is_empty()).map(String::from));
-        mountspec::merge_tmpfs_options(&all)?;
+        mountopt::tmpfs_options(&opts)?;
         match tmpfs.iter_mut().find(|(d, _)| *d == dst) {
             Some(slot) => slot.1 = opts,
             None => tmpfs.push((dst, opts)),
@@ -110,8 +106,11 @@ pub fn build(root: &Root, flags: &Flags, image_volumes: &[String]) -> Result<Pla
         put(&mut mounts, mp);
     }
 
+    let mut host_mounts = Vec::new();
     for value in &flags.mounts {
-        let mut mp = mountspec::parse_mount_flag(value)?;
+        let parsed = mountspec::parse_mount_value(value)?;
+        host_mounts.push(parsed.docker);
+        let mut mp = parsed.point;
         if mp.kind == Kind::Bind {
             let given = value.to_ascii_lowercase().contains("bind-propagation=");
             daemon_root_check(root, &mut mp, given)?;
@@ -161,6 +160,7 @@ pub fn build(root: &Root, flags: &Flags, image_volumes: &[String]) -> Result<Pla
     Ok(Plan {
         mounts,
         tmpfs,
+        host_mounts,
         config_volumes,
     })
 }
@@ -215,7 +215,7 @@ fn inherited(root: &Root, id: &str, ro: bool) -> Result<Vec<MountPoint>> {
                 .into_iter()
                 .flatten()
                 .filter_map(|o| o.as_str())
-                .filter(|o| !matches!(*o, "rw" | "nosuid" | "nodev" | "noexec"))
+                .filter(|o| !DOCKER_TMPFS.contains(o))
                 .map(String::from)
                 .collect();
             mp.tmpfs_data = opts.join(",");

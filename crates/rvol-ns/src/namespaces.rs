@@ -23,21 +23,17 @@ pub struct Plan {
     root_propagation: nix::mount::MsFlags,
 }
 
-/// `linux.rootfsPropagation` as mount(2) flags, as runc reads it.
+/// `linux.rootfsPropagation` as mount(2) flags, as runc reads it (its
+/// names are `rvol_state::mountopt`'s propagation options).
 fn propagation_flags(p: &str) -> Result<nix::mount::MsFlags> {
     use nix::mount::MsFlags as F;
-    Ok(match p {
-        "" | "rslave" => F::MS_SLAVE | F::MS_REC,
-        "slave" => F::MS_SLAVE,
-        "shared" => F::MS_SHARED,
-        "rshared" => F::MS_SHARED | F::MS_REC,
-        "private" => F::MS_PRIVATE,
-        "rprivate" => F::MS_PRIVATE | F::MS_REC,
-        other => {
-            return Err(Error::new(format!(
-                "config.json: linux.rootfsPropagation {other:?} is not a propagation"
-            )))
-        }
+    if p.is_empty() {
+        return Ok(F::MS_SLAVE | F::MS_REC);
+    }
+    rvol_state::mountopt::propagation(p).ok_or_else(|| {
+        Error::new(format!(
+            "config.json: linux.rootfsPropagation {p:?} is not a propagation"
+        ))
     })
 }
 

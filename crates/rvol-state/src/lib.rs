@@ -8,6 +8,7 @@
 pub mod container;
 pub mod error;
 pub mod fsx;
+pub mod mountopt;
 pub mod path;
 pub mod record;
 pub mod root;

@@ -5,7 +5,7 @@
 use super::format::go_print;
 use super::funcs::call;
 use super::parse::{Arg, Cmd, Located, Node, Pipe};
-use super::value::{go_type, is_map, num, truthy, Val};
+use super::value::{go_type, is_map, num, omitted_field, truthy, Val};
 use super::{line_of, parse_error};
 use serde_json::Value;
 
@@ -190,7 +190,12 @@ impl Exec<'_> {
                     Some(x) => Val::new(x.clone(), f),
                     // Go: a missing map key gives the zero value
                     None if is_map(&v.hint) => Val::missing_key(),
-                    None => return Err(self.err(l, format!("map has no entry for key \"{f}\""))),
+                    None => match omitted_field(&v.hint, f) {
+                        Some(zero) => Val::new(zero, f),
+                        None => {
+                            return Err(self.err(l, format!("map has no entry for key \"{f}\"")))
+                        }
+                    },
                 },
                 Value::Null if is_map(&v.hint) => Val::missing_key(),
                 Value::Null => {

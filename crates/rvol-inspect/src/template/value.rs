@@ -47,6 +47,20 @@ const SLICE_KEYS: &[&str] = &[
     "ConsoleSize",
 ];
 
+/// Docker struct fields that are `omitempty`: absent from inspect's JSON
+/// when empty, but a template reads the Go struct, where they hold their
+/// zero value. `Mounts` entries: docker's MountPoint (`.Mounts`) and
+/// mount.Mount (`.HostConfig.Mounts`).
+pub(super) fn omitted_field(hint: &str, field: &str) -> Option<Value> {
+    Some(match (hint, field) {
+        ("HostConfig", "Tmpfs" | "Mounts") => Value::Null,
+        ("Mounts", "Name" | "Driver" | "Source" | "Consistency") => Value::String(String::new()),
+        ("Mounts", "ReadOnly") => Value::Bool(false),
+        ("Mounts", "BindOptions" | "VolumeOptions" | "TmpfsOptions") => Value::Null,
+        _ => return None,
+    })
+}
+
 pub(super) fn is_map(hint: &str) -> bool {
     MAP_KEYS.contains(&hint)
 }
