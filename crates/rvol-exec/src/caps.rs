@@ -1,4 +1,4 @@
-//! Docker's default capability set (BEHAVIOUR.md §9): CHOWN DAC_OVERRIDE
+//! Docker's default capability set (docs/docker-behaviour.md §9): CHOWN DAC_OVERRIDE
 //! FOWNER FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE NET_RAW
 //! SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP, as bounding, permitted and
 //! effective set for root, nothing but the bounding set for another user

@@ -1,5 +1,5 @@
 //! The three files docker writes per container and bind-mounts over
-//! /etc/hostname, /etc/hosts and /etc/resolv.conf (BEHAVIOUR.md §9).
+//! /etc/hostname, /etc/hosts and /etc/resolv.conf (docs/docker-behaviour.md §9).
 
 use std::path::Path;
 

@@ -1,4 +1,4 @@
-//! The container's mount list in docker's precedence (BEHAVIOUR.md §4):
+//! The container's mount list in docker's precedence (docs/docker-behaviour.md §4):
 //! `--volumes-from` first, then `-v` binds and named volumes, then
 //! `--mount`; `--tmpfs` conflicts with binds; `Config.Volumes` (`-v /p`
 //! and image VOLUMEs) only fill destinations still free. All checks

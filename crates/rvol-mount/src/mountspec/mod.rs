@@ -3,7 +3,7 @@
 //! `ParseMountRaw` for binds and named volumes), `--mount` key=value
 //! lists, `--tmpfs DST[:OPTS]`; here what they share, and
 //! `--volumes-from C[:MODE]`. Every error text is docker's own
-//! (BEHAVIOUR.md §1, §2, §4, checked against the live daemon).
+//! (docs/docker-behaviour.md §1, §2, §4, checked against the live daemon).
 
 use rvol_state::{Error, Result};
 
