@@ -1,4 +1,4 @@
-//! The seed document's walkthrough (../shared/reference/), step by step,
+//! The seed document's walkthrough (docs/walkthrough.md), step by step,
 //! through the user's commands (`scripts/rvol VERB`) on real mounts and
 //! namespaces: an image made as `FROM busybox / VOLUME /opt/xxx / CMD
 //! /bin/sh` (a commit with --change), its anonymous volume seen in the
