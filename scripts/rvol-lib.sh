@@ -237,6 +237,22 @@ resolve() {
     cbundle=${_r%/*}
 }
 
+# wait_recorded ID: after the container's process was killed, wait (5 s
+# at most) until rvol-ns has recorded its end. Until then rvol-inspect
+# says `running`, or `dead` once the process is gone; a killed rvol-ns
+# records nothing, and the state stays `dead`.
+wait_recorded() {
+    _i=0
+    while [ $_i -lt 100 ]; do
+        case $(rvol-inspect --type container -f '{{.State.Status}}' -- "$1" 2>/dev/null) in
+        running | dead) ;;
+        *) return 0 ;;
+        esac
+        sleep 0.05
+        _i=$((_i + 1))
+    done
+}
+
 # chain BUNDLE: sets _chain to the chain that runs a created container
 # (DESIGN.md: namespaces, mounts, exec), quoted for eval.
 chain() {
@@ -251,14 +267,28 @@ chain() {
     qa _chain "$1"
 }
 
-# wait_started BUNDLE BEFORE: after a background start, until state.json
-# differs from BEFORE (rvol-ns has recorded the start) or 10 s went by, so
-# that ps/inspect right after see it running.
+# wait_started PID ID: after a background start, until its command runs
+# (the State says `running` and its PID 1 is past the chain: no longer
+# rvol-ns, rvol-mount or rvol-exec, rvol-ns' child before its exec) or
+# the start is over (PID, the process that becomes rvol-ns, is gone: it
+# recorded the end first), 10 s at most. Docker's start returns once the
+# command runs or has failed to start; rvol-ns records `running` at its
+# fork, before the chain has found the command.
 wait_started() {
     _i=0
-    while [ $_i -lt 200 ]; do
-        [ "$(cat "$1/state.json" 2>/dev/null)" = "$2" ] || return 0
-        sleep 0.05
+    while [ $_i -lt 1000 ]; do
+        readlink "/proc/$1/exe" >/dev/null 2>&1 || return 0
+        _s=$(rvol-inspect --type container -f '{{.State.Status}} {{.State.Pid}}' -- "$2" 2>/dev/null) || _s=''
+        case $_s in
+        "running "*[!0]*)
+            _exe=$(readlink "/proc/${_s#running }/exe" 2>/dev/null) || _exe=rvol-exec
+            case ${_exe##*/} in
+            rvol-ns | rvol-mount | rvol-exec) ;;
+            *) return 0 ;;
+            esac
+            ;;
+        esac
+        sleep 0.01
         _i=$((_i + 1))
     done
 }
@@ -270,11 +300,12 @@ wait_started() {
 # is reported and its status returned.
 start_detached() {
     : >>"$1/container.log"
-    _before=$(cat "$1/state.json" 2>/dev/null || true)
     chain "$1"
-    setsid -f sh -c 'exec sh -c "$1" </dev/null >>"$2/container.log" 2>&1' \
-        rvol-start "$_chain" "$1" </dev/null >/dev/null 2>&1
-    wait_started "$1" "$_before"
+    # In the background without job control: setsid execs, so $! is the
+    # process that becomes rvol-ns.
+    setsid sh -c 'exec sh -c "$1" </dev/null >>"$2/container.log" 2>&1' \
+        rvol-start "$_chain" "$1" </dev/null >/dev/null 2>&1 &
+    wait_started $! "$2"
     _s=$(rvol-inspect --type container \
         -f '{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}' -- "$2" 2>/dev/null) || return 0
     case $_s in

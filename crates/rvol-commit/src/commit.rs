@@ -4,8 +4,6 @@
 //! refused before anything is written; a failure while writing leaves at
 //! most unreferenced blobs, never a tag to half an image.
 
-use std::collections::HashMap;
-
 use serde_json::{Map, Value};
 
 use rvol_state::record::{ann, ImageRecord};
@@ -25,15 +23,11 @@ pub fn commit(root: &Root, a: &CommitArgs) -> Result<String> {
     }
     let id = container::find(root, &a.container)?;
     let bundle = root.container(&id);
-    let spec: Value = fsx::read_json(&Bundle(&bundle).config()).ctx(format!("container {id}"))?;
-    let annotations: HashMap<String, String> = spec
-        .get("annotations")
-        .cloned()
-        .map(serde_json::from_value)
-        .transpose()
-        .ctx(format!("container {id}: annotations"))?
-        .unwrap_or_default();
-    let rec: ImageRecord = rvol_state::record::annotation(Some(&annotations), ann::IMAGE)?
+    let c = rvol_state::bundle::Container::at(bundle.clone());
+    let anns = c.annotations().ctx(format!("container {id}"))?;
+    let rec: ImageRecord = anns
+        .image()
+        .ctx(format!("container {id}"))?
         .ok_or_else(|| {
             Error::new(format!(
                 "container {id}: no {} annotation: which image it runs is unknown",
@@ -50,8 +44,7 @@ pub fn commit(root: &Root, a: &CommitArgs) -> Result<String> {
         .as_object()
         .cloned()
         .unwrap_or_default();
-    let run_config: Option<Map<String, Value>> =
-        rvol_state::record::annotation(Some(&annotations), ann::CONFIG)?;
+    let run_config = anns.config().ctx(format!("container {id}"))?;
     if let Some(rc) = &run_config {
         for (k, v) in rc {
             config.insert(k.clone(), v.clone());

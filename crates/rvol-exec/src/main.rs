@@ -20,7 +20,7 @@ use rvol_state::Result;
 fn main() {
     let r = args::parse().and_then(run);
     if let Err(e) = &r {
-        sys::report_start_failure(&e.msg);
+        rvol_state::start_fd::report(&e.msg);
     }
     rvol_state::error::exit_with("rvol-exec", r)
 }

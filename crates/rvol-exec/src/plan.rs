@@ -6,7 +6,6 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use oci_spec::runtime::Spec;
-use rvol_state::record::ann;
 use rvol_state::{Error, Result};
 
 use crate::args::Args;
@@ -82,7 +81,7 @@ fn from_bundle(bundle: &Path) -> Result<Plan> {
         .as_ref()
         .and_then(|r| r.readonly())
         .unwrap_or(false);
-    let anns = spec.annotations().as_ref();
+    let anns = rvol_state::annotation::of(spec.annotations());
     let (args, env, cwd, mut user, additional_gids) = match spec.process() {
         Some(p) => {
             let u = p.user();
@@ -106,24 +105,14 @@ fn from_bundle(bundle: &Path) -> Result<Plan> {
             Vec::new(),
         ),
     };
-    if let Some(u) = anns.and_then(|a| a.get(ann::USER)) {
-        // A JSON string by the annotation convention; a bare string is taken as it is.
-        user = serde_json::from_str::<String>(u).unwrap_or_else(|_| u.clone());
+    if let Some(u) = anns.user() {
+        user = u;
     }
     let hostname = spec.hostname().clone().or_else(|| {
-        let config: Option<serde_json::Value> = rvol_state::record::annotation(anns, ann::CONFIG)
-            .ok()
-            .flatten();
-        config
-            .as_ref()
-            .and_then(|c| c.get("Hostname"))
-            .and_then(|h| h.as_str())
-            .filter(|h| !h.is_empty())
-            .map(str::to_owned)
-            .or_else(|| {
-                let id = rvol_state::root::Bundle(bundle).id();
-                rvol_state::container::is_id(&id).then(|| id[..12].to_owned())
-            })
+        anns.config_hostname().or_else(|| {
+            let id = rvol_state::root::Bundle(bundle).id();
+            rvol_state::container::is_id(&id).then(|| id[..12].to_owned())
+        })
     });
     let user_mounts = spec
         .mounts()

@@ -121,18 +121,3 @@ pub fn new_session(terminal: bool) -> Result<()> {
     }
     Ok(())
 }
-
-/// rvol-ns (with a bundle) names a pipe in $RVOL_START_FD: a failure before
-/// the command starts is written there for the state's `Error`. On success
-/// the descriptor closes with the execve (it is close-on-exec by then).
-pub fn report_start_failure(msg: &str) {
-    let Some(fd) = std::env::var("RVOL_START_FD")
-        .ok()
-        .and_then(|v| v.parse::<i32>().ok())
-        .filter(|fd| *fd > 2)
-    else {
-        return;
-    };
-    // SAFETY: write(2) of our buffer to a descriptor number; EBADF is harmless.
-    unsafe { libc::write(fd, msg.as_ptr().cast(), msg.len()) };
-}

@@ -5,7 +5,8 @@
 
 use std::path::Path;
 
-use rvol_state::record::{ann, DockerMount, ImageRecord, State};
+use rvol_state::bundle;
+use rvol_state::record::{DockerMount, ImageRecord, State};
 use rvol_state::root::Bundle;
 use rvol_state::{Result, ResultExt, Root};
 use serde_json::{json, Map, Value};
@@ -143,15 +144,6 @@ fn ordered(
     out
 }
 
-fn annotation_json(ann: &Map<String, Value>, key: &str) -> Result<Option<Value>> {
-    match ann.get(key).and_then(Value::as_str) {
-        None => Ok(None),
-        Some(s) => serde_json::from_str(s)
-            .map(Some)
-            .with_ctx(|| format!("annotation {key}")),
-    }
-}
-
 /// What rvol-inspect and ps need from one bundle.
 pub struct Container {
     pub id: String,
@@ -161,113 +153,26 @@ pub struct Container {
     pub state: State,
     pub config: Map<String, Value>,
     pub hostconfig: Map<String, Value>,
-    pub mounts: Vec<Value>,
+    pub mounts: Vec<DockerMount>,
     pub image: ImageRecord,
     pub root_path: String,
 }
 
 pub fn load(root: &Root, id: &str) -> Result<Container> {
-    let dir = root.container(id);
-    let b = Bundle(&dir);
-    let spec: Value = rvol_state::fsx::read_json(&b.config())?;
-    let empty = Map::new();
-    let ann = spec
-        .get("annotations")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    let state = match std::fs::read(b.state()) {
-        Ok(bytes) => serde_json::from_slice::<State>(&bytes)
-            .with_ctx(|| format!("parse {}", b.state().display()))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
-        Err(e) => return Err(e).with_ctx(|| format!("read {}", b.state().display())),
-    };
-    let state = settle(state);
-    let image: ImageRecord = annotation_json(ann, ann::IMAGE)?
-        .map(serde_json::from_value)
-        .transpose()
-        .ctx("annotation org.rvol.image")?
-        .unwrap_or_default();
-    let obj = |v: Option<Value>| match v {
-        Some(Value::Object(m)) => m,
-        _ => Map::new(),
-    };
-    let mounts = match annotation_json(ann, ann::MOUNTS)? {
-        Some(Value::Array(a)) => {
-            // Keep docker's key order whatever order a writer used.
-            a.into_iter()
-                .map(|m| match serde_json::from_value::<DockerMount>(m.clone()) {
-                    Ok(dm) => serde_json::to_value(dm).unwrap_or(m),
-                    Err(_) => m,
-                })
-                .collect()
-        }
-        _ => Vec::new(),
-    };
-    let args = spec
-        .pointer("/process/args")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
+    let c = bundle::Container::open(root, id);
+    let a = c.annotations()?;
     Ok(Container {
-        id: ann
-            .get(ann::ID)
-            .and_then(Value::as_str)
-            .map(String::from)
-            .unwrap_or_else(|| id.to_string()),
-        name: ann
-            .get(ann::NAME)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string(),
-        created: ann
-            .get(ann::CREATED)
-            .and_then(Value::as_str)
-            .unwrap_or(rvol_state::time::ZERO)
-            .to_string(),
-        args,
-        state,
-        config: obj(annotation_json(ann, ann::CONFIG)?),
-        hostconfig: obj(annotation_json(ann, ann::HOSTCONFIG)?),
-        mounts,
-        image,
-        root_path: dir.to_string_lossy().into_owned(),
+        id: c.id()?,
+        name: a.name().unwrap_or("").to_string(),
+        created: a.created().unwrap_or(rvol_state::time::ZERO).to_string(),
+        args: c.args()?,
+        state: c.state()?,
+        config: a.config()?.unwrap_or_default(),
+        hostconfig: a.hostconfig()?.unwrap_or_default(),
+        mounts: a.mounts()?,
+        image: a.image()?.unwrap_or_default(),
+        root_path: c.dir().to_string_lossy().into_owned(),
     })
-}
-
-/// A process that has exited but is not reaped yet: kill(pid, 0) still
-/// finds it. Once rvol-ns (its parent) is killed, it waits for init to
-/// reap it, which may take long.
-fn zombie(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|st| {
-            st.rsplit_once(')')
-                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
-        })
-        .unwrap_or(false)
-}
-
-/// A state.json that says `running` while its PID is gone means the
-/// process that records the exit (rvol-ns) died first (kill -9): the exit
-/// status is unknown, which docker calls `dead`.
-fn settle(mut s: State) -> State {
-    // SAFETY: kill with signal 0 only checks that the pid exists.
-    let gone = s.running
-        && s.pid > 0
-        && ((unsafe { libc::kill(s.pid, 0) } != 0
-            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH))
-            || zombie(s.pid));
-    if gone {
-        s.status = "dead".into();
-        s.running = false;
-        s.dead = true;
-        s.pid = 0;
-    }
-    s
 }
 
 pub fn inspect(root: &Root, id: &str) -> Result<Value> {
@@ -320,7 +225,7 @@ pub fn inspect(root: &Root, id: &str) -> Result<Value> {
             "Name": "overlay2",
         }),
     );
-    out.insert("Mounts".into(), Value::Array(c.mounts));
+    out.insert("Mounts".into(), serde_json::to_value(&c.mounts)?);
     out.insert("Config".into(), Value::Object(config));
     Ok(Value::Object(out))
 }

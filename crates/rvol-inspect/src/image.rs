@@ -2,16 +2,15 @@
 //! `docker image inspect` and `docker images` show them. Tags are the
 //! index.json entries' `org.opencontainers.image.ref.name` (`NAME:TAG`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use rvol_state::store::{Store, REF_NAME};
 use rvol_state::{Result, ResultExt, Root};
 use serde_json::{json, Map, Value};
 
 use crate::args::ListArgs;
 use crate::listfmt;
 use crate::table::{human_duration, human_size, parse_time, since};
-
-const REF_NAME: &str = "org.opencontainers.image.ref.name";
 
 /// One image (one config) and every tag that points at it.
 pub struct Image {
@@ -21,27 +20,24 @@ pub struct Image {
     pub manifest: Value,
 }
 
-fn blob(root: &Root, digest: &str) -> PathBuf {
-    let (alg, hex) = digest.split_once(':').unwrap_or(("sha256", digest));
-    root.images().join("blobs").join(alg).join(hex)
-}
-
-fn read_json(p: &Path) -> Result<Value> {
-    rvol_state::fsx::read_json(p)
+/// A blob of the store, parsed (not checked against its digest: a view).
+fn blob(store: &Store, digest: &str) -> Result<Value> {
+    rvol_state::fsx::read_json(&store.blob_path(digest)?)
 }
 
 pub fn all(root: &Root) -> Result<Vec<Image>> {
-    let index_path = root.images().join("index.json");
-    if !index_path.exists() {
+    // A view: nothing is made when the store is missing.
+    let store = Store::at(&root.images());
+    if !store.index_path().exists() {
         return Ok(Vec::new());
     }
-    let index = read_json(&index_path)?;
+    let index = rvol_state::fsx::read_json::<Value>(&store.index_path())?;
     let mut out: Vec<Image> = Vec::new();
     for m in index["manifests"].as_array().into_iter().flatten() {
         let Some(digest) = m["digest"].as_str() else {
             continue;
         };
-        let manifest = read_json(&blob(root, digest)).with_ctx(|| format!("manifest {digest}"))?;
+        let manifest = blob(&store, digest).with_ctx(|| format!("manifest {digest}"))?;
         let Some(cfg_digest) = manifest["config"]["digest"].as_str() else {
             continue;
         };
@@ -50,8 +46,7 @@ pub fn all(root: &Root) -> Result<Vec<Image>> {
             img.tags.extend(tag);
             continue;
         }
-        let config =
-            read_json(&blob(root, cfg_digest)).with_ctx(|| format!("config {cfg_digest}"))?;
+        let config = blob(&store, cfg_digest).with_ctx(|| format!("config {cfg_digest}"))?;
         out.push(Image {
             id: cfg_digest.to_string(),
             tags: tag.into_iter().collect(),

@@ -81,7 +81,7 @@ fn context(c: &Container, no_trunc: bool) -> Map<String, Value> {
         .mounts
         .iter()
         .map(|m| {
-            let n = m["Name"].as_str().or(m["Source"].as_str()).unwrap_or("");
+            let n = m.name.as_deref().unwrap_or(&m.source);
             if no_trunc {
                 n.to_string()
             } else {
@@ -89,7 +89,7 @@ fn context(c: &Container, no_trunc: bool) -> Map<String, Value> {
             }
         })
         .collect();
-    let local = c.mounts.iter().filter(|m| m["Type"] == "volume").count();
+    let local = c.mounts.iter().filter(|m| m.kind == "volume").count();
     let labels = c
         .config
         .get("Labels")
@@ -140,7 +140,7 @@ fn wanted(c: &Container, f: &[(String, String)]) -> bool {
         && matches(f, "volume", |v| {
             c.mounts
                 .iter()
-                .any(|m| m["Name"] == v || m["Destination"] == v || m["Source"] == v)
+                .any(|m| m.name.as_deref() == Some(v) || m.destination == v || m.source == v)
         })
 }
 

@@ -8,36 +8,8 @@ use serde_json::{json, Map, Value};
 use crate::args::ListArgs;
 use crate::listfmt::{self, matches};
 
-/// Volume names as docker allows them; anything else under volumes/ (locks,
-/// temp dirs) is not a volume.
-fn valid_name(n: &str) -> bool {
-    let mut b = n.bytes();
-    matches!(b.next(), Some(c) if c.is_ascii_alphanumeric())
-        && b.all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
-        && !n.ends_with(".lock")
-}
-
-pub fn names(root: &Root) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    match std::fs::read_dir(root.volumes()) {
-        Ok(rd) => {
-            for e in rd {
-                let e = e.with_ctx(|| format!("read {}", root.volumes().display()))?;
-                let n = e.file_name().to_string_lossy().into_owned();
-                if valid_name(&n) && root.volume_data(&n).is_dir() {
-                    out.push(n);
-                }
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e).with_ctx(|| format!("read {}", root.volumes().display())),
-    }
-    out.sort();
-    Ok(out)
-}
-
 pub fn inspect(root: &Root, name: &str) -> Result<Option<Value>> {
-    if !valid_name(name) || !root.volume_data(name).is_dir() {
+    if !rvol_state::volume::is_volume(root, name) {
         return Ok(None);
     }
     let rec_path = root.volume(name).join("volume.json");
@@ -88,19 +60,6 @@ const TITLES: &[(&str, &str)] = &[
     ("Status", "STATUS"),
 ];
 
-/// Volumes some container (running or not) mounts: not dangling.
-fn used(root: &Root) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for c in crate::container::all(root)? {
-        for m in &c.mounts {
-            if let Some(n) = m["Name"].as_str() {
-                out.push(n.to_string());
-            }
-        }
-    }
-    Ok(out)
-}
-
 pub fn list(a: &ListArgs) -> Result<i32> {
     let (f, fmt) = match listfmt::prepare(
         &a.filters,
@@ -112,13 +71,13 @@ pub fn list(a: &ListArgs) -> Result<i32> {
         Err(status) => return Ok(status),
     };
     let used = if f.iter().any(|(k, _)| k == "dangling") {
-        used(&a.root)?
+        rvol_state::volume::users(&a.root)?
     } else {
-        Vec::new()
+        Default::default()
     };
     let mut rows = Vec::new();
-    for n in names(&a.root)? {
-        let dangling = !used.contains(&n);
+    for n in rvol_state::volume::list(&a.root)? {
+        let dangling = used.get(&n).is_none_or(|ids| ids.is_empty());
         let keep = matches(&f, "name", |v| n.contains(v))
             && matches(&f, "dangling", |v| match v {
                 "true" | "1" => dangling,

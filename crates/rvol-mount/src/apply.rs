@@ -25,25 +25,11 @@ pub struct ApplyArgs {
 
 pub fn run(args: ApplyArgs) -> Result<i32> {
     let r = apply(args);
+    // A failure before the command starts is the state's `Error`.
     if let Err(e) = &r {
-        report_start_failure(&e.msg);
+        rvol_state::start_fd::report(&e.msg);
     }
     r
-}
-
-/// rvol-ns (with a bundle) names a pipe in $RVOL_START_FD: a failure
-/// before the command starts goes there too, for the state's `Error`
-/// (the container stays `created`, as docker's does).
-fn report_start_failure(msg: &str) {
-    let Some(fd) = std::env::var("RVOL_START_FD")
-        .ok()
-        .and_then(|v| v.parse::<i32>().ok())
-        .filter(|fd| *fd > 2)
-    else {
-        return;
-    };
-    // SAFETY: write(2) of our buffer to a descriptor number; EBADF is harmless.
-    unsafe { libc::write(fd, msg.as_ptr().cast(), msg.len()) };
 }
 
 fn apply(args: ApplyArgs) -> Result<i32> {

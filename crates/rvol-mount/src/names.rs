@@ -114,10 +114,7 @@ pub fn sweep_dead_creates(root: &Root) {
                 n.rsplit('-')
                     .next()
                     .and_then(|p| p.parse::<i32>().ok())
-                    .is_some_and(|pid| {
-                        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
-                            == Err(nix::errno::Errno::ESRCH)
-                    })
+                    .is_some_and(|pid| !rvol_state::process::exists(pid))
             } else {
                 prefixes.iter().any(|p| n.starts_with(p)) && !being_created(&e.path())
             };

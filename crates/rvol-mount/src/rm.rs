@@ -13,9 +13,7 @@
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 
-use rvol_state::fsx;
-use rvol_state::record::State;
-use rvol_state::{container, Error, Result, ResultExt, Root};
+use rvol_state::{bundle, container, process, Error, Result, ResultExt, Root};
 
 use crate::names;
 use crate::volume;
@@ -128,36 +126,37 @@ fn delete_detached(gone: Vec<PathBuf>) {
     }
 }
 
-fn alive(pid: i32) -> bool {
-    pid > 0 && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
-}
-
 /// Makes the container gone; what is left to delete goes to `gone`.
 fn remove(args: &RmArgs, what: &str, gone: &mut Vec<PathBuf>) -> Result<()> {
     let root = &args.root;
     let id = container::find(root, what)?;
-    let bundle = root.container(&id);
-    let state: State = fsx::read_json(&bundle.join("state.json")).unwrap_or_default();
-    if state.running && alive(state.pid) {
+    let c = bundle::Container::open(root, &id);
+    let state = c.state().unwrap_or_default();
+    if state.running {
         if !args.force {
             return Err(Error::new(format!("You cannot remove a running container {id}. Stop the container before attempting removal or force remove")));
         }
         let pid = nix::unistd::Pid::from_raw(state.pid);
         let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        // Until it is reaped, not only dead: rvol-ns records the exit
+        // into the bundle right after, and the bundle is about to move.
         for _ in 0..200 {
-            if !alive(state.pid) {
+            if !process::exists(state.pid) {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(25));
         }
     }
-    let mounts = volume::container_mounts(&bundle);
-    let spec: serde_json::Value = fsx::read_json(&bundle.join("config.json")).unwrap_or_default();
+    // Read before the rename: what the bundle records is gone with it.
+    let (name, mounts) = match c.annotations() {
+        Ok(a) => (a.name().map(String::from), a.mounts().unwrap_or_default()),
+        Err(_) => (None, Vec::new()),
+    };
     // Rename away first, so a half-removed bundle is never seen as a container.
     let bundle_gone = root.containers().join(format!(".rm-{id}"));
-    std::fs::rename(&bundle, &bundle_gone).with_ctx(|| format!("remove container {id}"))?;
-    if let Some(name) = spec["annotations"][rvol_state::record::ann::NAME].as_str() {
-        names::release(root, name, &id);
+    std::fs::rename(c.dir(), &bundle_gone).with_ctx(|| format!("remove container {id}"))?;
+    if let Some(name) = name {
+        names::release(root, &name, &id);
     }
     gone.push(bundle_gone);
     if args.volumes {
@@ -179,10 +178,7 @@ fn remove_if_anonymous(root: &Root, name: &str) -> Result<Option<PathBuf>> {
     if !volume::exists(root, name) || !volume::record(root, name).is_some_and(|r| r.anonymous) {
         return Ok(None);
     }
-    if volume::users(root)?
-        .get(name)
-        .is_some_and(|ids| !ids.is_empty())
-    {
+    if volume::in_use(root, name)? {
         return Ok(None);
     }
     volume::remove_later(root, name).map(Some)

@@ -79,7 +79,10 @@ fn rm_one(root: &Root, force: bool, name: &str) -> Result<()> {
         }
         return Err(Error::new(format!("get {name}: no such volume")));
     }
-    if let Some(ids) = volume::users(root)?.get(name).filter(|ids| !ids.is_empty()) {
+    if let Some(ids) = rvol_state::volume::users(root)?
+        .get(name)
+        .filter(|ids| !ids.is_empty())
+    {
         return Err(Error::new(format!(
             "remove {name}: volume is in use - [{}]",
             ids.join(", ")
@@ -111,10 +114,7 @@ fn prune(root: &Root, all: bool, force: bool) -> Result<i32> {
         if !volume::exists(root, &name) {
             continue;
         }
-        if volume::users(root)?
-            .get(&name)
-            .is_some_and(|ids| !ids.is_empty())
-        {
+        if volume::in_use(root, &name)? {
             continue;
         }
         let size = volume::size(&root.volume_data(&name));

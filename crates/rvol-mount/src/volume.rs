@@ -1,12 +1,14 @@
 //! The local volume store: `volumes/<name>/_data` plus `volume.json`
 //! (rvol_state's VolumeRecord), one flock per volume
-//! (`volumes/<name>.lock`), copy-up into an empty volume, and who uses a
-//! volume (any container bundle whose `org.rvol.mounts` names it).
+//! (`volumes/<name>.lock`), copy-up into an empty volume. What counts as
+//! a volume and who uses one: `rvol_state::volume`.
 
 use std::path::{Path, PathBuf};
 
+pub use rvol_state::volume::{in_use, list};
+
 use rvol_state::fsx::{self, Lock};
-use rvol_state::record::{ann, DockerMount, VolumeRecord};
+use rvol_state::record::VolumeRecord;
 use rvol_state::{Error, Result, ResultExt, Root};
 use serde_json::{Map, Value};
 
@@ -22,7 +24,7 @@ pub fn lock(root: &Root, name: &str) -> Result<Lock> {
 }
 
 pub fn exists(root: &Root, name: &str) -> bool {
-    root.volume_data(name).is_dir()
+    rvol_state::volume::is_volume(root, name)
 }
 
 /// Make the volume unless it exists; true when this call made it. The
@@ -84,55 +86,6 @@ pub fn remove_later(root: &Root, name: &str) -> Result<PathBuf> {
         .join(format!(".rm-{name}-{}", std::process::id()));
     std::fs::rename(root.volume(name), &gone).with_ctx(|| format!("remove volume {name}"))?;
     Ok(gone)
-}
-
-/// Every volume name, sorted.
-pub fn list(root: &Root) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    match std::fs::read_dir(root.volumes()) {
-        Ok(rd) => {
-            for e in rd {
-                let e = e?;
-                let n = e.file_name().to_string_lossy().into_owned();
-                if !n.starts_with('.') && e.path().join("_data").is_dir() {
-                    out.push(n);
-                }
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(Error::new(format!("{}: {e}", root.volumes().display()))),
-    }
-    out.sort();
-    Ok(out)
-}
-
-/// The docker mounts a bundle records.
-pub fn container_mounts(bundle: &Path) -> Vec<DockerMount> {
-    let Ok(spec) = fsx::read_json::<Value>(&bundle.join("config.json")) else {
-        return Vec::new();
-    };
-    spec["annotations"][ann::MOUNTS]
-        .as_str()
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_default()
-}
-
-/// Ids of the containers (running or not) that reference each volume.
-pub fn users(root: &Root) -> Result<std::collections::HashMap<String, Vec<String>>> {
-    let mut map: std::collections::HashMap<String, Vec<String>> = Default::default();
-    for id in rvol_state::container::list(root)? {
-        for m in container_mounts(&root.container(&id)) {
-            if m.kind == "volume" {
-                if let Some(n) = m.name {
-                    let ids = map.entry(n).or_default();
-                    if !ids.contains(&id) {
-                        ids.push(id.clone());
-                    }
-                }
-            }
-        }
-    }
-    Ok(map)
 }
 
 /// Whether copy-up into this volume would happen, and fail because the

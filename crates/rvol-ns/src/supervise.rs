@@ -19,9 +19,6 @@ use rvol_state::{Error, Result, ResultExt};
 
 use crate::state;
 
-/// Names the descriptor a failing tool of the chain writes its message to.
-pub const START_FD_ENV: &str = "RVOL_START_FD";
-
 const FORWARDED: [Signal; 6] = [
     Signal::SIGINT,
     Signal::SIGTERM,
@@ -94,7 +91,8 @@ pub fn run(
     match unsafe { fork() }.ctx("fork")? {
         ForkResult::Child => {
             drop(alive_w);
-            let start_w = start.map(|(r, w)| {
+            // Held open (by this binding) until the exec: the chain writes to it.
+            let _start_w = start.map(|(r, w)| {
                 drop(r);
                 // SAFETY: clearing FD_CLOEXEC on a descriptor we own.
                 unsafe { libc::fcntl(w.as_raw_fd(), libc::F_SETFD, 0) };
@@ -103,14 +101,12 @@ pub fn run(
                 // block its writer forever; what does not fit is dropped.
                 // SAFETY: setting O_NONBLOCK on a descriptor we own.
                 unsafe { libc::fcntl(w.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
-                std::env::set_var(START_FD_ENV, w.as_raw_fd().to_string());
+                std::env::set_var(rvol_state::start_fd::ENV, w.as_raw_fd().to_string());
                 w
             });
             let fail = |msg: String, code: i32| -> ! {
                 eprintln!("rvol-ns: {msg}");
-                if let Some(w) = &start_w {
-                    let _ = nix::unistd::write(w, msg.as_bytes());
-                }
+                rvol_state::start_fd::report(&msg);
                 // SAFETY: leave without running the parent's atexit work.
                 unsafe { libc::_exit(code) }
             };

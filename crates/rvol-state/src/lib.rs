@@ -5,15 +5,20 @@
 //! Kept small on purpose: each binary owns its own logic; only the
 //! contract between them lives here.
 
+pub mod annotation;
+pub mod bundle;
 pub mod container;
 pub mod error;
 pub mod fsx;
 pub mod mountopt;
 pub mod path;
+pub mod process;
 pub mod record;
 pub mod root;
+pub mod start_fd;
 pub mod store;
 pub mod time;
+pub mod volume;
 pub mod xattr;
 
 pub use error::{Error, Result, ResultExt};

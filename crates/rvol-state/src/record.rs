@@ -128,15 +128,11 @@ pub struct VolumeRecord {
     pub anonymous: bool,
 }
 
-/// Read one JSON annotation from a spec's annotations map.
+/// Read one JSON annotation from oci-spec's annotations map: the same
+/// reader as [`crate::annotation::Annotations::json`].
 pub fn annotation<T: serde::de::DeserializeOwned>(
     annotations: Option<&std::collections::HashMap<String, String>>,
     key: &str,
 ) -> crate::Result<Option<T>> {
-    match annotations.and_then(|a| a.get(key)) {
-        None => Ok(None),
-        Some(s) => serde_json::from_str(s)
-            .map(Some)
-            .map_err(|e| crate::Error::new(format!("annotation {key}: {e}"))),
-    }
+    crate::annotation::of(&annotations).json(key)
 }
