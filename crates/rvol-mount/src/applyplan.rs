@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use nix::mount::MsFlags;
+use rvol_state::annotation;
 use rvol_state::mountopt;
-use rvol_state::record::{ann, ImageRecord};
+
 use rvol_state::{Error, Result, ResultExt};
 use serde::Deserialize;
 
@@ -42,13 +43,6 @@ struct SpecMount {
 struct SpecLinux {
     #[serde(default, rename = "rootfsPropagation")]
     rootfs_propagation: Option<String>,
-}
-
-/// `HostConfig.AutoRemove` is all apply needs of the host config.
-#[derive(Deserialize)]
-struct HostConfig {
-    #[serde(default, rename = "AutoRemove")]
-    auto_remove: bool,
 }
 
 pub struct Plan {
@@ -159,26 +153,22 @@ fn rootfs_path(spec: &Spec, bundle: Option<&Path>) -> Result<PathBuf> {
 }
 
 fn overlay(anns: &HashMap<String, String>, bundle: &Path) -> Result<Overlay> {
-    let image: ImageRecord = anns
-        .get(ann::IMAGE)
-        .map(|s| serde_json::from_str(s))
-        .transpose()
-        .ctx("config.json: annotation org.rvol.image")?
+    let anns = annotation::of(anns);
+    let image = anns
+        .image()
+        .ctx("config.json")?
         .ok_or_else(|| Error::new("config.json: no org.rvol.image annotation"))?;
     if image.lower_dirs.is_empty() {
         return Err(Error::new("overlay: the image has no layers"));
     }
     // The init layer (create's) sits above the image: its mount points.
     let lower_dirs = anns
-        .get(ann::INIT_LAYER)
-        .cloned()
+        .init_layer()
+        .map(String::from)
         .into_iter()
         .chain(image.lower_dirs)
         .collect();
-    let volatile = anns
-        .get(ann::HOSTCONFIG)
-        .and_then(|h| serde_json::from_str::<HostConfig>(h).ok())
-        .is_some_and(|h| h.auto_remove);
+    let volatile = anns.auto_remove();
     Ok(Overlay {
         lower_dirs,
         upper: bundle.join("upper"),
@@ -239,6 +229,7 @@ fn mount_op(m: SpecMount) -> Result<MountOp> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rvol_state::record::{ann, ImageRecord};
 
     fn plan(mounts: &str) -> Result<Plan> {
         let image = serde_json::to_string(&ImageRecord {

@@ -5,12 +5,12 @@
 
 use std::path::Path;
 
+use rvol_state::annotation;
 use rvol_state::mountopt;
 use rvol_state::record::{ann, DockerMount};
-use rvol_state::Result;
+use rvol_state::{Result, ResultExt};
 use serde_json::{json, Value};
 
-use crate::create::annotation;
 use crate::etcfiles;
 use crate::mountspec::{self, Kind, MountPoint};
 use crate::plan::{Flags, Plan};
@@ -53,7 +53,10 @@ pub fn build(mut spec: Value, flags: &Flags, plan: &Plan, given: &Given) -> Resu
         spec["hooks"] = json!({ "poststop": [hook] });
     }
 
-    let mut cfg = annotation::<Value>(&spec, ann::CONFIG)?.unwrap_or_else(|| json!({}));
+    let mut cfg = annotation::of(&spec)
+        .json::<Value>(ann::CONFIG)
+        .ctx("config.json")?
+        .unwrap_or_else(|| json!({}));
     cfg["Hostname"] = json!(given.hostname);
     cfg["Volumes"] = if plan.config_volumes.is_empty() {
         Value::Null
@@ -88,7 +91,10 @@ pub fn build(mut spec: Value, flags: &Flags, plan: &Plan, given: &Given) -> Resu
 /// them: `Binds` (null when none) from `-v`, `Mounts` from `--mount` and
 /// `Tmpfs` from `--tmpfs` (both `omitempty` in docker: left out when none).
 fn host_config(spec: &Value, flags: &Flags, plan: &Plan) -> Result<Value> {
-    let mut h = annotation::<Value>(spec, ann::HOSTCONFIG)?.unwrap_or_else(|| json!({}));
+    let mut h = annotation::of(spec)
+        .json::<Value>(ann::HOSTCONFIG)
+        .ctx("config.json")?
+        .unwrap_or_else(|| json!({}));
     h["Binds"] = list_or_null(&flags.binds);
     h["VolumesFrom"] = list_or_null(&flags.volumes_from);
     h["ReadonlyRootfs"] = json!(flags.read_only);

@@ -7,8 +7,9 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use rvol_state::annotation;
 use rvol_state::fsx::{self, Lock};
-use rvol_state::record::{ann, ImageRecord, State};
+use rvol_state::record::{ann, State};
 use rvol_state::{container, Error, Result, ResultExt, Root};
 use serde_json::{json, Map, Value};
 
@@ -81,9 +82,12 @@ pub fn run(args: CreateArgs) -> Result<i32> {
     if let Some(n) = &name {
         names::check_free(root, n)?;
     }
-    let image: ImageRecord = annotation(&spec, ann::IMAGE)?.ok_or_else(|| {
-        Error::new("config.json: no org.rvol.image annotation (is it rvol-unpack's output?)")
-    })?;
+    let image = annotation::of(&spec)
+        .image()
+        .ctx("config.json")?
+        .ok_or_else(|| {
+            Error::new("config.json: no org.rvol.image annotation (is it rvol-unpack's output?)")
+        })?;
     let plan = plan::build(root, &args.flags, &image_volumes(&spec))?;
     let id = container::new_id()?;
     let bundle = root.container(&id);
@@ -131,18 +135,6 @@ pub fn run(args: CreateArgs) -> Result<i32> {
     }
 }
 
-pub(crate) fn annotation<T: serde::de::DeserializeOwned>(
-    spec: &Value,
-    key: &str,
-) -> Result<Option<T>> {
-    match spec["annotations"][key].as_str() {
-        None => Ok(None),
-        Some(s) => serde_json::from_str(s)
-            .map(Some)
-            .map_err(|e| Error::new(format!("config.json: annotation {key}: {e}"))),
-    }
-}
-
 /// Image VOLUMEs: the spec's `volume` mounts (rvol-unpack's) and the
 /// keys of `Config.Volumes`, sorted, once each.
 fn image_volumes(spec: &Value) -> Vec<String> {
@@ -153,8 +145,8 @@ fn image_volumes(spec: &Value) -> Vec<String> {
         .filter(|m| m["type"] == "volume")
         .filter_map(|m| m["destination"].as_str().map(String::from))
         .collect();
-    if let Ok(Some(cfg)) = annotation::<Value>(spec, ann::CONFIG) {
-        if let Some(vols) = cfg["Volumes"].as_object() {
+    if let Ok(Some(cfg)) = annotation::of(spec).config() {
+        if let Some(vols) = cfg.get("Volumes").and_then(Value::as_object) {
             v.extend(vols.keys().cloned());
         }
     }
@@ -303,8 +295,10 @@ fn make(
         make_host_dir(Path::new(&m.source), made)?;
     }
 
-    let host_network =
-        annotation::<Value>(spec, ann::HOSTCONFIG)?.is_some_and(|h| h["NetworkMode"] == "host");
+    let host_network = annotation::of(spec)
+        .json::<Value>(ann::HOSTCONFIG)
+        .ctx("config.json")?
+        .is_some_and(|h| h["NetworkMode"] == "host");
     let hostname = match spec["hostname"].as_str() {
         Some(h) if !h.is_empty() => h.to_string(),
         _ if host_network => etcfiles::host_hostname(),

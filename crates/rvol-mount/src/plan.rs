@@ -5,7 +5,6 @@
 //! happen here, before anything is made.
 
 use rvol_state::mountopt::{self, DOCKER_TMPFS};
-use rvol_state::record::{ann, DockerMount};
 use rvol_state::{container, fsx, Error, Result, Root};
 use serde_json::Value;
 
@@ -186,11 +185,7 @@ fn mount_target(value: &str) -> String {
 fn inherited(root: &Root, id: &str, ro: bool) -> Result<Vec<MountPoint>> {
     let bundle = root.container(id);
     let spec: Value = fsx::read_json(&bundle.join("config.json"))?;
-    let docker: Vec<DockerMount> = spec["annotations"][ann::MOUNTS]
-        .as_str()
-        .map(serde_json::from_str)
-        .transpose()?
-        .unwrap_or_default();
+    let docker = rvol_state::annotation::of(&spec).mounts()?;
     let mut out = Vec::new();
     for m in docker {
         let kind = match m.kind.as_str() {
