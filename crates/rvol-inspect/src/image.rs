@@ -4,12 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
+use rvol_state::time::parse_time;
 use rvol_state::{Result, ResultExt, Root};
 use serde_json::{json, Map, Value};
 
 use crate::args::ListArgs;
 use crate::listfmt;
-use crate::table::{human_duration, human_size, parse_time, since};
+use crate::table::{human_duration, human_size, since};
 
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
 
@@ -302,7 +303,10 @@ pub fn list(a: &ListArgs) -> Result<i32> {
             }
             let mut m = Map::new();
             m.insert("Containers".into(), "N/A".into());
-            m.insert("CreatedAt".into(), crate::table::go_time(created).into());
+            m.insert(
+                "CreatedAt".into(),
+                rvol_state::time::go_time(created).into(),
+            );
             m.insert("CreatedSince".into(), since_text.clone().into());
             m.insert("Digest".into(), "<none>".into());
             m.insert("ID".into(), short(i).into());

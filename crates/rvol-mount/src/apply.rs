@@ -16,7 +16,7 @@ use rvol_state::record::{ann, ImageRecord};
 use rvol_state::{fsx, Error, Result, ResultExt};
 use serde_json::Value;
 
-use crate::inroot::{self, Leaf};
+use rvol_state::inroot::{self, Leaf};
 
 pub struct ApplyArgs {
     pub bundle: Option<PathBuf>,

@@ -14,12 +14,12 @@ use serde_json::{json, Map, Value};
 use crate::etcfiles;
 use crate::imageview::ImageView;
 use crate::initlayer;
-use crate::inroot;
 use crate::mountspec::{self, Kind, MountPoint};
 use crate::names;
 use crate::plan::{self, Flags, Plan};
 use crate::specjson;
 use crate::volume;
+use rvol_state::inroot;
 
 pub struct CreateArgs {
     pub root: Root,

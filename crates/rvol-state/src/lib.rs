@@ -5,14 +5,19 @@
 //! Kept small on purpose: each binary owns its own logic; only the
 //! contract between them lives here.
 
+#[cfg(feature = "compress")]
+pub mod compress;
 pub mod container;
+pub mod digest;
 pub mod error;
 pub mod fsx;
+pub mod inroot;
 pub mod path;
 pub mod record;
 pub mod root;
 pub mod store;
 pub mod time;
+pub mod whiteout;
 pub mod xattr;
 
 pub use error::{Error, Result, ResultExt};
