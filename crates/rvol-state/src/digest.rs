@@ -114,15 +114,6 @@ impl<W> HashingWriter<W> {
         self.hash.len()
     }
 
-    /// `sha256:<hex>` of what was written so far.
-    pub fn digest(&self) -> String {
-        self.hash.clone().finish().0
-    }
-
-    pub fn get_ref(&self) -> &W {
-        &self.inner
-    }
-
     /// The inner writer, `sha256:<hex>` of what was written, and its length.
     pub fn finish(self) -> (W, String, u64) {
         let (digest, len) = self.hash.finish();
@@ -178,7 +169,7 @@ mod tests {
         let mut w = HashingWriter::new(Vec::new());
         w.write_all(b"a").unwrap();
         w.write_all(b"bc").unwrap();
-        assert_eq!(w.digest(), ABC);
+        assert_eq!(w.size(), 3);
         let (out, d, n) = w.finish();
         assert_eq!((out.as_slice(), d.as_str(), n), (&b"abc"[..], ABC, 3));
     }
