@@ -5,7 +5,6 @@
 //! Kept small on purpose: each binary owns its own logic; only the
 //! contract between them lives here.
 
-#[cfg(feature = "compress")]
 pub mod compress;
 pub mod container;
 pub mod digest;
