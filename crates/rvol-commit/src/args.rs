@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use lexopt::prelude::*;
 
-use crate::blob::Compression;
+use rvol_state::compress::Compression;
 
 pub const USAGE: &str = "\
 usage: rvol-commit [--root DIR] [OPTIONS] CONTAINER [NAME[:TAG]]

@@ -10,38 +10,12 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use rvol_state::compress::Compression;
+use rvol_state::digest::Hasher;
 use rvol_state::store::{self, Store};
 use rvol_state::{Error, Result, ResultExt};
-use sha2::{Digest, Sha256};
-
-use crate::digest::hex_digest;
 
 const CHUNK: usize = 1 << 20;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Compression {
-    None,
-    Gzip,
-    Zstd,
-}
-
-impl Compression {
-    pub fn parse(s: &str) -> Option<Compression> {
-        match s {
-            "none" => Some(Compression::None),
-            "gzip" => Some(Compression::Gzip),
-            "zstd" => Some(Compression::Zstd),
-            _ => None,
-        }
-    }
-    pub fn media_type(self) -> &'static str {
-        match self {
-            Compression::None => store::MEDIA_LAYER_TAR,
-            Compression::Gzip => store::MEDIA_LAYER_GZIP,
-            Compression::Zstd => store::MEDIA_LAYER_ZSTD,
-        }
-    }
-}
 
 /// What a finished blob is.
 pub struct Written {
@@ -57,7 +31,8 @@ type Worker = JoinHandle<Result<(String, u64)>>;
 
 pub struct LayerWriter {
     buf: Vec<u8>,
-    diff: Sha256,
+    /// Of the plain tar: the diff_id.
+    diff: Hasher,
     tx: Option<SyncSender<Vec<u8>>>,
     worker: Option<Worker>,
     /// Set when dropped unfinished: the worker then leaves no blob behind.
@@ -75,7 +50,7 @@ impl LayerWriter {
         let worker = std::thread::spawn(move || compress(rx, out, compression, &stop));
         Ok(LayerWriter {
             buf: Vec::with_capacity(CHUNK),
-            diff: Sha256::new(),
+            diff: Hasher::new(),
             tx: Some(tx),
             worker: Some(worker),
             abort,
@@ -114,9 +89,9 @@ impl LayerWriter {
     pub fn finish(mut self) -> Result<Written> {
         self.send().ctx("write layer")?;
         let (digest, size) = self.join()?;
-        let diff = std::mem::take(&mut self.diff);
+        let (diff_id, _) = std::mem::take(&mut self.diff).finish();
         Ok(Written {
-            diff_id: hex_digest(diff),
+            diff_id,
             digest,
             size,
         })

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use rvol_state::record::{ann, ImageRecord};
 use rvol_state::root::Bundle;
 use rvol_state::store::{self, Store};
-use rvol_state::{container, fsx, Error, Result, ResultExt, Root};
+use rvol_state::{container, Error, Result, ResultExt, Root};
 
 use crate::args::CommitArgs;
 use crate::blob::LayerWriter;
@@ -98,24 +98,7 @@ pub fn commit(root: &Root, a: &CommitArgs) -> Result<String> {
     let manifest_digest = store.write_blob(&manifest_bytes)?;
     match &a.reference {
         Some(r) => store.tag(r, &manifest_digest, manifest_bytes.len() as u64)?,
-        None => tag_untagged(&store, &manifest_digest, manifest_bytes.len() as u64)?,
+        None => store.add_untagged(&manifest_digest, manifest_bytes.len() as u64)?,
     }
     Ok(config_digest)
-}
-
-/// An image without a name still needs an index entry, or nothing would
-/// reach it (`docker images` shows it as `<none>`): an entry without a
-/// ref.name annotation.
-fn tag_untagged(store: &Store, digest: &str, size: u64) -> Result<()> {
-    let _lock = store.lock()?;
-    let mut index = store.index()?;
-    let list = index["manifests"].as_array_mut().unwrap();
-    if !list.iter().any(|m| m["digest"] == digest) {
-        list.push(serde_json::json!({
-            "mediaType": store::MEDIA_MANIFEST,
-            "digest": digest,
-            "size": size,
-        }));
-    }
-    fsx::write_json(&store.index_path(), &index)
 }

@@ -21,14 +21,10 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use rvol_state::xattr;
+use rvol_state::{whiteout, xattr};
 use rvol_state::{Error, Result, ResultExt};
 
 use crate::tarfmt::{self, Entry, Kind};
-
-const OPAQUE_XATTR: &[u8] = b"trusted.overlay.opaque";
-const WHITEOUT_PREFIX: &[u8] = b".wh.";
-const OPAQUE_MARKER: &[u8] = b".wh..wh..opq";
 
 /// Counts of what went into the layer.
 #[derive(Default, Debug)]
@@ -124,23 +120,17 @@ impl<W: Write> Packer<'_, W> {
             self.skipped += 1;
             return Ok(());
         }
-        if ft.is_char_device() && md.rdev() == 0 {
+        if whiteout::is_overlay_whiteout(md.mode(), md.rdev()) {
             // An overlay whiteout (often hard-linked to one shared inode,
             // so it is handled before the hard link check).
-            let slash = rel.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
-            let mut wh = rel[..slash].to_vec();
-            wh.extend_from_slice(WHITEOUT_PREFIX);
-            wh.extend_from_slice(&rel[slash..]);
-            let mut e = header(wh, Kind::File, &md);
+            let mut e = header(whiteout::layer_name(rel), Kind::File, &md);
             e.mode = 0o600;
             self.put(&e)?;
             self.stats.whiteouts += 1;
             return Ok(());
         }
         let xattrs = xattr::read_all(&path).ctx("read xattrs")?;
-        let opaque = xattrs
-            .iter()
-            .any(|(k, v)| k == OPAQUE_XATTR && v.as_slice() == b"y");
+        let opaque = whiteout::is_opaque(&xattrs);
         let kept: Vec<_> = xattrs
             .into_iter()
             .filter(|(k, _)| !xattr::is_overlay_bookkeeping(k))
@@ -154,7 +144,7 @@ impl<W: Write> Packer<'_, W> {
             if opaque {
                 self.put(&e)?;
                 let mut marker = rel.clone();
-                marker.extend_from_slice(OPAQUE_MARKER);
+                marker.extend_from_slice(whiteout::OPAQUE_MARKER);
                 let mut m = header(marker, Kind::File, &md);
                 m.mode = md.mode() & 0o777;
                 self.put(&m)?;

@@ -5,7 +5,6 @@ mod args;
 mod blob;
 mod change;
 mod commit;
-mod digest;
 mod image;
 mod layer;
 mod pause;

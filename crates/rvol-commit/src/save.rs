@@ -14,17 +14,18 @@
 //! complete, so a failure leaves no half archive behind.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
+use std::io::{self, BufReader, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
+use rvol_state::compress;
+use rvol_state::digest::HashingWriter;
 use rvol_state::store::{self, Store};
-use rvol_state::{fsx, Error, Result, ResultExt, Root};
+use rvol_state::{Error, Result, ResultExt, Root};
 
 use crate::args::{Format, SaveArgs};
-use crate::digest::Hashing;
 use crate::tarfmt::{self, Entry, Kind};
 
 /// One image to save: what the user named it, and its manifest and config.
@@ -192,7 +193,7 @@ impl Archive {
             self.out
                 .write_all(&[0u8; tarfmt::BLOCK])
                 .ctx("write archive")?;
-            let mut h = Hashing::new(io::BufWriter::with_capacity(1 << 20, &self.out));
+            let mut h = HashingWriter::new(io::BufWriter::with_capacity(1 << 20, &self.out));
             decompress(blob, &mut h).with_ctx(what)?;
             let (buf, got, size) = h.finish();
             buf.into_inner()
@@ -217,7 +218,7 @@ impl Archive {
                 .ctx("seek archive")?;
         } else {
             let mut spool = spool_file()?;
-            let mut h = Hashing::new(io::BufWriter::with_capacity(1 << 20, &spool));
+            let mut h = HashingWriter::new(io::BufWriter::with_capacity(1 << 20, &spool));
             decompress(blob, &mut h).with_ctx(what)?;
             let (buf, got, size) = h.finish();
             buf.into_inner()
@@ -270,17 +271,8 @@ fn spool_file() -> Result<File> {
 
 /// Plain, gzip or zstd, told by the first bytes.
 fn decompress(blob: File, out: &mut impl Write) -> io::Result<()> {
-    let mut r = BufReader::with_capacity(1 << 20, blob);
-    let head = r.fill_buf()?.to_vec();
-    if head.starts_with(&[0x1f, 0x8b]) {
-        let mut d = flate2::bufread::MultiGzDecoder::new(r);
-        io::copy(&mut d, out)?;
-    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        let mut d = zstd::stream::read::Decoder::with_buffer(r)?;
-        io::copy(&mut d, out)?;
-    } else {
-        io::copy(&mut r, out)?;
-    }
+    let mut d = compress::sniff_decoder(BufReader::with_capacity(1 << 20, blob))?;
+    io::copy(&mut d, out)?;
     Ok(())
 }
 
@@ -418,19 +410,13 @@ fn save_oci(store: &Store, images: &[Image], dir: &Path, tag: Option<&str>) -> R
             .len();
         entries.push((ref_name, img.manifest_digest.clone(), size));
     }
-    let _lock = dest.lock()?;
-    let mut index = dest.index()?;
-    let list = index["manifests"].as_array_mut().unwrap();
-    for (name, digest, size) in entries {
-        let mut e = json!({"mediaType": store::MEDIA_MANIFEST, "digest": digest, "size": size});
-        match &name {
-            Some(n) => {
-                list.retain(|m| m["annotations"][store::REF_NAME].as_str() != Some(n));
-                e["annotations"] = json!({store::REF_NAME: n});
-            }
-            None => list.retain(|m| m["digest"] != digest.as_str()),
-        }
-        list.push(e);
-    }
-    fsx::write_json(&dest.index_path(), &index)
+    let entries: Vec<store::Entry> = entries
+        .iter()
+        .map(|(name, digest, size)| store::Entry {
+            ref_name: name.as_deref(),
+            digest,
+            size: *size,
+        })
+        .collect();
+    dest.put_entries(&entries)
 }

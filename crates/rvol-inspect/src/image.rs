@@ -5,12 +5,13 @@
 use std::path::Path;
 
 use rvol_state::store::{Store, REF_NAME};
+use rvol_state::time::parse_time;
 use rvol_state::{Result, ResultExt, Root};
 use serde_json::{json, Map, Value};
 
 use crate::args::ListArgs;
 use crate::listfmt;
-use crate::table::{human_duration, human_size, parse_time, since};
+use crate::table::{human_duration, human_size, since};
 
 /// One image (one config) and every tag that points at it.
 pub struct Image {
@@ -297,7 +298,10 @@ pub fn list(a: &ListArgs) -> Result<i32> {
             }
             let mut m = Map::new();
             m.insert("Containers".into(), "N/A".into());
-            m.insert("CreatedAt".into(), crate::table::go_time(created).into());
+            m.insert(
+                "CreatedAt".into(),
+                rvol_state::time::go_time(created).into(),
+            );
             m.insert("CreatedSince".into(), since_text.clone().into());
             m.insert("Digest".into(), "<none>".into());
             m.insert("ID".into(), short(i).into());

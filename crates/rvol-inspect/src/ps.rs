@@ -1,13 +1,14 @@
 //! `docker ps` for the containers under the root: newest first, docker's
 //! columns, truncation, quoting and relative times.
 
+use rvol_state::time::parse_time;
 use rvol_state::Result;
 use serde_json::{Map, Value};
 
 use crate::args::PsArgs;
 use crate::container::Container;
 use crate::listfmt::{self, matches};
-use crate::table::{ellipsis, go_quote, human_duration, parse_time, since};
+use crate::table::{ellipsis, go_quote, human_duration, since};
 
 /// The daemon's command string: Path, then Args, each arg holding a space
 /// wrapped in single quotes.
@@ -114,7 +115,10 @@ fn context(c: &Container, no_trunc: bool) -> Map<String, Value> {
     };
     let mut m = Map::new();
     m.insert("Command".into(), go_quote(&cmd).into());
-    m.insert("CreatedAt".into(), crate::table::go_time(&c.created).into());
+    m.insert(
+        "CreatedAt".into(),
+        rvol_state::time::go_time(&c.created).into(),
+    );
     m.insert("ID".into(), id.into());
     m.insert("Image".into(), image.into());
     m.insert("Labels".into(), labels.into());

@@ -4,6 +4,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use rvol_state::time::parse_time;
+
 /// Rows of cells laid out as docker's `tabwriter.NewWriter(w, 10, 1, 3, ' ', 0)`:
 /// every column but the last is padded to max(widest cell + 3, 10).
 pub fn render(rows: &[Vec<String>]) -> String {
@@ -78,61 +80,6 @@ pub fn since(rfc3339: &str) -> Option<f64> {
         .ok()?
         .as_secs_f64();
     Some((now - t).max(0.0))
-}
-
-/// Parse `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` to Unix seconds. The zero
-/// time (year 1) counts as unset.
-pub fn parse_time(s: &str) -> Option<f64> {
-    let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if y <= 1 {
-        return None;
-    }
-    let mut rest = &s[19..];
-    let mut frac = 0.0;
-    if let Some(r) = rest.strip_prefix('.') {
-        let n = r.bytes().take_while(u8::is_ascii_digit).count();
-        frac = format!("0.{}", &r[..n]).parse().ok()?;
-        rest = &r[n..];
-    }
-    let offset = match rest {
-        "Z" => 0,
-        _ if rest.len() == 6 => {
-            let sign = if rest.starts_with('-') { -1 } else { 1 };
-            sign * (rest[1..3].parse::<i64>().ok()? * 3600 + rest[4..6].parse::<i64>().ok()? * 60)
-        }
-        _ => return None,
-    };
-    let days = days_from_civil(y, mo as u32, d as u32);
-    Some((days * 86_400 + h * 3600 + mi * 60 + sec - offset) as f64 + frac)
-}
-
-/// Howard Hinnant's days_from_civil.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Go's `time.Time.String()` in UTC (`2026-11-27 18:19:53 +0000 UTC`), as
-/// docker's list formats print CreatedAt; "" when unset.
-pub fn go_time(rfc3339: &str) -> String {
-    match parse_time(rfc3339) {
-        Some(t) => {
-            let s = rvol_state::time::format_time(t as i64, None);
-            format!("{} {} +0000 UTC", &s[..10], &s[11..19])
-        }
-        None => String::new(),
-    }
 }
 
 /// docker's `formatter.Ellipsis` for one-column-per-char text.
@@ -221,22 +168,11 @@ mod tests {
     }
 
     #[test]
-    fn quoting_and_times() {
+    fn quoting() {
         assert_eq!(go_quote("echo 'a b'"), "\"echo 'a b'\"");
         assert_eq!(
             ellipsis("echo 1234567890123456789012345", 20),
             "echo 12345678901234…"
-        );
-        assert_eq!(parse_time("1970-01-01T00:01:00.5Z"), Some(60.5));
-        assert_eq!(parse_time("0001-01-01T00:00:00Z"), None);
-        // date -d 2026-11-27T17:58:00Z +%s
-        assert_eq!(
-            parse_time("2026-11-27T17:58:00.123Z").map(|t| t as i64),
-            Some(1_795_802_280)
-        );
-        assert_eq!(
-            parse_time("2026-11-27T18:58:00+01:00").map(|t| t as i64),
-            Some(1_795_802_280)
         );
     }
 }

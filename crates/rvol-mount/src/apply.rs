@@ -16,7 +16,7 @@ use rvol_state::error::{EXIT_CANNOT_RUN, EXIT_NOT_FOUND};
 use rvol_state::{mountopt, Error, Result, ResultExt};
 
 use crate::applyplan::{MountOp, Overlay, Plan, SourceMust, What};
-use crate::inroot::{self, Leaf};
+use rvol_state::inroot::{self, Leaf};
 
 pub struct ApplyArgs {
     pub bundle: Option<PathBuf>,

@@ -31,7 +31,8 @@ pub struct Copier {
 /// Copy everything inside directory `src` into directory `dst` (the
 /// directories themselves are the caller's).
 pub fn copy_tree(src: BorrowedFd, dst: BorrowedFd) -> Result<()> {
-    let top = crate::inroot::fstat(dst).map_err(|e| Error::new(format!("copy-up stat: {e}")))?;
+    let top =
+        rvol_state::inroot::fstat(dst).map_err(|e| Error::new(format!("copy-up stat: {e}")))?;
     let acl = c"system.posix_acl_default";
     // SAFETY: size query of one xattr on a valid fd.
     let has_acl =
@@ -56,7 +57,8 @@ pub fn copy_tree(src: BorrowedFd, dst: BorrowedFd) -> Result<()> {
     r?;
     // The volume root takes the image directory's owner, mode, xattrs and
     // times (containerd's CopyDir, then docker's copyOwnership).
-    let st = crate::inroot::fstat(src).map_err(|e| Error::new(format!("copy-up stat: {e}")))?;
+    let st =
+        rvol_state::inroot::fstat(src).map_err(|e| Error::new(format!("copy-up stat: {e}")))?;
     c.creator = None;
     c.finish(src.as_raw_fd(), dst.as_raw_fd(), b"", &st)
 }

@@ -17,12 +17,12 @@ use crate::bundlespec;
 use crate::etcfiles;
 use crate::imageview::ImageView;
 use crate::initlayer;
-use crate::inroot;
 use crate::mountspec::Kind;
 use crate::names;
 use crate::plan::{self, Flags, Plan};
 use crate::specjson;
 use crate::volume;
+use rvol_state::inroot;
 
 pub struct CreateArgs {
     pub root: Root,

@@ -19,7 +19,7 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use rvol_state::fsx::Lock;
-use rvol_state::xattr;
+use rvol_state::{whiteout, xattr};
 use rvol_state::{Result, ResultExt, Root};
 
 const FILES: [&str; 3] = ["hostname", "hosts", "resolv.conf"];
@@ -141,9 +141,8 @@ fn exists_merged(layers: &[&Path], file: &str) -> bool {
             return false;
         }
         if let Ok(md) = std::fs::symlink_metadata(etc.join(file)) {
-            // A whiteout (char device 0/0) hides it.
-            use std::os::unix::fs::FileTypeExt;
-            return !(md.file_type().is_char_device() && md.rdev() == 0);
+            // A whiteout hides it.
+            return !whiteout::is_overlay_whiteout(md.mode(), md.rdev());
         }
         if opaque(&etc) {
             return false;
@@ -153,10 +152,7 @@ fn exists_merged(layers: &[&Path], file: &str) -> bool {
 }
 
 fn opaque(dir: &Path) -> bool {
-    xattr::read_all(dir).is_ok_and(|x| {
-        x.iter()
-            .any(|(k, v)| k == b"trusted.overlay.opaque" && v == b"y")
-    })
+    xattr::read_all(dir).is_ok_and(|x| whiteout::is_opaque(&x))
 }
 
 /// Xattrs of its own (overlay's bookkeeping aside), or unreadable ones.

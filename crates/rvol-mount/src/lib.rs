@@ -10,7 +10,6 @@ pub mod create;
 pub mod etcfiles;
 pub mod imageview;
 pub mod initlayer;
-pub mod inroot;
 pub mod mountspec;
 pub mod names;
 pub mod plan;

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use crate::copyup;
 use crate::imageview::ImageView;
-use crate::inroot;
+use rvol_state::inroot;
 
 /// Hold the volume's lock (made on first use).
 pub fn lock(root: &Root, name: &str) -> Result<Lock> {

@@ -7,9 +7,12 @@
 
 pub mod annotation;
 pub mod bundle;
+pub mod compress;
 pub mod container;
+pub mod digest;
 pub mod error;
 pub mod fsx;
+pub mod inroot;
 pub mod mountopt;
 pub mod path;
 pub mod process;
@@ -19,6 +22,7 @@ pub mod start_fd;
 pub mod store;
 pub mod time;
 pub mod volume;
+pub mod whiteout;
 pub mod xattr;
 
 pub use error::{Error, Result, ResultExt};

@@ -14,9 +14,10 @@
 //!    digest only after its bytes were hashed, so a blob file is always
 //!    complete and correct;
 //! 3. the manifest with [`Store::write_blob`];
-//! 4. [`Store::tag`] with the manifest's digest and size: rewrites
+//! 4. [`Store::tag`] with the manifest's digest and size (or
+//!    [`Store::add_untagged`] for an image without a name): rewrites
 //!    `index.json` atomically under an flock, replacing an older entry of the
-//!    same name.
+//!    same name. No tool edits `index.json` but through these.
 //!
 //! Readers: [`Store::resolve`] (`NAME[:TAG]` -> manifest), then
 //! [`Store::read_json`] for the config (`oci_spec::image::ImageConfiguration`,
@@ -30,8 +31,8 @@ use std::path::{Path, PathBuf};
 
 use oci_spec::image::ImageManifest;
 use serde_json::{json, Value};
-use sha2::{Digest as _, Sha256};
 
+use crate::digest::{self, HashingWriter};
 use crate::error::{Error, Result, ResultExt};
 use crate::fsx;
 use crate::root::Root;
@@ -114,19 +115,15 @@ pub fn digest_hex(digest: &str) -> Result<&str> {
     }
 }
 
-/// `sha256:<hex>` of some bytes.
-pub fn sha256_digest(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex(&Sha256::digest(bytes)))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    const H: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(H[(b >> 4) as usize] as char);
-        s.push(H[(b & 15) as usize] as char);
-    }
-    s
+/// An entry for [`Store::put_entries`].
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'a> {
+    /// Its `ref.name`, as it is written (no normalizing); an entry without
+    /// one replaces every entry of its digest.
+    pub ref_name: Option<&'a str>,
+    /// `sha256:<hex>` of the manifest, and its size.
+    pub digest: &'a str,
+    pub size: u64,
 }
 
 impl Store {
@@ -191,7 +188,7 @@ impl Store {
         let p = self.blob_path(digest)?;
         let bytes =
             std::fs::read(&p).with_ctx(|| format!("blob {digest}: read {}", p.display()))?;
-        let got = sha256_digest(&bytes);
+        let got = digest::sha256(&bytes);
         if got != digest {
             return Err(Error::new(format!(
                 "blob {digest}: content has digest {got}: corrupted"
@@ -246,9 +243,7 @@ impl Store {
         Ok(BlobWriter {
             blobs,
             tmp,
-            file: Some(file),
-            hasher: Sha256::new(),
-            size: 0,
+            out: Some(HashingWriter::new(file)),
         })
     }
 
@@ -378,31 +373,76 @@ impl Store {
             )));
         }
         let full = normalize_name(name);
+        self.put_entries(&[Entry {
+            ref_name: Some(&full),
+            digest: manifest_digest,
+            size: manifest_size,
+        }])
+    }
+
+    /// Add manifest entries to the index in one rewrite under the store's
+    /// flock: a named one replaces the entry of that ref.name, an unnamed
+    /// one every entry of its digest. For a layout other than the store
+    /// (an `oci:DIR[:TAG]` written by save), whose names are skopeo's bare
+    /// tags; the store itself is tagged through [`Store::tag`].
+    pub fn put_entries(&self, entries: &[Entry]) -> Result<()> {
+        self.edit_index(|list| {
+            for e in entries {
+                let mut v =
+                    json!({"mediaType": MEDIA_MANIFEST, "digest": e.digest, "size": e.size});
+                match e.ref_name {
+                    Some(n) => {
+                        list.retain(|m| m["annotations"][REF_NAME].as_str() != Some(n));
+                        v["annotations"] = json!({ REF_NAME: n });
+                    }
+                    None => list.retain(|m| m["digest"] != e.digest),
+                }
+                list.push(v);
+            }
+            true
+        })
+    }
+
+    /// Give an image without a name an index entry (none with a ref.name),
+    /// unless one already reaches its manifest: without one nothing would
+    /// reach it (`docker images` shows it as `<none>`).
+    pub fn add_untagged(&self, manifest_digest: &str, manifest_size: u64) -> Result<()> {
+        self.edit_index(|list| {
+            if list.iter().any(|m| m["digest"] == manifest_digest) {
+                return false;
+            }
+            list.push(json!({
+                "mediaType": MEDIA_MANIFEST,
+                "digest": manifest_digest,
+                "size": manifest_size,
+            }));
+            true
+        })
+    }
+
+    /// Read-modify-write of the index's manifests under the store's flock;
+    /// `edit` says whether it changed anything worth writing.
+    fn edit_index(&self, edit: impl FnOnce(&mut Vec<Value>) -> bool) -> Result<()> {
         let _lock = self.lock()?;
         let mut index = self.index()?;
+        // index() checked that "manifests" is an array.
         let list = index["manifests"].as_array_mut().unwrap();
-        list.retain(|m| m["annotations"][REF_NAME].as_str() != Some(full.as_str()));
-        list.push(json!({
-            "mediaType": MEDIA_MANIFEST,
-            "digest": manifest_digest,
-            "size": manifest_size,
-            "annotations": {REF_NAME: full},
-        }));
-        fsx::write_json(&self.index_path(), &index)
+        if edit(list) {
+            fsx::write_json(&self.index_path(), &index)?;
+        }
+        Ok(())
     }
 
     /// Drop the entry named `name`; false when there was none. The blobs stay.
     pub fn untag(&self, name: &str) -> Result<bool> {
         let full = normalize_name(name);
-        let _lock = self.lock()?;
-        let mut index = self.index()?;
-        let list = index["manifests"].as_array_mut().unwrap();
-        let before = list.len();
-        list.retain(|m| m["annotations"][REF_NAME].as_str() != Some(full.as_str()));
-        let removed = list.len() != before;
-        if removed {
-            fsx::write_json(&self.index_path(), &index)?;
-        }
+        let mut removed = false;
+        self.edit_index(|list| {
+            let before = list.len();
+            list.retain(|m| m["annotations"][REF_NAME].as_str() != Some(full.as_str()));
+            removed = list.len() != before;
+            removed
+        })?;
         Ok(removed)
     }
 
@@ -416,17 +456,13 @@ impl Store {
 pub struct BlobWriter {
     blobs: PathBuf,
     tmp: Option<PathBuf>,
-    file: Option<File>,
-    hasher: Sha256,
-    size: u64,
+    /// None once finished.
+    out: Option<HashingWriter<File>>,
 }
 
 impl Write for BlobWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.file.as_mut().expect("unfinished").write(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.size += n as u64;
-        Ok(n)
+        self.out.as_mut().expect("unfinished").write(buf)
     }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
@@ -436,14 +472,14 @@ impl Write for BlobWriter {
 impl BlobWriter {
     /// Bytes written so far.
     pub fn size(&self) -> u64 {
-        self.size
+        self.out.as_ref().map_or(0, HashingWriter::size)
     }
 
     /// Move the blob under its digest. With `expected` (`sha256:<hex>`), a
     /// different digest is an error and nothing is stored. Returns the
     /// digest and the size.
     pub fn finish(mut self, expected: Option<&str>) -> Result<(String, u64)> {
-        let digest = format!("sha256:{}", hex(&self.hasher.clone().finalize()));
+        let (file, digest, size) = self.out.take().expect("unfinished").finish();
         if let Some(want) = expected {
             if want != digest {
                 return Err(Error::new(format!(
@@ -451,7 +487,6 @@ impl BlobWriter {
                 )));
             }
         }
-        let file = self.file.take().unwrap();
         file.sync_data().ctx("sync blob")?;
         let dest = self.blobs.join(&digest["sha256:".len()..]);
         match self.tmp.take() {
@@ -489,7 +524,7 @@ impl BlobWriter {
                 r?;
             }
         }
-        Ok((digest, self.size))
+        Ok((digest, size))
     }
 }
 
@@ -556,6 +591,42 @@ mod tests {
         w.write_all(b"abc").unwrap();
         assert!(w.finish(Some(&layer)).is_err());
         assert_eq!(std::fs::read_dir(s.blobs()).unwrap().count(), 3);
+        s.add_untagged(&md, 1).unwrap();
+        assert_eq!(s.index().unwrap()["manifests"].as_array().unwrap().len(), 1);
+        s.add_untagged(&layer, 5).unwrap();
+        s.put_entries(&[
+            Entry {
+                ref_name: None,
+                digest: &md,
+                size: 1,
+            },
+            Entry {
+                ref_name: Some("t"),
+                digest: &layer,
+                size: 5,
+            },
+        ])
+        .unwrap();
+        let index = s.index().unwrap();
+        let got: Vec<_> = index["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["digest"].as_str().unwrap(),
+                    m["annotations"][REF_NAME].as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (layer.as_str(), None),
+                (md.as_str(), None),
+                (layer.as_str(), Some("t"))
+            ]
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

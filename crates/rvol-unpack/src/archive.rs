@@ -9,12 +9,11 @@ use std::collections::HashMap;
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
+use rvol_state::compress::{self, Compression, MAGIC_LEN};
+use rvol_state::digest::HashingWriter;
 use rvol_state::store::{self, digest_hex, Store, MEDIA_CONFIG, MEDIA_MANIFEST};
 use rvol_state::{Error, Result};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
-
-use crate::pipeline::Compression;
 
 /// One image found in an archive, its blobs now in the store.
 #[derive(Debug)]
@@ -40,7 +39,7 @@ struct FileInfo {
     tmp: PathBuf,
     digest: String,
     size: u64,
-    head: [u8; 4],
+    head: [u8; MAGIC_LEN],
 }
 
 /// The archive's content: files hashed into scratch, symlinks, small
@@ -102,23 +101,9 @@ fn read_contents(store: &Store, input: Box<dyn Read + Send>) -> Result<Contents>
         docs: HashMap::new(),
         scratch,
     };
-    let mut input = BufReader::with_capacity(1 << 20, input);
-    let head = {
-        use std::io::BufRead;
-        input
-            .fill_buf()
-            .map_err(|e| Error::new(format!("read archive: {e}")))?
-            .to_vec()
-    };
     // `docker save | gzip` is common; docker load takes it too.
-    let reader: Box<dyn Read> = match Compression::sniff(&head) {
-        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(input)),
-        Compression::Zstd => Box::new(
-            zstd::stream::read::Decoder::with_buffer(input)
-                .map_err(|e| Error::new(format!("zstd: {e}")))?,
-        ),
-        Compression::None => Box::new(input),
-    };
+    let reader = compress::sniff_decoder(BufReader::with_capacity(1 << 20, input))
+        .map_err(|e| Error::new(format!("read archive: {e}")))?;
     let mut ar = tar::Archive::new(reader);
     let mut n = 0;
     for entry in ar
@@ -139,11 +124,10 @@ fn read_contents(store: &Store, input: Box<dyn Read + Send>) -> Result<Contents>
                 }
                 n += 1;
                 let tmp = c.scratch.dir.join(n.to_string());
-                let mut f = std::fs::File::create(&tmp)
+                let f = std::fs::File::create(&tmp)
                     .map_err(|e| Error::new(format!("create {}: {e}", tmp.display())))?;
-                let mut h = Sha256::new();
-                let mut size = 0u64;
-                let mut head = [0u8; 4];
+                let mut f = HashingWriter::new(f);
+                let mut head = [0u8; MAGIC_LEN];
                 let mut buf = vec![0u8; 1 << 20];
                 loop {
                     let k = entry
@@ -152,19 +136,16 @@ fn read_contents(store: &Store, input: Box<dyn Read + Send>) -> Result<Contents>
                     if k == 0 {
                         break;
                     }
-                    for (i, b) in buf[..k].iter().enumerate() {
-                        if size as usize + i < 4 {
-                            head[size as usize + i] = *b;
-                        } else {
-                            break;
-                        }
+                    // The first bytes tell a layer's compression.
+                    let at = f.size() as usize;
+                    if at < MAGIC_LEN {
+                        let n = (MAGIC_LEN - at).min(k);
+                        head[at..at + n].copy_from_slice(&buf[..n]);
                     }
-                    h.update(&buf[..k]);
-                    size += k as u64;
                     f.write_all(&buf[..k])
                         .map_err(|e| Error::new(format!("write {}: {e}", tmp.display())))?;
                 }
-                let digest = format!("sha256:{}", store::hex(&h.finalize()));
+                let (_, digest, size) = f.finish();
                 c.files.insert(
                     name,
                     FileInfo {
@@ -283,11 +264,7 @@ fn docker(store: &Store, c: &Contents, manifest: &[u8]) -> Result<Vec<Image>> {
                 .ok_or_else(|| Error::new("manifest.json: bad Layers"))?;
             let f = c.file(l).map_err(|e| e.context("manifest.json"))?;
             // Docker's archives carry no media types: the bytes tell.
-            let media = match Compression::sniff(&f.head) {
-                Compression::None => store::MEDIA_LAYER_TAR,
-                Compression::Gzip => store::MEDIA_LAYER_GZIP,
-                Compression::Zstd => store::MEDIA_LAYER_ZSTD,
-            };
+            let media = Compression::sniff(&f.head).media_type();
             layers.push(json!({"mediaType": media, "digest": f.digest, "size": f.size}));
             c.adopt(store, f)?;
         }

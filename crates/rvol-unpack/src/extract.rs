@@ -7,12 +7,13 @@
 
 use std::ffi::{CStr, CString};
 use std::io::{self, Read, Write};
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 
+use rvol_state::inroot::{self, Mounts};
+use rvol_state::whiteout::{self, Kind};
 use rvol_state::{Error, Result};
 
 use crate::fsat;
-use crate::whiteout::{self, Kind};
 
 /// Extract every entry of `archive` into the directory `root`.
 pub fn extract<R: Read>(archive: &mut tar::Archive<R>, root: &OwnedFd) -> Result<()> {
@@ -155,14 +156,18 @@ impl Extractor {
             Kind::Opaque => {
                 let dir = self.dir(&parent_path)?;
                 let d = fsat::reopen_dir(dir).map_err(|e| io_err("open", &parent_path, e))?;
-                return fsat::fsetxattr(d.as_raw_fd(), whiteout::OPAQUE_XATTR, b"y")
-                    .map_err(|e| io_err("mark opaque", &parent_path, e));
+                return fsat::fsetxattr(
+                    d.as_raw_fd(),
+                    whiteout::OPAQUE_XATTR,
+                    whiteout::OPAQUE_VALUE,
+                )
+                .map_err(|e| io_err("mark opaque", &parent_path, e));
             }
             Kind::Meta => return Ok(()),
             Kind::Whiteout(target) => {
                 let dir = self.dir(&parent_path)?;
                 let name = fsat::cstr(target).map_err(|e| io_err("name", &raw, e))?;
-                match fsat::mknod_at(dir, &name, libc::S_IFCHR, 0) {
+                match fsat::mknod_at(dir, &name, whiteout::OVERLAY_MODE, whiteout::OVERLAY_DEV) {
                     Ok(()) => {}
                     // A whiteout hides only what lower layers hold (OCI
                     // image spec): what this layer made stays; a directory
@@ -438,7 +443,7 @@ impl Extractor {
     fn is_whiteout(&self, dir: RawFd, name: &CStr, raw: &[u8]) -> Result<bool> {
         Ok(matches!(
             fsat::lstat_at(dir, name).map_err(|e| io_err("stat", raw, e))?,
-            Some(st) if st.st_mode & libc::S_IFMT == libc::S_IFCHR && st.st_rdev == 0
+            Some(st) if whiteout::is_overlay_whiteout(st.st_mode, st.st_rdev)
         ))
     }
 
@@ -454,8 +459,12 @@ impl Extractor {
             0,
         )
         .map_err(|e| io_err("open", raw, e))?;
-        fsat::fsetxattr(d.as_raw_fd(), whiteout::OPAQUE_XATTR, b"y")
-            .map_err(|e| io_err("mark opaque", raw, e))
+        fsat::fsetxattr(
+            d.as_raw_fd(),
+            whiteout::OPAQUE_XATTR,
+            whiteout::OPAQUE_VALUE,
+        )
+        .map_err(|e| io_err("mark opaque", raw, e))
     }
 
     /// Clear the way for a new entry `name` in `dir`: anything there goes,
@@ -485,7 +494,7 @@ impl Extractor {
             }
         }
         let fd = self.resolve(path, true)?;
-        let setgid = fsat::fstat(fd.as_raw_fd())
+        let setgid = inroot::fstat(fd.as_fd())
             .map(|st| st.st_mode & libc::S_ISGID != 0)
             .map_err(|e| io_err("stat", path, e))?;
         self.cache = Some((path.to_vec(), fd, setgid));
@@ -502,18 +511,17 @@ impl Extractor {
     fn resolve(&self, path: &[u8], create: bool) -> Result<OwnedFd> {
         let c = fsat::cstr(if path.is_empty() { b"." } else { path })
             .map_err(|e| io_err("path", path, e))?;
-        match fsat::open_dir_in_root(self.root, &c) {
+        match open_dir(self.root, &c) {
             Ok(fd) => return Ok(fd),
             Err(e) if create && e.raw_os_error() == Some(libc::ENOENT) => {}
             Err(e) => return Err(io_err("open directory", path, e)),
         }
         let parts: Vec<&[u8]> = path.split(|b| *b == b'/').collect();
-        let mut cur =
-            fsat::open_dir_in_root(self.root, c".").map_err(|e| io_err("open", b".", e))?;
+        let mut cur = open_dir(self.root, c".").map_err(|e| io_err("open", b".", e))?;
         for i in 0..parts.len() {
             let prefix = join(&parts[..=i]);
             let pc = fsat::cstr(&prefix).map_err(|e| io_err("path", &prefix, e))?;
-            cur = match fsat::open_dir_in_root(self.root, &pc) {
+            cur = match open_dir(self.root, &pc) {
                 Ok(fd) => fd,
                 Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
                     let name = fsat::cstr(parts[i]).map_err(|e| io_err("path", &prefix, e))?;
@@ -529,7 +537,7 @@ impl Extractor {
                         }
                         Err(e) => return Err(io_err("mkdir", &prefix, e)),
                     }
-                    fsat::open_dir_in_root(cur.as_raw_fd(), &name)
+                    open_dir(cur.as_raw_fd(), &name)
                         .map_err(|e| io_err("open directory", &prefix, e))?
                 }
                 Err(e) => return Err(io_err("open directory", &prefix, e)),
@@ -542,7 +550,7 @@ impl Extractor {
     fn parent_of(&self, path: &[u8]) -> Result<(OwnedFd, CString)> {
         if path == b"." {
             return Ok((
-                fsat::open_dir_in_root(self.root, c".").map_err(|e| io_err("open", b".", e))?,
+                open_dir(self.root, c".").map_err(|e| io_err("open", b".", e))?,
                 c".".to_owned(),
             ));
         }
@@ -551,6 +559,13 @@ impl Extractor {
         let fd = self.resolve(&join(dir), false)?;
         Ok((fd, fsat::cstr(base).map_err(|e| io_err("path", path, e))?))
     }
+}
+
+/// The directory `path` below `root` (openat2 RESOLVE_IN_ROOT), as an
+/// O_PATH fd. A layer being made holds no mount point, so the lookup never
+/// crosses one.
+fn open_dir(root: RawFd, path: &CStr) -> io::Result<OwnedFd> {
+    inroot::open_at(root, path, libc::O_PATH | libc::O_DIRECTORY, Mounts::Refuse)
 }
 
 /// A pax time `SECONDS[.FRACTION]` as (seconds, nanoseconds).

@@ -1,6 +1,7 @@
 //! The system calls an unpack makes, each relative to a directory file
 //! descriptor and a single name (never a joined path string), so an entry
-//! can only ever touch what is below the layer's root.
+//! can only ever touch what is below the layer's root. The directories
+//! themselves are resolved by rvol_state::inroot.
 
 use std::ffi::{CStr, CString};
 use std::io;
@@ -19,47 +20,6 @@ fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
 pub fn cstr(name: &[u8]) -> io::Result<CString> {
     CString::new(name)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "name holds a NUL byte"))
-}
-
-/// openat2(2) of `path` below `root` with RESOLVE_IN_ROOT: `..` and
-/// symlinks (absolute ones too) resolve as if `root` were `/`, so nothing
-/// outside can be reached. Returns an O_PATH directory fd.
-pub fn open_dir_in_root(root: RawFd, path: &CStr) -> io::Result<OwnedFd> {
-    #[repr(C)]
-    struct OpenHow {
-        flags: u64,
-        mode: u64,
-        resolve: u64,
-    }
-    const RESOLVE_NO_XDEV: u64 = 0x01;
-    const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
-    const RESOLVE_IN_ROOT: u64 = 0x10;
-    let how = OpenHow {
-        flags: (libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) as u64,
-        mode: 0,
-        resolve: RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
-    };
-    loop {
-        // SAFETY: a valid path pointer and a correctly sized open_how.
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_openat2,
-                root,
-                path.as_ptr(),
-                &how as *const OpenHow,
-                std::mem::size_of::<OpenHow>(),
-            )
-        };
-        if r >= 0 {
-            // SAFETY: the kernel just gave us this fd.
-            return Ok(unsafe { OwnedFd::from_raw_fd(r as RawFd) });
-        }
-        let e = io::Error::last_os_error();
-        // EAGAIN: a concurrent rename elsewhere on the system; just retry.
-        if e.raw_os_error() != Some(libc::EAGAIN) {
-            return Err(e);
-        }
-    }
 }
 
 /// A real (readable) fd on a directory given as an O_PATH fd, for
@@ -99,14 +59,6 @@ pub fn create_file(dir: RawFd, name: &CStr, mode: u32) -> io::Result<OwnedFd> {
         libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW,
         mode as libc::mode_t,
     )
-}
-
-pub fn fstat(fd: RawFd) -> io::Result<libc::stat> {
-    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
-    // SAFETY: our fd and a stat buffer of the right size.
-    cvt(unsafe { libc::fstat(fd, st.as_mut_ptr()) })?;
-    // SAFETY: fstat filled it.
-    Ok(unsafe { st.assume_init() })
 }
 
 /// The process umask, read once (call early, before threads: reading it

@@ -4,12 +4,12 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 
+use rvol_state::compress;
 use rvol_state::store::{self, BlobWriter, Store, MEDIA_CONFIG, MEDIA_LAYER_TAR, MEDIA_MANIFEST};
 use rvol_state::{Error, Result};
 use serde_json::json;
 
 use crate::archive;
-use crate::pipeline::Compression;
 
 fn open_input(file: Option<&str>) -> Result<Box<dyn Read + Send>> {
     match file {
@@ -48,21 +48,15 @@ fn goarch() -> &'static str {
 pub fn import(local: &Store, file: &str, name: &str) -> Result<String> {
     store::check_name(name)?;
     let mut input = BufReader::with_capacity(1 << 20, open_input(Some(file))?);
-    let head = input
+    let empty = input
         .fill_buf()
         .map_err(|e| Error::new(format!("read {file}: {e}")))?
-        .to_vec();
-    if head.is_empty() {
+        .is_empty();
+    if empty {
         return Err(Error::new(format!("{file}: empty file, not a tar archive")));
     }
-    let reader: Box<dyn Read> = match Compression::sniff(&head) {
-        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(input)),
-        Compression::Zstd => Box::new(
-            zstd::stream::read::Decoder::with_buffer(input)
-                .map_err(|e| Error::new(format!("zstd: {e}")))?,
-        ),
-        Compression::None => Box::new(input),
-    };
+    let reader =
+        compress::sniff_decoder(input).map_err(|e| Error::new(format!("read {file}: {e}")))?;
     // The layer is stored uncompressed (its digest is its diff_id), and
     // read as a tar on the way in so a non-tar file is refused now.
     let tee = Tee {

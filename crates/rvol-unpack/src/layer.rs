@@ -4,17 +4,17 @@
 //! all match (and the data is on disk) is the temp directory renamed into
 //! place. Any failure removes the temp directory.
 
-use std::io::Read;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
+use rvol_state::digest::{self, HashingReader};
 use rvol_state::fsx::Lock;
 use rvol_state::store::digest_hex;
 use rvol_state::{Error, Result, Root};
 
 use crate::extract;
 use crate::fsat;
-use crate::pipeline::{Compression, Stream};
+use crate::pipeline::Stream;
 
 /// What a manifest says about a layer, plus the config's diff_id for it.
 #[derive(Debug, Clone)]
@@ -84,28 +84,8 @@ fn unpack_into(
     layer: &LayerRef,
     blob: &dyn Fn() -> Result<std::fs::File>,
 ) -> Result<()> {
-    let comp = Compression::from_media_type(&layer.media_type)?;
-    let mut file = blob()?;
-    // The magic bytes must agree with the media type.
-    let mut head = [0u8; 4];
-    let mut got = 0;
-    while got < head.len() {
-        match file.read(&mut head[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) => return Err(Error::new(format!("read blob: {e}"))),
-        }
-    }
-    let sniffed = Compression::sniff(&head[..got]);
-    if sniffed != comp {
-        return Err(Error::new(format!(
-            "media type {} says {} but the blob starts as {}",
-            layer.media_type,
-            comp.name(),
-            sniffed.name()
-        )));
-    }
-    let src = std::io::Cursor::new(head[..got].to_vec()).chain(file);
+    // Before anything is made: the magic bytes must agree with the media type.
+    let stream = Stream::start(blob()?, &layer.media_type)?;
     let root: OwnedFd = std::fs::File::open(tmp)
         .map_err(|e| Error::new(format!("open {}: {e}", tmp.display())))?
         .into();
@@ -113,7 +93,7 @@ fn unpack_into(
     fsat::fchmod(root.as_raw_fd(), 0o755)
         .map_err(|e| Error::new(format!("chmod {}: {e}", tmp.display())))?;
 
-    let mut archive = tar::Archive::new(Stream::start(Box::new(src), comp));
+    let mut archive = tar::Archive::new(stream);
     let sums = match extract::extract(&mut archive, &root) {
         Err(e) => Err(archive.into_inner().abort().unwrap_or(e)),
         Ok(()) => archive.into_inner().finish(),
@@ -151,22 +131,9 @@ fn unpack_into(
 
 /// Hash the whole blob: an error when its size or digest is not the manifest's.
 fn blob_check(layer: &LayerRef, blob: &dyn Fn() -> Result<std::fs::File>) -> Result<()> {
-    use sha2::{Digest, Sha256};
-    let mut f = blob()?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut size = 0u64;
-    loop {
-        let n = f
-            .read(&mut buf)
-            .map_err(|e| Error::new(format!("read blob: {e}")))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-        size += n as u64;
-    }
-    let digest = format!("sha256:{}", rvol_state::store::hex(&h.finalize()));
+    let mut r = HashingReader::new(blob()?);
+    digest::drain(&mut r).map_err(|e| Error::new(format!("read blob: {e}")))?;
+    let (_, digest, size) = r.finish();
     if digest != layer.digest {
         return Err(Error::new(format!("blob has digest {digest}: corrupted")));
     }

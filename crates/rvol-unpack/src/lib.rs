@@ -12,4 +12,3 @@ pub mod pipeline;
 pub mod run;
 pub mod spec;
 pub mod transport;
-pub mod whiteout;

@@ -4,16 +4,18 @@
 //! files: decompression overlaps file creation, and memory stays a few
 //! chunks whatever the layer's size.
 
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
-use rvol_state::store::{hex, MEDIA_LAYER_GZIP, MEDIA_LAYER_TAR, MEDIA_LAYER_ZSTD};
+use rvol_state::compress::Compression;
+use rvol_state::digest::{self, HashingReader};
 use rvol_state::{Error, Result};
-use sha2::{Digest, Sha256};
 
 const CHUNK: usize = 1 << 20;
 const IN_FLIGHT: usize = 4;
+/// The worker's error when the reading end went away first.
+const CONSUMER_GONE: &str = "consumer gone";
 
 /// The largest uncompressed layer unpacked (64 GiB): far above real
 /// layers, and a stop for a decompression bomb (a few MB of gzip or zstd
@@ -47,49 +49,6 @@ fn limit(var: &str, default: u64) -> Result<u64> {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Compression {
-    None,
-    Gzip,
-    Zstd,
-}
-
-impl Compression {
-    /// From a layer descriptor's media type (OCI and docker's names).
-    pub fn from_media_type(mt: &str) -> Result<Compression> {
-        let base = mt.replace(".nondistributable", "");
-        Ok(match base.as_str() {
-            MEDIA_LAYER_TAR | "application/vnd.docker.image.rootfs.diff.tar" => Compression::None,
-            MEDIA_LAYER_GZIP | "application/vnd.docker.image.rootfs.diff.tar.gzip" => {
-                Compression::Gzip
-            }
-            MEDIA_LAYER_ZSTD | "application/vnd.docker.image.rootfs.diff.tar.zstd" => {
-                Compression::Zstd
-            }
-            _ => return Err(Error::new(format!("unknown layer media type {mt:?}"))),
-        })
-    }
-
-    /// What the first bytes of a blob say it is.
-    pub fn sniff(head: &[u8]) -> Compression {
-        if head.starts_with(&[0x1f, 0x8b]) {
-            Compression::Gzip
-        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-            Compression::Zstd
-        } else {
-            Compression::None
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Compression::None => "uncompressed tar",
-            Compression::Gzip => "gzip",
-            Compression::Zstd => "zstd",
-        }
-    }
-}
-
 /// What the stream hashed to, known once it is read to the end.
 #[derive(Debug)]
 pub struct Sums {
@@ -98,22 +57,6 @@ pub struct Sums {
     pub size: u64,
     /// `sha256:` of the uncompressed tar.
     pub diff_id: String,
-}
-
-/// Counts and hashes what is read through it.
-struct Hashing<R> {
-    inner: R,
-    hash: Sha256,
-    size: u64,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hash.update(&buf[..n]);
-        self.size += n as u64;
-        Ok(n)
-    }
 }
 
 /// The reading end: implements Read over the chunks the worker sends.
@@ -145,19 +88,37 @@ impl Read for Stream {
     }
 }
 
+/// A blob hashed as it is read, in 1 MiB reads (the decoders read its
+/// buffer in place).
+type Source<R> = BufReader<HashingReader<R>>;
+
 impl Stream {
-    /// Start reading `blob` (already checked to start as `comp` says).
-    pub fn start(blob: Box<dyn Read + Send>, comp: Compression) -> Stream {
+    /// Start reading `blob`, a layer of media type `media_type`: its first
+    /// bytes must say the same compression.
+    pub fn start<R: Read + Send + 'static>(blob: R, media_type: &str) -> Result<Stream> {
+        let comp = Compression::from_media_type(media_type)?;
+        let mut src = BufReader::with_capacity(CHUNK, HashingReader::new(blob));
+        let head = src
+            .fill_buf()
+            .map_err(|e| Error::new(format!("read blob: {e}")))?;
+        let sniffed = Compression::sniff(head);
+        if sniffed != comp {
+            return Err(Error::new(format!(
+                "media type {media_type} says {} but the blob starts as {}",
+                comp.name(),
+                sniffed.name()
+            )));
+        }
         let (tx, rx) = sync_channel::<Vec<u8>>(IN_FLIGHT);
         let (back, back_rx) = sync_channel::<Vec<u8>>(IN_FLIGHT + 2);
-        let worker = std::thread::spawn(move || work(blob, comp, tx, back_rx));
-        Stream {
+        let worker = std::thread::spawn(move || work(src, comp, tx, back_rx));
+        Ok(Stream {
             rx,
             back,
             cur: Vec::new(),
             pos: 0,
             worker: Some(worker),
-        }
+        })
     }
 
     /// Read what the consumer left (tar's end blocks and padding), then
@@ -181,7 +142,7 @@ impl Stream {
         let worker = self.worker.take();
         drop(self);
         match worker.map(|w| w.join()) {
-            Some(Ok(Err(e))) if !e.msg.starts_with("consumer gone") => Some(e),
+            Some(Ok(Err(e))) if e.msg != CONSUMER_GONE => Some(e),
             _ => None,
         }
     }
@@ -195,56 +156,50 @@ impl Stream {
     }
 }
 
-fn work(
-    blob: Box<dyn Read + Send>,
+fn work<R: Read>(
+    src: Source<R>,
     comp: Compression,
     tx: SyncSender<Vec<u8>>,
     back: Receiver<Vec<u8>>,
 ) -> Result<Sums> {
-    let src = Hashing {
-        inner: blob,
-        hash: Sha256::new(),
-        size: 0,
+    // Errors of the decoder are named for it (the consumer's end is not
+    // one: `abort` must still tell it from a cause).
+    let what = match comp {
+        Compression::None => None,
+        Compression::Gzip => Some("gunzip"),
+        Compression::Zstd => Some("zstd"),
     };
-    let mut tar_hash = Sha256::new();
+    let named = |e: Error| match what {
+        Some(w) if e.msg != CONSUMER_GONE => e.context(w),
+        _ => e,
+    };
     let limit = max_layer_bytes()?;
-    let mut src = match comp {
-        Compression::None => pump(src, &mut tar_hash, &tx, &back, limit)?,
-        Compression::Gzip => {
-            let d = flate2::bufread::MultiGzDecoder::new(BufReader::with_capacity(CHUNK, src));
-            pump(d, &mut tar_hash, &tx, &back, limit)
-                .map_err(|e| e.context("gunzip"))?
-                .into_inner()
-                .into_inner()
-        }
-        Compression::Zstd => {
-            let d = zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(CHUNK, src))
-                .map_err(|e| Error::new(format!("zstd: {e}")))?;
-            pump(d, &mut tar_hash, &tx, &back, limit)
-                .map_err(|e| e.context("zstd"))?
-                .finish()
-                .into_inner()
-        }
-    };
-    // Bytes after the compressed stream still belong to the blob's digest.
-    io::copy(&mut src, &mut io::sink()).map_err(|e| Error::new(format!("read blob: {e}")))?;
+    let plain = comp
+        .decoder(src)
+        .map_err(|e| named(Error::new(e.to_string())))?;
+    let (plain, diff_id, _) = pump(HashingReader::new(plain), &tx, &back, limit)
+        .map_err(named)?
+        .finish();
+    // Bytes after the compressed stream still belong to the blob's digest
+    // (what the decoder's buffer held of them is hashed already).
+    let mut blob = plain.into_inner().into_inner();
+    digest::drain(&mut blob).map_err(|e| Error::new(format!("read blob: {e}")))?;
+    let (_, digest, size) = blob.finish();
     Ok(Sums {
-        digest: format!("sha256:{}", hex(&src.hash.finalize())),
-        size: src.size,
-        diff_id: format!("sha256:{}", hex(&tar_hash.finalize())),
+        digest,
+        size,
+        diff_id,
     })
 }
 
-/// Move all of `r` into the channel, hashing it; returns `r` for its inner
-/// reader. More than `limit` bytes is an error.
+/// Move all of `r` into the channel (it hashes what passes); returns `r`.
+/// More than `limit` bytes is an error.
 fn pump<R: Read>(
-    mut r: R,
-    hash: &mut Sha256,
+    mut r: HashingReader<R>,
     tx: &SyncSender<Vec<u8>>,
     back: &Receiver<Vec<u8>>,
     limit: u64,
-) -> Result<R> {
-    let mut total = 0u64;
+) -> Result<HashingReader<R>> {
     loop {
         let mut buf = back.try_recv().unwrap_or_default();
         buf.resize(CHUNK, 0);
@@ -262,16 +217,14 @@ fn pump<R: Read>(
             return Ok(r);
         }
         buf.truncate(n);
-        total += n as u64;
-        if total > limit {
+        if r.size() > limit {
             return Err(Error::new(format!(
                 "the uncompressed layer is over the limit of {limit} bytes \
                  (a decompression bomb?); {MAX_LAYER_BYTES_ENV} sets another limit"
             )));
         }
-        hash.update(&buf);
         if tx.send(buf).is_err() {
-            return Err(Error::new("consumer gone"));
+            return Err(Error::new(CONSUMER_GONE));
         }
         if n < CHUNK {
             // A short fill means EOF was seen; read once more to confirm.
