@@ -103,22 +103,27 @@ pub fn tar_dir(dir: &Path) -> Vec<u8> {
     out.stdout
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Compression {
-    None,
-    Gzip,
-    Zstd,
+/// The compressions an image's layers may have: the toolkit's own enum,
+/// and here what a test needs of it to write layers of its own.
+pub use rvol_state::compress::Compression;
+
+/// Writing a layer compressed so. The media types are written out here,
+/// not taken from rvol-state: the tests check the toolkit against the OCI
+/// spec's names, not against themselves.
+pub trait Compress {
+    fn oci_media_type(self) -> &'static str;
+    fn compress(self, raw: &[u8]) -> Vec<u8>;
 }
 
-impl Compression {
-    pub fn media_type(self) -> &'static str {
+impl Compress for Compression {
+    fn oci_media_type(self) -> &'static str {
         match self {
             Compression::None => "application/vnd.oci.image.layer.v1.tar",
             Compression::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
             Compression::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
         }
     }
-    pub fn compress(self, raw: &[u8]) -> Vec<u8> {
+    fn compress(self, raw: &[u8]) -> Vec<u8> {
         use std::io::Write;
         match self {
             Compression::None => raw.to_vec(),
@@ -178,7 +183,7 @@ impl OciImage {
         });
         let layers: Vec<(&str, &[u8])> = blobs
             .iter()
-            .map(|b| (self.compression.media_type(), b.as_slice()))
+            .map(|b| (self.compression.oci_media_type(), b.as_slice()))
             .collect();
         write_layout(dir, tag, &layers, &config)
     }

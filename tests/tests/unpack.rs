@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 
 use rvol_tests::docker::DockerObjects;
 use rvol_tests::hostile::{self, Raw};
-use rvol_tests::image::{busybox_rootfs, sha256_hex, tar_dir, Compression, OciImage};
+use rvol_tests::image::{busybox_rootfs, sha256_hex, tar_dir, Compress, Compression, OciImage};
 use rvol_tests::{fresh, ok, run, stderr, TempDir, TestRoot};
 use serde_json::{json, Value};
 
