@@ -93,6 +93,7 @@ fn info_value(root: &Root) -> Result<Value> {
     m.insert("NCPU".into(), json!(ncpu));
     m.insert("MemTotal".into(), json!(mem_total()));
     m.insert("DockerRootDir".into(), json!(root.path.to_string_lossy()));
+    m.insert("Debug".into(), json!(false));
     m.insert(
         "Name".into(),
         json!(first_line("/proc/sys/kernel/hostname")),
@@ -115,7 +116,7 @@ fn info_text(v: &Value) -> String {
          Server:\n Containers: {}\n  Running: {}\n  Paused: {}\n  Stopped: {}\n Images: {}\n \
          Server Version: {} (rvol: no daemon, the state root below)\n Storage Driver: overlay2\n \
          Kernel Version: {}\n Operating System: {}\n OSType: linux\n Architecture: {}\n \
-         CPUs: {}\n Total Memory: {}\n Name: {}\n Docker Root Dir: {}\n",
+         CPUs: {}\n Total Memory: {}\n Name: {}\n Docker Root Dir: {}\n Debug Mode: false\n",
         s("Containers"),
         s("ContainersRunning"),
         s("ContainersPaused"),
