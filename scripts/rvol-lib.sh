@@ -463,8 +463,15 @@ run_as() {
     fi
     # --help among the flags (before the first operand): the verb's help,
     # its Usage line renamed. Anything else runs the verb itself.
+    _skip=''
     for _a in "$@"; do
+        if [ -n "$_skip" ]; then
+            _skip=''
+            continue
+        fi
         case $_a in
+        # the management form's own `--type container` before the user's args
+        --type) _skip=1 ;;
         --help | -h)
             (. "$RVOL_SCRIPTS/rvol-$_as") | sed "1s/^Usage:  rvol $_as /Usage:  rvol $RVOL_CMD /"
             exit 0

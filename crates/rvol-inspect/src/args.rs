@@ -1,6 +1,7 @@
 //! Command line: `rvol-inspect [--root DIR] [--type T] [-f FMT] NAME...`,
 //! `ps [-a] [-q] [--no-trunc]`, `images [-q]`, `volume ls [-q]`,
-//! `volume inspect [-f FMT] NAME...`. Usage errors read as docker's, with
+//! `volume inspect [-f FMT] NAME...`, `info|version [-f FMT]`, `prunable
+//! [--filter F]...`. Usage errors read as docker's, with
 //! `rvol` in place of `docker`, and exit 125.
 
 use std::ffi::OsString;
@@ -72,7 +73,9 @@ Options:
 
 Also: rvol-inspect [--root DIR] inspect [OPTIONS] NAME... (the same; NAME may be ps),
       rvol-inspect ps [-a] [-q] [--no-trunc], rvol-inspect images [-q],
-      rvol-inspect volume ls [-q], rvol-inspect volume inspect [-f FORMAT] VOLUME...
+      rvol-inspect volume ls [-q], rvol-inspect volume inspect [-f FORMAT] VOLUME...,
+      rvol-inspect info|version [-f FORMAT], rvol-inspect prunable [--filter F]...
+      (the containers container prune removes: ID BYTES a line)
 ";
 
 pub const PS_HELP: &str = "\

@@ -1,5 +1,6 @@
-//! rvol-inspect: what `docker inspect`, `docker ps`, `docker images` and
-//! `docker volume ls|inspect`, `docker info` and `docker version` print, read from the rvol state root alone.
+//! rvol-inspect: what `docker inspect`, `docker ps`, `docker images`,
+//! `docker volume ls|inspect`, `docker info` and `docker version` print,
+//! read from the rvol state root alone.
 
 use rvol_inspect::{args, image, output, prune, ps, system, volume};
 
