@@ -174,3 +174,36 @@ pub fn run(a: &PruneArgs) -> Result<i32> {
     print!("{out}");
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(go_duration("10m"), Some(600.0));
+        assert_eq!(go_duration("1h30m"), Some(5400.0));
+        assert_eq!(go_duration("1.5s"), Some(1.5));
+        assert_eq!(go_duration("-2h"), Some(-7200.0));
+        assert_eq!(go_duration("10"), None);
+        assert_eq!(go_duration("bogus"), None);
+        assert_eq!(go_duration(""), None);
+    }
+
+    #[test]
+    fn until_forms() {
+        assert_eq!(until("1h", 10_000.0), Some(6400.0));
+        assert_eq!(until("1700000000", 0.0), Some(1_700_000_000.0));
+        assert!(until("2030-01-01T00:00:00Z", 0.0).is_some());
+        assert_eq!(until("bogus", 0.0), None);
+    }
+
+    #[test]
+    fn filters_as_dockers() {
+        assert!(parse_filters(&["label=a=b".into(), "label!=c".into()]).is_ok());
+        let e = parse_filters(&["foo=bar".into()]).err().unwrap();
+        assert_eq!(e, "Error: Invalid filter 'foo'");
+        let e = parse_filters(&["until=x".into()]).err().unwrap();
+        assert_eq!(e, "Error: failed to parse value as time or duration: \"x\"");
+    }
+}

@@ -194,3 +194,22 @@ pub fn version(a: &SystemArgs) -> Result<i32> {
     let v = version_value();
     Ok(show(a.format.as_deref(), &v, version_text))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_as_dockers() {
+        assert_eq!(bytes_size(0), "0B");
+        assert_eq!(bytes_size(1023), "1023B");
+        assert_eq!(bytes_size(25_275_518_976), "23.54GiB");
+    }
+
+    #[test]
+    fn version_has_no_server() {
+        let v = version_value();
+        assert!(v["Server"].is_null());
+        assert_eq!(v["Client"]["Version"], VERSION);
+    }
+}
