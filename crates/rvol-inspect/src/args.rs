@@ -521,12 +521,12 @@ fn parse_system(
                     VERSION_HELP
                 }))
             }
-            Ok(Some(Value(v))) => usage(format!(
-                "\"rvol {}\" accepts no arguments, got {}",
-                shown(verb),
-                v.to_string_lossy()
-            ))
-            .print_and_exit(),
+            // the current CLI's text and status (1), as scripts/rvol-lib.sh no_args
+            Ok(Some(Value(_))) => {
+                let verb = shown(verb);
+                eprintln!("rvol: 'rvol {verb}' accepts no arguments\n\nUsage:  rvol {verb} [OPTIONS]\n\nRun 'rvol {verb} --help' for more information");
+                std::process::exit(1)
+            }
             Ok(Some(other)) => usage(docker_text(other.unexpected())).print_and_exit(),
             Err(e) => usage(docker_text(e)).print_and_exit(),
         }

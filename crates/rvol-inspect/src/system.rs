@@ -155,7 +155,9 @@ fn version_text() -> String {
 
 /// Print `v` through `--format`, else `text`; docker's statuses for a
 /// template that does not parse (64) or fails (1).
-fn show(format: Option<&str>, v: &Value, text: impl FnOnce() -> String) -> i32 {
+/// `name`: the template's, in its errors (docker's CLI names version's
+/// `version`, info's nothing).
+fn show(format: Option<&str>, name: &str, v: &Value, text: impl FnOnce() -> String) -> i32 {
     let t = match format {
         None | Some("") => {
             print!("{}", text());
@@ -168,6 +170,7 @@ fn show(format: Option<&str>, v: &Value, text: impl FnOnce() -> String) -> i32 {
         Some(f) => match Template::parse(f) {
             Ok(t) => t,
             Err(e) => {
+                let e = e.replacen("template: :", &format!("template: {name}:"), 1);
                 eprintln!("template parsing error: {e}");
                 return EXIT_BAD_TEMPLATE;
             }
@@ -187,12 +190,12 @@ fn show(format: Option<&str>, v: &Value, text: impl FnOnce() -> String) -> i32 {
 
 pub fn info(a: &SystemArgs) -> Result<i32> {
     let v = info_value(&a.root)?;
-    Ok(show(a.format.as_deref(), &v, || info_text(&v)))
+    Ok(show(a.format.as_deref(), "", &v, || info_text(&v)))
 }
 
 pub fn version(a: &SystemArgs) -> Result<i32> {
     let v = version_value();
-    Ok(show(a.format.as_deref(), &v, version_text))
+    Ok(show(a.format.as_deref(), "version", &v, version_text))
 }
 
 #[cfg(test)]

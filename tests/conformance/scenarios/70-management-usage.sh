@@ -32,3 +32,9 @@ rt @table container ls -a --format '{{.Names}} {{.Status}}'
 rt container inspect -f '{{.Name}} {{.State.Status}}' kept
 rt container rm kept
 rt @table container ls -a --format '{{.Names}}'
+rt @usage info x
+rt @usage version x
+rt @usage info --bogus
+rt @usage system info x
+rt @usage version --format '{{.Client.Version'
+rt @usage info --format '{{.x'
