@@ -80,10 +80,18 @@ qa() {
     eval "$1=\"\${$1} \$_q\""
 }
 
+# The command usage texts name: $RVOL_CMD when a management form (`rvol
+# container rm`: scripts/rvol-container) runs the verb, else VERB itself.
+# rvol-inspect reads the same variable.
+shown() {
+    _shown=${RVOL_CMD:-$1}
+}
+
 # usage_error VERB SYNOPSIS MESSAGE: docker's text for a bad command line, 125.
 usage_error() {
+    shown "$1"
     printf '%s\n\nUsage:  rvol %s %s\n\nRun '"'"'rvol %s --help'"'"' for more information\n' \
-        "$3" "$1" "$2" "$1" >&2
+        "$3" "$_shown" "$2" "$_shown" >&2
     exit 125
 }
 
@@ -136,8 +144,9 @@ nargs() {
     fi
     _s=''
     [ "$_n" -gt 1 ] && _s=s
+    shown "$1"
     printf "rvol: 'rvol %s' requires %s argument%s\n\nUsage:  rvol %s %s\n\n%s 'rvol %s --help' for more information\n" \
-        "$1" "$_w" "$_s" "$1" "$2" "$_see" "$1" >&2
+        "$_shown" "$_w" "$_s" "$_shown" "$2" "$_see" "$_shown" >&2
     exit 1
 }
 
@@ -426,4 +435,87 @@ create_container() {
     bundle=$(eval "rvol-unpack $ufl -- $rest | rvol-mount create --quiet-empty $mfl")
     cid=${bundle%/}
     cid=${cid##*/}
+}
+
+# no_args VERB SYNOPSIS COUNT: docker's text for operands given to a verb
+# that takes none (the current CLI's words), exit 1.
+no_args() {
+    [ "$3" -eq 0 ] && return 0
+    shown "$1"
+    printf "rvol: 'rvol %s' accepts no arguments\n\nUsage:  rvol %s %s\n\nRun 'rvol %s --help' for more information\n" \
+        "$_shown" "$_shown" "$2" "$_shown" >&2
+    exit 1
+}
+
+# run_as NAME VERB ARGS...: scripts/rvol-VERB run as `rvol NAME` (docker's
+# management forms: `rvol container rm` is `rvol rm`), read in this shell
+# with ARGS; its usage texts name NAME ($RVOL_CMD, which rvol-inspect reads
+# too), and so does its help's Usage line. A VERB not installed is an
+# unknown command, as at the front door.
+run_as() {
+    RVOL_CMD=$1
+    export RVOL_CMD
+    _as=$2
+    shift 2
+    if [ ! -f "$RVOL_SCRIPTS/rvol-$_as" ]; then
+        printf "rvol: unknown command: rvol %s\n\nRun 'rvol --help' for more information\n" "$RVOL_CMD" >&2
+        exit 1
+    fi
+    # --help among the flags (before the first operand): the verb's help,
+    # its Usage line renamed. Anything else runs the verb itself.
+    _skip=''
+    for _a in "$@"; do
+        if [ -n "$_skip" ]; then
+            _skip=''
+            continue
+        fi
+        case $_a in
+        # the management form's own `--type container` before the user's args
+        --type) _skip=1 ;;
+        --help | -h)
+            (. "$RVOL_SCRIPTS/rvol-$_as") | sed "1s/^Usage:  rvol $_as /Usage:  rvol $RVOL_CMD /"
+            exit 0
+            ;;
+        --) break ;;
+        -*) ;;
+        *) break ;;
+        esac
+    done
+    . "$RVOL_SCRIPTS/rvol-$_as"
+}
+
+# unknown_sub GROUP SUB: docker's text for `docker GROUP SUB` when GROUP
+# has no SUB, exit 1.
+unknown_sub() {
+    printf "rvol: unknown command: rvol %s %s\n\nUsage:  rvol %s\n\nRun 'rvol %s --help' for more information\n" \
+        "$1" "$2" "$1" "$1" >&2
+    exit 1
+}
+
+# human_size BYTES: go-units' HumanSize (decimal units, 4 significant
+# digits), as docker prints `Total reclaimed space:`.
+human_size() {
+    awk -v n="$1" 'BEGIN { split("B kB MB GB TB PB EB", u, " "); i = 1
+        while (n >= 1000 && i < 7) { n /= 1000; i++ }
+        printf "%.4g%s\n", n, u[i] }'
+}
+
+# size_bytes SIZE: a human_size back to bytes (to 4 digits: what a prune
+# that reports only its text total reclaimed).
+size_bytes() {
+    awk -v s="$1" 'BEGIN { n = s + 0; sub(/^[0-9.]+/, "", s)
+        m = 1; if (s == "kB") m = 1e3; else if (s == "MB") m = 1e6
+        else if (s == "GB") m = 1e9; else if (s == "TB") m = 1e12
+        printf "%d\n", n * m }'
+}
+
+# group_flag GROUP FLAG: docker's text for a flag given to a management
+# command itself (`docker container --bogus`), exit 125.
+group_flag() {
+    case $2 in
+    --*) _m="unknown flag: ${2%%=*}" ;;
+    *) _m="unknown shorthand flag: '$(printf '%s' "${2#-}" | cut -c1)' in $2" ;;
+    esac
+    printf "%s\n\nUsage:  rvol %s\n\nRun 'rvol %s --help' for more information\n" "$_m" "$1" "$1" >&2
+    exit 125
 }

@@ -1,6 +1,7 @@
 //! Command line: `rvol-inspect [--root DIR] [--type T] [-f FMT] NAME...`,
 //! `ps [-a] [-q] [--no-trunc]`, `images [-q]`, `volume ls [-q]`,
-//! `volume inspect [-f FMT] NAME...`. Usage errors read as docker's, with
+//! `volume inspect [-f FMT] NAME...`, `info|version [-f FMT]`, `prunable
+//! [--filter F]...`. Usage errors read as docker's, with
 //! `rvol` in place of `docker`, and exit 125.
 
 use std::ffi::OsString;
@@ -9,12 +10,18 @@ use std::path::PathBuf;
 use lexopt::prelude::*;
 use rvol_state::Root;
 
+pub use crate::prune::PruneArgs;
+pub use crate::system::SystemArgs;
+
 pub enum Command {
     Help(&'static str),
     Inspect(InspectArgs),
     Ps(PsArgs),
     Images(ListArgs),
     VolumeLs(ListArgs),
+    Info(SystemArgs),
+    Version(SystemArgs),
+    Prunable(PruneArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -66,7 +73,9 @@ Options:
 
 Also: rvol-inspect [--root DIR] inspect [OPTIONS] NAME... (the same; NAME may be ps),
       rvol-inspect ps [-a] [-q] [--no-trunc], rvol-inspect images [-q],
-      rvol-inspect volume ls [-q], rvol-inspect volume inspect [-f FORMAT] VOLUME...
+      rvol-inspect volume ls [-q], rvol-inspect volume inspect [-f FORMAT] VOLUME...,
+      rvol-inspect info|version [-f FORMAT], rvol-inspect prunable [--filter F]...
+      (the containers container prune removes: ID BYTES a line)
 ";
 
 pub const PS_HELP: &str = "\
@@ -124,6 +133,38 @@ Options:
                         'TEMPLATE':         Print output using the given Go template
 ";
 
+pub const INFO_HELP: &str = "\
+Usage:  rvol info [OPTIONS]
+
+Display system-wide information (rvol has no daemon: the Server section
+describes the state root)
+
+Options:
+  -f, --format string   Format output using a custom template:
+                        'json':             Print in JSON format
+                        'TEMPLATE':         Print output using the given Go template
+";
+
+pub const VERSION_HELP: &str = "\
+Usage:  rvol version [OPTIONS]
+
+Show the rvol version information (a Client section only: rvol has no
+daemon, so there is no Server to ask; `{{.Server}}` is null)
+
+Options:
+  -f, --format string   Format output using the given Go template
+";
+
+/// The command a usage text names: `$RVOL_CMD` when a management form
+/// (`rvol container ls`) ran this verb (scripts/rvol-container sets it),
+/// else the verb itself.
+pub fn shown(verb: &str) -> String {
+    match std::env::var("RVOL_CMD") {
+        Ok(c) if !c.is_empty() => c,
+        _ => verb.to_string(),
+    }
+}
+
 /// A usage error: docker's text, for the verb it came from.
 pub struct Usage {
     pub msg: String,
@@ -133,9 +174,11 @@ pub struct Usage {
 
 impl Usage {
     pub fn print_and_exit(&self) -> ! {
+        let verb = shown(self.verb);
         eprintln!(
-            "{}\n\nUsage:  rvol {} {}\n\nRun 'rvol {} --help' for more information",
-            self.msg, self.verb, self.synopsis, self.verb
+            "{}\n\nUsage:  rvol {verb} {}\n\nRun 'rvol {verb} --help' for more information",
+            self.msg,
+            inspect_synopsis(&verb, self.synopsis)
         );
         std::process::exit(rvol_state::error::EXIT_OWN)
     }
@@ -162,6 +205,16 @@ fn docker_text(e: lexopt::Error) -> String {
 }
 
 const INSPECT_SYN: &str = "[OPTIONS] NAME|ID [NAME|ID...]";
+
+/// `container inspect` and `image inspect` name their operands in docker's
+/// usage line; every other verb keeps its own synopsis.
+fn inspect_synopsis<'a>(verb: &str, syn: &'a str) -> &'a str {
+    match verb {
+        "container inspect" => "[OPTIONS] CONTAINER [CONTAINER...]",
+        "image inspect" => "[OPTIONS] IMAGE [IMAGE...]",
+        _ => syn,
+    }
+}
 
 pub fn parse() -> rvol_state::Result<Command> {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
@@ -220,6 +273,9 @@ fn parse_from(args: Vec<OsString>) -> rvol_state::Result<Command> {
                         "ps" => return parse_ps(p, root),
                         "images" => return parse_images(p, root),
                         "volume" => return parse_volume(p, root),
+                        "info" => return parse_system(p, root, "info"),
+                        "version" => return parse_system(p, root, "version"),
+                        "prunable" => return parse_prunable(p, root),
                         _ => {}
                     }
                 }
@@ -229,8 +285,10 @@ fn parse_from(args: Vec<OsString>) -> rvol_state::Result<Command> {
         }
     }
     if names.is_empty() {
+        let verb = shown("inspect");
+        let syn = inspect_synopsis(&verb, INSPECT_SYN);
         eprintln!(
-            "rvol: 'rvol inspect' requires at least 1 argument\n\nUsage:  rvol inspect {INSPECT_SYN}\n\nSee 'rvol inspect --help' for more information"
+            "rvol: 'rvol {verb}' requires at least 1 argument\n\nUsage:  rvol {verb} {syn}\n\nSee 'rvol {verb} --help' for more information"
         );
         // docker's status for a missing argument
         std::process::exit(1);
@@ -293,7 +351,8 @@ fn parse_ps(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command> {
             Ok(Some(Long("no-trunc"))) => no_trunc = true,
             Ok(Some(Long("help") | Short('h'))) => return Ok(Command::Help(PS_HELP)),
             Ok(Some(Value(v))) => usage(format!(
-                "\"rvol ps\" accepts no arguments, got {}",
+                "\"rvol {}\" accepts no arguments, got {}",
+                shown("ps"),
                 v.to_string_lossy()
             ))
             .print_and_exit(),
@@ -332,9 +391,11 @@ fn parse_images(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command
             Ok(Some(Value(v))) if filter.is_none() => {
                 filter = Some(v.to_string_lossy().into_owned())
             }
-            Ok(Some(Value(_))) => {
-                usage("\"rvol images\" requires at most 1 argument.".into()).print_and_exit()
-            }
+            Ok(Some(Value(_))) => usage(format!(
+                "\"rvol {}\" requires at most 1 argument.",
+                shown("images")
+            ))
+            .print_and_exit(),
             Ok(Some(other)) => usage(docker_text(other.unexpected())).print_and_exit(),
             Err(e) => usage(docker_text(e)).print_and_exit(),
         }
@@ -433,4 +494,74 @@ fn parse_volume(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command
             std::process::exit(rvol_state::error::EXIT_OWN);
         }
     }
+}
+
+/// `info [-f FMT]` and `version [-f FMT]`: no operands.
+fn parse_system(
+    mut p: lexopt::Parser,
+    root: Root,
+    verb: &'static str,
+) -> rvol_state::Result<Command> {
+    let mut format = None;
+    let usage = |msg| Usage {
+        msg,
+        verb,
+        synopsis: "[OPTIONS]",
+    };
+    loop {
+        match p.next() {
+            Ok(None) => break,
+            Ok(Some(Short('f') | Long("format"))) => {
+                format = Some(value(&mut p, verb, "[OPTIONS]")?)
+            }
+            Ok(Some(Long("help") | Short('h'))) => {
+                return Ok(Command::Help(if verb == "info" {
+                    INFO_HELP
+                } else {
+                    VERSION_HELP
+                }))
+            }
+            // the current CLI's text and status (1), as scripts/rvol-lib.sh no_args
+            Ok(Some(Value(_))) => {
+                let verb = shown(verb);
+                eprintln!("rvol: 'rvol {verb}' accepts no arguments\n\nUsage:  rvol {verb} [OPTIONS]\n\nRun 'rvol {verb} --help' for more information");
+                std::process::exit(1)
+            }
+            Ok(Some(other)) => usage(docker_text(other.unexpected())).print_and_exit(),
+            Err(e) => usage(docker_text(e)).print_and_exit(),
+        }
+    }
+    let a = SystemArgs { root, format };
+    Ok(if verb == "info" {
+        Command::Info(a)
+    } else {
+        Command::Version(a)
+    })
+}
+
+/// `prunable [--filter F]...`: scripts/rvol-container-prune's list (its
+/// own flags were checked there).
+fn parse_prunable(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command> {
+    let mut filters = Vec::new();
+    loop {
+        match p.next() {
+            Ok(None) => break,
+            Ok(Some(Long("filter"))) => {
+                filters.push(value(&mut p, "container prune", "[OPTIONS]")?)
+            }
+            Ok(Some(other)) => Usage {
+                msg: docker_text(other.unexpected()),
+                verb: "container prune",
+                synopsis: "[OPTIONS]",
+            }
+            .print_and_exit(),
+            Err(e) => Usage {
+                msg: docker_text(e),
+                verb: "container prune",
+                synopsis: "[OPTIONS]",
+            }
+            .print_and_exit(),
+        }
+    }
+    Ok(Command::Prunable(PruneArgs { root, filters }))
 }

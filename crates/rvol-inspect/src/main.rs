@@ -1,7 +1,8 @@
-//! rvol-inspect: what `docker inspect`, `docker ps`, `docker images` and
-//! `docker volume ls|inspect` print, read from the rvol state root alone.
+//! rvol-inspect: what `docker inspect`, `docker ps`, `docker images`,
+//! `docker volume ls|inspect`, `docker info` and `docker version` print,
+//! read from the rvol state root alone.
 
-use rvol_inspect::{args, image, output, ps, volume};
+use rvol_inspect::{args, image, output, prune, ps, system, volume};
 
 fn main() {
     let r = args::parse().and_then(run);
@@ -19,5 +20,8 @@ fn run(cmd: args::Command) -> rvol_state::Result<i32> {
         Ps(a) => ps::run(&a),
         Images(a) => image::list(&a),
         VolumeLs(a) => volume::list(&a),
+        Info(a) => system::info(&a),
+        Version(a) => system::version(&a),
+        Prunable(a) => prune::run(&a),
     }
 }

@@ -148,6 +148,15 @@ fn wanted(c: &Container, f: &[(String, String)]) -> bool {
         })
 }
 
+/// Newest first, as docker lists them (ps, and prune's list).
+pub fn newest_first(cs: &mut [Container]) {
+    cs.sort_by(|x, y| {
+        let tx = parse_time(&x.created).unwrap_or(0.0);
+        let ty = parse_time(&y.created).unwrap_or(0.0);
+        ty.partial_cmp(&tx).unwrap_or(std::cmp::Ordering::Equal)
+    });
+}
+
 pub fn run(a: &PsArgs) -> Result<i32> {
     let (f, fmt) = match listfmt::prepare(
         &a.filters,
@@ -163,12 +172,7 @@ pub fn run(a: &PsArgs) -> Result<i32> {
     let any_status = f.iter().any(|(k, _)| k == "status");
     let all = a.all || any_status || a.last.is_some();
     cs.retain(|c| (all || c.state.running) && wanted(c, &f));
-    // newest first, as docker lists them
-    cs.sort_by(|x, y| {
-        let tx = parse_time(&x.created).unwrap_or(0.0);
-        let ty = parse_time(&y.created).unwrap_or(0.0);
-        ty.partial_cmp(&tx).unwrap_or(std::cmp::Ordering::Equal)
-    });
+    newest_first(&mut cs);
     if let Some(n) = a.last {
         cs.truncate(n);
     }

@@ -126,16 +126,16 @@ pub fn human_size(size: f64) -> String {
         s /= 1000.0;
         i += 1;
     }
-    format!("{}{}", go_g3(s), units[i])
+    format!("{}{}", go_g(s, 3), units[i])
 }
 
-/// Go's `%.3g` for the sizes above (no exponent form below 1000).
-fn go_g3(v: f64) -> String {
+/// Go's `%.Pg` for the sizes above (no exponent form below 1000 or 1024).
+pub fn go_g(v: f64, precision: i32) -> String {
     if v == 0.0 {
         return "0".into();
     }
     let digits = v.abs().log10().floor() as i32 + 1;
-    let decimals = (3 - digits).max(0) as usize;
+    let decimals = (precision - digits).max(0) as usize;
     let s = format!("{v:.decimals$}");
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
