@@ -184,6 +184,24 @@ impl Usage {
     }
 }
 
+/// Too many operands, in the CLI's words and status (1) (cli/required.go;
+/// scripts/rvol-lib.sh nargs and no_args print the same): `accepts no
+/// arguments` and `requires at most N argument(s)`, the latter with the
+/// "SRun" Docker 20.10 prints.
+fn too_many(verb: &str, synopsis: &str, at_most: usize) -> ! {
+    let verb = shown(verb);
+    let (what, hint) = match at_most {
+        0 => ("accepts no arguments".to_string(), "Run"),
+        1 => ("requires at most 1 argument".to_string(), "SRun"),
+        n => (format!("requires at most {n} arguments"), "SRun"),
+    };
+    eprintln!(
+        "rvol: 'rvol {verb}' {what}\n\nUsage:  rvol {verb} {}\n\n{hint} 'rvol {verb} --help' for more information",
+        inspect_synopsis(&verb, synopsis)
+    );
+    std::process::exit(1)
+}
+
 /// Turn lexopt's complaint into docker's (`unknown flag: --x`,
 /// `unknown shorthand flag: 'x' in -x`, `flag needs an argument: --x`).
 fn docker_text(e: lexopt::Error) -> String {
@@ -350,12 +368,7 @@ fn parse_ps(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command> {
             Ok(Some(Short('q') | Long("quiet"))) => quiet = true,
             Ok(Some(Long("no-trunc"))) => no_trunc = true,
             Ok(Some(Long("help") | Short('h'))) => return Ok(Command::Help(PS_HELP)),
-            Ok(Some(Value(v))) => usage(format!(
-                "\"rvol {}\" accepts no arguments, got {}",
-                shown("ps"),
-                v.to_string_lossy()
-            ))
-            .print_and_exit(),
+            Ok(Some(Value(_))) => too_many("ps", "[OPTIONS]", 0),
             Ok(Some(other)) => usage(docker_text(other.unexpected())).print_and_exit(),
             Err(e) => usage(docker_text(e)).print_and_exit(),
         }
@@ -391,11 +404,7 @@ fn parse_images(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command
             Ok(Some(Value(v))) if filter.is_none() => {
                 filter = Some(v.to_string_lossy().into_owned())
             }
-            Ok(Some(Value(_))) => usage(format!(
-                "\"rvol {}\" requires at most 1 argument.",
-                shown("images")
-            ))
-            .print_and_exit(),
+            Ok(Some(Value(_))) => too_many("images", SYN, 1),
             Ok(Some(other)) => usage(docker_text(other.unexpected())).print_and_exit(),
             Err(e) => usage(docker_text(e)).print_and_exit(),
         }
@@ -441,6 +450,7 @@ fn parse_volume(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command
                     Ok(Some(Long("help") | Short('h'))) => {
                         return Ok(Command::Help(VOLUME_LS_HELP))
                     }
+                    Ok(Some(Value(_))) => too_many("volume ls", "[OPTIONS]", 0),
                     Ok(Some(other)) => usage(docker_text(other.unexpected())).print_and_exit(),
                     Err(e) => usage(docker_text(e)).print_and_exit(),
                 }
@@ -521,12 +531,7 @@ fn parse_system(
                     VERSION_HELP
                 }))
             }
-            // the current CLI's text and status (1), as scripts/rvol-lib.sh no_args
-            Ok(Some(Value(_))) => {
-                let verb = shown(verb);
-                eprintln!("rvol: 'rvol {verb}' accepts no arguments\n\nUsage:  rvol {verb} [OPTIONS]\n\nRun 'rvol {verb} --help' for more information");
-                std::process::exit(1)
-            }
+            Ok(Some(Value(_))) => too_many(verb, "[OPTIONS]", 0),
             Ok(Some(other)) => usage(docker_text(other.unexpected())).print_and_exit(),
             Err(e) => usage(docker_text(e)).print_and_exit(),
         }

@@ -24,3 +24,9 @@ rt @usage run --detach=maybe cbox:1 true
 run --rm=true --read-only=1 --tty=false cbox:1 sh -c 'touch /x 2>&1; echo $?'
 run --name kept --rm=false cbox:1 true
 rt @table ps -a --format '{{.Names}} {{.Status}}'
+# too many operands: "accepts no arguments", "requires at most 1" (status 1)
+rt @usage ps x
+rt @usage images a b
+rt @usage volume ls x
+rt @usage volume prune x
+rt @usage load x
