@@ -1,8 +1,7 @@
 //! The store's garbage collector (ARCHITECTURE.md "Layer garbage
 //! collection"): under the exclusive `layers/.gc.lock`, what is live is
 //! every layer and blob an image in the index or a container's record
-//! names; every other layer directory goes, and the blobs of the images
-//! just removed that nothing live needs.
+//! names; every other layer directory and blob goes.
 //!
 //! A layer is renamed to `layers/.rm-<name>` before its files are deleted,
 //! so a kill -9 leaves either the whole layer or a `.rm-*` no tool reads
@@ -73,16 +72,12 @@ pub fn released_chains(gone: &StoredImage, rest: &[StoredImage], users: &[User])
     out
 }
 
-/// Remove every dead layer directory, and the blobs of `removed` no live
-/// image or container needs. The caller holds the exclusive layer lock
-/// (`_held`) and has already rewritten the index. Returns the bytes freed.
-pub fn collect(
-    root: &Root,
-    store: &Store,
-    removed: &[StoredImage],
-    users: &[User],
-    _held: &fsx::Lock,
-) -> Result<u64> {
+/// Remove every layer directory and blob no image in the index and no
+/// container needs. The caller holds the exclusive layer lock (`_held`)
+/// and has already rewritten the index. Returns the bytes of the layer
+/// directories removed: what docker's prunes call reclaimed (its layers'
+/// sizes; the blobs are the store's copy of what docker does not keep).
+pub fn collect(root: &Root, store: &Store, users: &[User], _held: &fsx::Lock) -> Result<u64> {
     let images = store.images()?;
     let mut live_layers: HashSet<String> = HashSet::new();
     let mut live_blobs: HashSet<String> = HashSet::new();
@@ -120,17 +115,17 @@ pub fn collect(
             }
         }
     }
-    for img in removed {
-        for b in &img.blobs {
-            if live_blobs.contains(b) {
+    // Under the lock no writer is between its blobs and its index entry,
+    // so a blob nothing live names is garbage: a removed image's, or one
+    // a container kept until it went.
+    if let Ok(rd) = std::fs::read_dir(store.blobs()) {
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if live_blobs.contains(&format!("sha256:{name}")) {
                 continue;
             }
-            if let Ok(p) = store.blob_path(b) {
-                if let Ok(m) = std::fs::symlink_metadata(&p) {
-                    if std::fs::remove_file(&p).is_ok() {
-                        freed += m.len();
-                    }
-                }
+            if e.metadata().is_ok_and(|m| m.is_file()) {
+                let _ = std::fs::remove_file(e.path());
             }
         }
     }

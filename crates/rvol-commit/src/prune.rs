@@ -137,7 +137,6 @@ pub fn prune(root: &Root, all: bool, force: bool, filters: &[String]) -> Result<
     let held = layerlock::exclusive(root)?;
     let users = gc::users(root)?;
     let mut records = Vec::new();
-    let mut removed = Vec::new();
     for img in store.images()? {
         if (!all && !img.names.is_empty())
             || users.iter().any(|u| u.image.id == img.id)
@@ -154,9 +153,8 @@ pub fn prune(root: &Root, all: bool, force: bool, filters: &[String]) -> Result<
         for c in gc::released_chains(&img, &rest, &users) {
             records.push(Record::Deleted(c));
         }
-        removed.push(img);
     }
-    let freed = gc::collect(root, &store, &removed, &users, &held)?;
+    let freed = gc::collect(root, &store, &users, &held)?;
     if !records.is_empty() {
         println!("Deleted Images:");
         print_records(&records, true);

@@ -36,10 +36,9 @@ pub fn rmi(root: &Root, force: bool, images: &[String]) -> Result<i32> {
     // containers read here stay the whole truth.
     let held = layerlock::exclusive(root)?;
     let users = gc::users(root)?;
-    let mut removed = Vec::new();
     let mut status = 0;
     for reference in images {
-        match remove_one(&store, &users, reference, force, &mut removed) {
+        match remove_one(&store, &users, reference, force) {
             Ok(records) => print_records(&records, false),
             Err(e) => {
                 eprintln!("Error response from daemon: {}", e.msg);
@@ -47,7 +46,7 @@ pub fn rmi(root: &Root, force: bool, images: &[String]) -> Result<i32> {
             }
         }
     }
-    gc::collect(root, &store, &removed, &users, &held)?;
+    gc::collect(root, &store, &users, &held)?;
     Ok(status)
 }
 
@@ -62,13 +61,7 @@ pub fn print_records(records: &[Record], prune: bool) {
     }
 }
 
-fn remove_one(
-    store: &Store,
-    users: &[User],
-    reference: &str,
-    force: bool,
-    removed: &mut Vec<StoredImage>,
-) -> Result<Vec<Record>> {
+fn remove_one(store: &Store, users: &[User], reference: &str, force: bool) -> Result<Vec<Record>> {
     let images = store.images()?;
     let (img, found) = store::find(&images, reference).ok_or_else(|| no_such(reference))?;
     let img = img.clone();
@@ -78,7 +71,7 @@ fn remove_one(
         Found::Name(full) => {
             // Untagging the last name of an image a container uses would
             // leave it dangling: docker wants that forced.
-            if let (Some(c), false) = (using.first(), force) {
+            if let (Some(c), false, 1) = (using.first(), force, img.names.len()) {
                 return Err(Error::new(format!(
                     "conflict: unable to remove repository reference \"{reference}\" (must force) - container {} is using its referenced image {}",
                     short(&c.id),
@@ -124,7 +117,6 @@ fn remove_one(
     for c in gc::released_chains(&cur, &rest, users) {
         records.push(Record::Deleted(c));
     }
-    removed.push(cur);
     Ok(records)
 }
 
