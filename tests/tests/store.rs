@@ -425,7 +425,7 @@ fn sixteen_runs_while_rmi_and_prune_collect_images_sharing_their_layer() {
                 let n = format!("other:{i}");
                 image_over(&r, &keeper, &n);
                 r.rvol_ok(&["run", "--rm", &n, "true"]);
-                if i % 2 == 0 {
+                if i.is_multiple_of(2) {
                     r.rvol_ok(&["rmi", &n]);
                 } else {
                     image_prune_ok(&r, &["-a", "-f"]);
@@ -484,7 +484,7 @@ fn kill9_of_rmi_and_prune_leaves_a_store_every_verb_reads() {
         let i = kills.tries;
         let n = format!("v:{}", i + 1);
         victim(&n);
-        let mut c = if i % 2 == 0 {
+        let mut c = if i.is_multiple_of(2) {
             r.rvol(&["rmi", &n])
         } else {
             image_prune(&r, &["-a", "-f"])
