@@ -420,7 +420,7 @@ fn sixteen_runs_while_rmi_and_prune_collect_images_sharing_their_layer() {
     let rounds = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|s| {
         let collector = s.spawn(|| {
-            let mut i = 0;
+            let mut i: usize = 0;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let n = format!("other:{i}");
                 image_over(&r, &keeper, &n);
