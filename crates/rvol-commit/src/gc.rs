@@ -1,5 +1,5 @@
 //! The store's garbage collector (ARCHITECTURE.md "Layer garbage
-//! collection"): under the exclusive `layers/.gc.lock`, what is live is
+//! collection"): under the exclusive `images/.gc.lock`, what is live is
 //! every layer and blob an image in the index or a container's record
 //! names; every other layer directory and blob goes.
 //!

@@ -1,7 +1,7 @@
 //! The lock between the store's garbage collection and the tools that
 //! pick layers and blobs (ARCHITECTURE.md "Layer garbage collection").
 //!
-//! `layers/.gc.lock` is flocked SHARED by whoever is about to make a layer
+//! `images/.gc.lock` is flocked SHARED by whoever is about to make a layer
 //! or a blob reachable (rvol-unpack from resolving an image until it exits,
 //! rvol-mount create until the bundle naming the layers is renamed into
 //! place, the store's writers until their index entry is written), and
@@ -24,10 +24,11 @@ use crate::error::{Result, ResultExt};
 use crate::fsx;
 use crate::root::Root;
 
-/// The inherited fd of `layers/.gc.lock`, when a verb opened it.
+/// The inherited fd of `images/.gc.lock`, when a verb opened it.
 pub const FD_ENV: &str = "RVOL_LAYERS_LOCK_FD";
 
-/// The lock file's name under `layers/`.
+/// The lock file's name under `images/`: beside the index lock, not in
+/// `layers/`, whose entries are layers (and their unpack locks) only.
 pub const FILE: &str = ".gc.lock";
 
 /// A held lock; released when dropped (an inherited fd: when the last
@@ -38,7 +39,7 @@ pub enum Held {
 }
 
 /// Take the shared lock: on the inherited fd when [`FD_ENV`] names one,
-/// else on `layers/.gc.lock` (made with `layers/` when missing).
+/// else on `images/.gc.lock` (made with `images/` when missing).
 pub fn shared(root: &Root) -> Result<Held> {
     if let Some(fd) = inherited() {
         fsx::flock(&fd, libc::LOCK_SH).with_ctx(|| {
@@ -58,9 +59,9 @@ pub fn exclusive(root: &Root) -> Result<fsx::Lock> {
 }
 
 fn path(root: &Root) -> Result<std::path::PathBuf> {
-    let layers = root.layers();
-    std::fs::create_dir_all(&layers).with_ctx(|| format!("mkdir {}", layers.display()))?;
-    Ok(layers.join(FILE))
+    let images = root.images();
+    std::fs::create_dir_all(&images).with_ctx(|| format!("mkdir {}", images.display()))?;
+    Ok(images.join(FILE))
 }
 
 /// The fd in [`FD_ENV`], if it is an open file (a stale variable naming a
