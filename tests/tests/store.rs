@@ -533,3 +533,48 @@ fn kill9_of_rmi_and_prune_leaves_a_store_every_verb_reads() {
     );
     assert_eq!(r.rvol_ok(&["images", "-q"]).lines().count(), 1);
 }
+
+#[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
+fn a_run_racing_the_removal_of_its_own_image_finds_it_whole_or_not_at_all() {
+    // The layers here are live through nothing but the image being run:
+    // the collector may take them only before the run has chosen them
+    // (the run then finds no image) or after the container names them
+    // (they stay). A run that found the image and then lost a layer
+    // would fail on a missing lowerdir.
+    let r = TestRoot::new("store-own");
+    r.import_busybox("base:1");
+    let keeper = r
+        .rvol_ok(&["create", "base:1", "sh", "-c", "true"])
+        .trim()
+        .to_string();
+    let mut ran = 0;
+    for i in 0..12 {
+        let n = format!("own:{i}");
+        image_over(&r, &keeper, &n);
+        let mut run = r.rvol(&["run", "--rm", &n, "true"]);
+        run.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let child = run.spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(i * 3));
+        let rmi = r.rvol_run(&["rmi", "-f", &n]);
+        let o = child.wait_with_output().unwrap();
+        let err = stderr(&o);
+        if o.status.success() {
+            ran += 1;
+        } else {
+            assert!(
+                err.contains("Unable to find image") || err.contains("No such image"),
+                "round {i}: the run lost its image halfway: {err}"
+            );
+        }
+        let _ = rmi;
+        // Whatever the order, the next collection leaves only base's layer.
+        image_prune_ok(&r, &["-f"]);
+        let hex = layer_names(&r.path())
+            .into_iter()
+            .filter(|n| is_hex64(n))
+            .count();
+        assert_eq!(hex, 1, "round {i}");
+    }
+    eprintln!("FIGURE own-image race: {ran} of 12 runs won");
+}
