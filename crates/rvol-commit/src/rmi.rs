@@ -89,7 +89,7 @@ fn remove_one(store: &Store, users: &[User], reference: &str, force: bool) -> Re
             // An id with a single name: the checks first (but for the
             // name itself), then that name goes with the image.
             if img.names.len() == 1 {
-                conflict(&img, &using, force, false)?;
+                conflict(&img, &using, force, false).map_err(|c| Error::new(c.msg))?;
                 store.untag_keeping(&img.names[0])?;
                 records.push(Record::Untagged(img.names[0].clone()));
             }
@@ -100,12 +100,13 @@ fn remove_one(store: &Store, users: &[User], reference: &str, force: bool) -> Re
     let Some(cur) = now.iter().find(|i| i.id == img.id).cloned() else {
         return Ok(records);
     };
-    if let Err(e) = conflict(&cur, &using, force, true) {
-        let dangling = cur.names.is_empty();
-        if quiet && (!dangling || e.code == USED) {
+    if let Err(c) = conflict(&cur, &using, force, true) {
+        // After an untag by name: a conflict leaves the image as it is,
+        // silently, unless it is now dangling and no container is the cause.
+        if quiet && (!cur.names.is_empty() || c.used) {
             return Ok(records);
         }
-        return Err(e);
+        return Err(Error::new(c.msg));
     }
     for n in &cur.names {
         store.untag_keeping(n)?;
@@ -120,24 +121,34 @@ fn remove_one(store: &Store, users: &[User], reference: &str, force: bool) -> Re
     Ok(records)
 }
 
-/// The code a conflict's error carries when a container is the cause
-/// (docker's `conflict.used`).
-const USED: i32 = 2;
+/// Why an image cannot be deleted (docker's imageDeleteConflict).
+struct Conflict {
+    msg: String,
+    /// A container is the cause (docker's `conflict.used`).
+    used: bool,
+}
 
 /// docker's checkImageDeleteConflict: a running container (hard: even -f
 /// cannot), other names (when `names` counts), a stopped container.
-fn conflict(img: &StoredImage, using: &[&User], force: bool, names: bool) -> Result<()> {
+fn conflict(
+    img: &StoredImage,
+    using: &[&User],
+    force: bool,
+    names: bool,
+) -> std::result::Result<(), Conflict> {
     let fail = |hard: bool, what: String, used: bool| {
         let how = if hard {
             "cannot be forced"
         } else {
             "must be forced"
         };
-        Err(Error::new(format!(
-            "conflict: unable to delete {} ({how}) - {what}",
-            short(&img.id)
-        ))
-        .with_code(if used { USED } else { 1 }))
+        Err(Conflict {
+            msg: format!(
+                "conflict: unable to delete {} ({how}) - {what}",
+                short(&img.id)
+            ),
+            used,
+        })
     };
     if let Some(c) = using.iter().find(|u| u.running) {
         return fail(
