@@ -19,6 +19,16 @@
 //!    `index.json` atomically under an flock, replacing an older entry of the
 //!    same name. No tool edits `index.json` but through these.
 //!
+//! Writers hold the shared [`crate::layerlock`] from before their first
+//! blob until the index entry is written: blobs no entry names yet are
+//! garbage to the collector otherwise.
+//!
+//! Removers (rvol-commit's rmi and image prune) take the exclusive
+//! [`crate::layerlock`], list [`Store::images`] (grouped by image id, as
+//! docker counts them), [`find`] one as docker's GetImage does, and edit the
+//! index with [`Store::untag_keeping`] and [`Store::remove_manifests`]; the
+//! collector then deletes the blobs and layers nothing names.
+//!
 //! Readers: [`Store::resolve`] (`NAME[:TAG]` -> manifest), then
 //! [`Store::read_json`] for the config (`oci_spec::image::ImageConfiguration`,
 //! or `serde_json::Value` to keep every field) and [`Store::blob_path`] /
