@@ -20,10 +20,13 @@ fn short(id: &str) -> &str {
     hex.get(..12).unwrap_or(hex)
 }
 
-/// What docker's "No such image" names: a name normalized, an id as given.
+/// What docker's "No such image" names: a name normalized, an id as given,
+/// a bare full id as a digest.
 pub fn no_such(reference: &str) -> Error {
     let shown = if reference.starts_with("sha256:") {
         reference.to_string()
+    } else if store::digest_hex(&format!("sha256:{reference}")).is_ok() {
+        format!("sha256:{reference}")
     } else {
         store::normalize_name(reference)
     };
