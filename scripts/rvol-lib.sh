@@ -432,7 +432,16 @@ create_container() {
     # A pipeline: the two start side by side (0.8-2 ms less than one after
     # the other, scripts/bench-run). When rvol-unpack fails it says why and
     # create, seeing no spec, exits 125 without a word (--quiet-empty).
-    bundle=$(eval "rvol-unpack $ufl -- $rest | rvol-mount create --quiet-empty $mfl")
+    # Both inherit one open images/.gc.lock: the shared flock rvol-unpack
+    # takes on it lasts until create has recorded the layers, so rmi and
+    # image prune cannot collect them in between (ARCHITECTURE.md, "Layer
+    # garbage collection"). Opened in the substitution's subshell only.
+    _lk=${RVOL_ROOT:-/var/lib/rvol}/images
+    [ -d "$_lk" ] || mkdir -p -- "$_lk"
+    bundle=$(exec 9>>"$_lk/.gc.lock"
+        RVOL_LAYERS_LOCK_FD=9
+        export RVOL_LAYERS_LOCK_FD
+        eval "rvol-unpack $ufl -- $rest | rvol-mount create --quiet-empty $mfl")
     cid=${bundle%/}
     cid=${cid##*/}
 }

@@ -10,9 +10,13 @@ use rvol_state::compress::Compression;
 pub const USAGE: &str = "\
 usage: rvol-commit [--root DIR] [OPTIONS] CONTAINER [NAME[:TAG]]
        rvol-commit [--root DIR] save [-o FILE|DIR|oci:DIR[:TAG]] [--format docker-archive|oci] IMAGE...
+       rvol-commit [--root DIR] rmi [-f] IMAGE...
+       rvol-commit [--root DIR] tag SOURCE TARGET
+       rvol-commit [--root DIR] image-prune [-a] [-f] [--filter until=T|label=K[=V]]...
 
-Create a new image from a container's changes (docker commit), or write
-images out of the store (docker save).
+Create a new image from a container's changes (docker commit), write
+images out of the store (docker save), or remove and name images in it
+(docker rmi, tag, image prune; unused layers and blobs are collected).
 
 commit options:
   -a, --author AUTHOR     author (\"John Doe <jd@example.com>\")
@@ -33,6 +37,22 @@ save options:
 pub enum Command {
     Commit(CommitArgs),
     Save(SaveArgs),
+    /// `rmi [-f] IMAGE...`
+    Rmi {
+        force: bool,
+        images: Vec<String>,
+    },
+    /// `tag SOURCE TARGET`
+    Tag {
+        source: String,
+        target: String,
+    },
+    /// `image-prune [-a] [-f] [--filter F]...`
+    Prune {
+        all: bool,
+        force: bool,
+        filters: Vec<String>,
+    },
     Help,
 }
 
@@ -123,6 +143,12 @@ pub fn parse() -> Result<Args, lexopt::Error> {
             }
             Value(v) => {
                 let v = v.string()?;
+                if !save && positional.is_empty() && STORE_MODES.contains(&v.as_str()) {
+                    return Ok(Args {
+                        root,
+                        command: parse_store(&v, &mut parser)?,
+                    });
+                }
                 if !save && positional.is_empty() && v == "save" {
                     save = true;
                 } else {
@@ -153,4 +179,45 @@ pub fn parse() -> Result<Args, lexopt::Error> {
         Command::Commit(commit)
     };
     Ok(Args { root, command })
+}
+
+/// The modes that change the store's names (scripts/rvol-rmi, rvol-tag,
+/// rvol-image-prune sort docker's flags and call these).
+const STORE_MODES: [&str; 3] = ["rmi", "tag", "image-prune"];
+
+fn parse_store(mode: &str, parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
+    let (mut force, mut all) = (false, false);
+    let mut filters = Vec::new();
+    let mut operands = Vec::new();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Short('f') | Long("force") if mode != "tag" => force = true,
+            Short('a') | Long("all") if mode == "image-prune" => all = true,
+            Long("filter") if mode == "image-prune" => filters.push(parser.value()?.string()?),
+            Short('h') | Long("help") => return Ok(Command::Help),
+            Value(v) => operands.push(v.string()?),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    Ok(match mode {
+        "rmi" if !operands.is_empty() => Command::Rmi {
+            force,
+            images: operands,
+        },
+        "rmi" => return Err("rmi: requires at least 1 IMAGE".into()),
+        "tag" if operands.len() == 2 => {
+            let mut it = operands.into_iter();
+            Command::Tag {
+                source: it.next().unwrap_or_default(),
+                target: it.next().unwrap_or_default(),
+            }
+        }
+        "tag" => return Err("tag: requires exactly 2 arguments: SOURCE TARGET".into()),
+        _ if operands.is_empty() => Command::Prune {
+            all,
+            force,
+            filters,
+        },
+        _ => return Err("image-prune: takes no arguments".into()),
+    })
 }

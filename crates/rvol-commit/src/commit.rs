@@ -21,6 +21,9 @@ pub fn commit(root: &Root, a: &CommitArgs) -> Result<String> {
     if let Some(r) = &a.reference {
         store::check_name(r)?;
     }
+    // The new image's blobs are reachable from nothing until it is in the
+    // index: the collector (rmi, image prune) waits for us meanwhile.
+    let _held = rvol_state::layerlock::shared(root)?;
     let id = container::find(root, &a.container)?;
     let bundle = root.container(&id);
     let c = rvol_state::bundle::Container::at(bundle.clone());

@@ -1,13 +1,18 @@
 //! rvol-commit: a container's changes as a new image (`docker commit`),
-//! and images out of the store as docker-archive or OCI layout (`docker save`).
+//! and images out of the store as docker-archive or OCI layout (`docker save`);
+//! the store's names and their removal (`docker rmi`, `tag`, `image prune`)
+//! with the collection of what no image or container needs.
 
 mod args;
 mod blob;
 mod change;
 mod commit;
+mod gc;
 mod image;
 mod layer;
 mod pause;
+mod prune;
+mod rmi;
 mod save;
 mod tarfmt;
 
@@ -31,5 +36,12 @@ fn run() -> rvol_state::Result<i32> {
             Ok(0)
         }
         args::Command::Save(s) => save::save(&root, &s).map(|()| 0),
+        args::Command::Rmi { force, images } => rmi::rmi(&root, force, &images),
+        args::Command::Tag { source, target } => rmi::tag(&root, &source, &target),
+        args::Command::Prune {
+            all,
+            force,
+            filters,
+        } => prune::prune(&root, all, force, &filters),
     }
 }

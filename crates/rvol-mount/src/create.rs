@@ -60,6 +60,11 @@ impl Made {
 }
 
 pub fn run(args: CreateArgs) -> Result<i32> {
+    // Before the spec is read: from here until the bundle naming the layers
+    // is renamed into place (the end of this process) the collector keeps
+    // them (rvol_state::layerlock; in the verbs' pipeline the lock is the
+    // one rvol-unpack took, on an fd both inherit).
+    let _held = rvol_state::layerlock::shared(&args.root)?;
     let mut input = Vec::new();
     std::io::stdin()
         .read_to_end(&mut input)

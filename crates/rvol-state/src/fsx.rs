@@ -63,31 +63,46 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     serde_json::from_slice(&bytes).with_ctx(|| format!("parse {}", path.display()))
 }
 
-/// An exclusive flock, released when dropped (or when the process dies,
+/// An flock, released when dropped (or when the process dies,
 /// so a `kill -9` never leaves a lock held).
 pub struct Lock {
     _file: File,
 }
 
 impl Lock {
-    /// Lock `path` (created if missing), waiting for another holder.
+    /// Lock `path` exclusively (created if missing), waiting for another holder.
     pub fn exclusive(path: &Path) -> Result<Lock> {
+        Lock::open(path, libc::LOCK_EX)
+    }
+
+    /// Lock `path` shared (created if missing), waiting for an exclusive holder.
+    pub fn shared(path: &Path) -> Result<Lock> {
+        Lock::open(path, libc::LOCK_SH)
+    }
+
+    fn open(path: &Path, how: i32) -> Result<Lock> {
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(path)
             .with_ctx(|| format!("open lock {}", path.display()))?;
-        loop {
-            // SAFETY: flock on an fd we own.
-            let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
-            if r == 0 {
-                return Ok(Lock { _file: file });
-            }
-            let e = std::io::Error::last_os_error();
-            if e.kind() != std::io::ErrorKind::Interrupted {
-                return Err(e).with_ctx(|| format!("lock {}", path.display()));
-            }
+        flock(&file, how).with_ctx(|| format!("lock {}", path.display()))?;
+        Ok(Lock { _file: file })
+    }
+}
+
+/// flock(2), retried on EINTR.
+pub fn flock(file: &impl AsRawFd, how: i32) -> std::io::Result<()> {
+    loop {
+        // SAFETY: flock on an fd the caller owns.
+        let r = unsafe { libc::flock(file.as_raw_fd(), how) };
+        if r == 0 {
+            return Ok(());
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e);
         }
     }
 }

@@ -19,6 +19,16 @@
 //!    `index.json` atomically under an flock, replacing an older entry of the
 //!    same name. No tool edits `index.json` but through these.
 //!
+//! Writers hold the shared [`crate::layerlock`] from before their first
+//! blob until the index entry is written: blobs no entry names yet are
+//! garbage to the collector otherwise.
+//!
+//! Removers (rvol-commit's rmi and image prune) take the exclusive
+//! [`crate::layerlock`], list [`Store::images`] (grouped by image id, as
+//! docker counts them), [`find`] one as docker's GetImage does, and edit the
+//! index with [`Store::untag_keeping`] and [`Store::remove_manifests`]; the
+//! collector then deletes the blobs and layers nothing names.
+//!
 //! Readers: [`Store::resolve`] (`NAME[:TAG]` -> manifest), then
 //! [`Store::read_json`] for the config (`oci_spec::image::ImageConfiguration`,
 //! or `serde_json::Value` to keep every field) and [`Store::blob_path`] /
@@ -446,9 +456,174 @@ impl Store {
         Ok(removed)
     }
 
+    /// Every image the index reaches, grouped by image id (config digest),
+    /// in index order; entries whose manifest cannot be read are skipped
+    /// (a store another tool broke still lists the rest).
+    pub fn images(&self) -> Result<Vec<StoredImage>> {
+        let index = self.index()?;
+        let mut out: Vec<StoredImage> = Vec::new();
+        for m in index["manifests"].as_array().into_iter().flatten() {
+            let Some(md) = m["digest"].as_str() else {
+                continue;
+            };
+            let name = m["annotations"][REF_NAME].as_str().map(str::to_string);
+            if let Some(img) = out.iter_mut().find(|i| i.manifests.iter().any(|d| d == md)) {
+                img.names.extend(name);
+                continue;
+            }
+            let Ok(man) = self.read_json::<Value>(md) else {
+                continue;
+            };
+            let Some(id) = man["config"]["digest"].as_str() else {
+                continue;
+            };
+            let layers: Vec<String> = man["layers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|l| l["digest"].as_str().map(str::to_string))
+                .collect();
+            if let Some(img) = out.iter_mut().find(|i| i.id == id) {
+                img.manifests.push(md.to_string());
+                img.names.extend(name);
+                img.blobs.push(md.to_string());
+                img.blobs.extend(layers);
+                continue;
+            }
+            let config: Value = self.read_json(id).unwrap_or(Value::Null);
+            let diff_ids = config["rootfs"]["diff_ids"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d.as_str().map(str::to_string))
+                .collect();
+            let mut blobs = vec![md.to_string(), id.to_string()];
+            blobs.extend(layers);
+            out.push(StoredImage {
+                id: id.to_string(),
+                manifests: vec![md.to_string()],
+                names: name.into_iter().collect(),
+                diff_ids,
+                blobs,
+                created: config["created"].as_str().map(str::to_string),
+                labels: config["config"]["Labels"].clone(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Drop the entry named `name` (normalized); when it was the last entry
+    /// reaching its manifest, leave an unnamed one: the image stays (docker's
+    /// untag of an image a running container uses), as `<none>`.
+    pub fn untag_keeping(&self, name: &str) -> Result<bool> {
+        let full = normalize_name(name);
+        let mut removed = false;
+        self.edit_index(|list| {
+            let Some(at) = list
+                .iter()
+                .position(|m| m["annotations"][REF_NAME].as_str() == Some(full.as_str()))
+            else {
+                return false;
+            };
+            let entry = list.remove(at);
+            removed = true;
+            if !list.iter().any(|m| m["digest"] == entry["digest"]) {
+                list.push(json!({
+                    "mediaType": entry["mediaType"],
+                    "digest": entry["digest"],
+                    "size": entry["size"],
+                }));
+            }
+            true
+        })?;
+        Ok(removed)
+    }
+
+    /// Drop every entry reaching one of `manifests`. The blobs stay (the
+    /// collector removes those no image needs).
+    pub fn remove_manifests(&self, manifests: &[String]) -> Result<()> {
+        self.edit_index(|list| {
+            let before = list.len();
+            list.retain(|m| !manifests.iter().any(|d| m["digest"] == d.as_str()));
+            list.len() != before
+        })
+    }
+
     /// The store's writer lock (index.json read-modify-write).
     pub fn lock(&self) -> Result<fsx::Lock> {
         fsx::Lock::exclusive(&self.dir.join(".index.lock"))
+    }
+}
+
+/// One image of the store, as [`Store::images`] groups them.
+#[derive(Debug, Clone)]
+pub struct StoredImage {
+    /// `sha256:<hex>` of the config: docker's image id.
+    pub id: String,
+    /// Every manifest (usually one) whose config this is.
+    pub manifests: Vec<String>,
+    /// Its `ref.name`s, in index order (none: a `<none>` image).
+    pub names: Vec<String>,
+    /// The config's diff_ids, bottom first.
+    pub diff_ids: Vec<String>,
+    /// Every blob it needs: manifests, config, layers.
+    pub blobs: Vec<String>,
+    /// The config's `created`, and `config.Labels` (null when none).
+    pub created: Option<String>,
+    pub labels: Value,
+}
+
+impl StoredImage {
+    /// Its layers' chain ids, bottom first ([`chain_ids`]).
+    pub fn chain_ids(&self) -> Vec<String> {
+        chain_ids(&self.diff_ids)
+    }
+}
+
+/// Docker's chain ids of a stack of diff_ids (bottom first): the first is
+/// the first diff_id, each next `sha256(previous + " " + diff_id)`.
+pub fn chain_ids(diff_ids: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(diff_ids.len());
+    for d in diff_ids {
+        let next = match out.last() {
+            None => d.clone(),
+            Some(prev) => digest::sha256(format!("{prev} {d}").as_bytes()),
+        };
+        out.push(next);
+    }
+    out
+}
+
+/// What `rmi`/`tag` name an image by: docker's GetImage order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// By `NAME[:TAG]` (normalized): that entry's name.
+    Name(String),
+    /// By id: full, `sha256:`-prefixed, or a unique prefix of the hex.
+    Id,
+}
+
+/// Find `reference` among `images`: a name first (normalized, as docker
+/// tries a reference before an id), then a full id, then a unique prefix of
+/// an id's hex (an ambiguous prefix finds nothing, as docker's).
+pub fn find<'a>(images: &'a [StoredImage], reference: &str) -> Option<(&'a StoredImage, Found)> {
+    if !reference.starts_with("sha256:") {
+        let full = normalize_name(reference);
+        if let Some(i) = images.iter().find(|i| i.names.contains(&full)) {
+            return Some((i, Found::Name(full)));
+        }
+    }
+    let hex = reference.strip_prefix("sha256:").unwrap_or(reference);
+    if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let hex = hex.to_ascii_lowercase();
+    let mut hits = images
+        .iter()
+        .filter(|i| i.id["sha256:".len()..].starts_with(&hex));
+    match (hits.next(), hits.next()) {
+        (Some(i), None) => Some((i, Found::Id)),
+        _ => None,
     }
 }
 

@@ -12,6 +12,14 @@ use crate::{import, spec, transport};
 
 pub fn run(args: Args) -> Result<i32> {
     let root = Root::resolve(args.root);
+    // Held to the exit, over the store writes of import and load and over
+    // run's choice of layers, so the store's collector (rmi, image prune)
+    // removes none of them meanwhile (rvol_state::layerlock). In the verbs'
+    // pipeline the fd is shared with rvol-mount create, which records them.
+    let _held = match args.command {
+        Command::Help => None,
+        _ => Some(rvol_state::layerlock::shared(&root)?),
+    };
     let out = match args.command {
         Command::Help => USAGE.to_string(),
         Command::Import { file, name } => {
