@@ -578,3 +578,48 @@ fn a_run_racing_the_removal_of_its_own_image_finds_it_whole_or_not_at_all() {
     }
     eprintln!("FIGURE own-image race: {ran} of 12 runs won");
 }
+
+/// A name taken by a new image (a re-import here; commit, load and tag do
+/// the same) leaves the old image in the store without a name, as docker
+/// does: it is dangling, `inspect` still finds it by id with no RepoTags,
+/// and `image prune` removes it.
+#[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and dockerd"
+)]
+fn a_name_taken_by_a_new_image_leaves_the_old_one_dangling() {
+    let r = TestRoot::new("store-dangle");
+    let mut d = DockerObjects::new();
+    let name = d.import_busybox(&r.tmp);
+    r.import_busybox(&name);
+    let (rold, dold) = (rvol_id(&r, &name), docker_id(&name));
+    // The same rootfs plus one file, imported under the same name.
+    let tree = r.tmp.join("busybox-rootfs");
+    std::fs::write(tree.join("second"), "2\n").unwrap();
+    let tar = r.tmp.join("second.tar");
+    std::fs::write(&tar, rvol_tests::image::tar_dir(&tree)).unwrap();
+    r.rvol_ok(&["import", tar.to_str().unwrap(), &name]);
+    rvol_tests::ok(Command::new("docker").arg("import").arg(&tar).arg(&name));
+    d.images.push(dold.clone());
+    assert_ne!(rvol_id(&r, &name), rold, "the name moved");
+    let tags = "{{json .RepoTags}}";
+    let rv = r.rvol_ok(&["inspect", "--format", tags, &rold]);
+    let dv = stdout(&docker(&["inspect", "--format", tags, &dold]));
+    assert_eq!(rv, dv, "the old image's names (rvol left, docker right)");
+    assert_eq!(rv.trim(), "[]");
+    let listed = r.rvol_ok(&["images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"]);
+    assert!(
+        listed.contains(&format!("<none>:<none> {}", &rold[7..19])),
+        "the old image is listed as <none>: {listed}"
+    );
+    let pruned = image_prune_ok(&r, &["-f"]);
+    assert!(pruned.contains(&format!("deleted: {rold}")), "{pruned}");
+    let o = r.rvol_run(&["inspect", "--format", "{{.Id}}", &rold]);
+    assert_ne!(
+        o.status.code(),
+        Some(0),
+        "the old image is gone after the prune"
+    );
+    assert_eq!(rvol_id(&r, &name).len(), 71, "the name still resolves");
+}

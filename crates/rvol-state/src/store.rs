@@ -372,7 +372,9 @@ impl Store {
     }
 
     /// Point `name` (`NAME[:TAG]`, normalized to `name:tag`) at a manifest
-    /// already in the blobs, replacing the entry of the same name. The
+    /// already in the blobs, taking the name from the image that had it,
+    /// which stays, unnamed when it has no other name (docker's dangling
+    /// `<none>` after a re-import, commit, load or tag over a name). The
     /// index is rewritten atomically under the store's flock.
     pub fn tag(&self, name: &str, manifest_digest: &str, manifest_size: u64) -> Result<()> {
         check_name(name)?;
@@ -383,11 +385,32 @@ impl Store {
             )));
         }
         let full = normalize_name(name);
-        self.put_entries(&[Entry {
-            ref_name: Some(&full),
-            digest: manifest_digest,
-            size: manifest_size,
-        }])
+        self.edit_index(|list| {
+            let is_name = |m: &Value| m["annotations"][REF_NAME].as_str() == Some(full.as_str());
+            // The image the name leaves stays, as docker's does: without
+            // another name it is dangling (`<none>`), for `image prune`.
+            let displaced: Vec<Value> = list
+                .iter()
+                .filter(|m| is_name(m) && m["digest"] != manifest_digest)
+                .map(|m| json!({"mediaType": MEDIA_MANIFEST, "digest": m["digest"], "size": m["size"]}))
+                .collect();
+            // The new one is named now: no unnamed entry of it stays.
+            list.retain(|m| {
+                !is_name(m) && !(m["digest"] == manifest_digest && m["annotations"][REF_NAME].is_null())
+            });
+            for old in displaced {
+                if !list.iter().any(|m| m["digest"] == old["digest"]) {
+                    list.push(old);
+                }
+            }
+            list.push(json!({
+                "mediaType": MEDIA_MANIFEST,
+                "digest": manifest_digest,
+                "size": manifest_size,
+                "annotations": { REF_NAME: full },
+            }));
+            true
+        })
     }
 
     /// Add manifest entries to the index in one rewrite under the store's
