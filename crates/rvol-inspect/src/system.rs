@@ -19,17 +19,6 @@ const EXIT_BAD_TEMPLATE: i32 = 64;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Go's GOARCH for this machine (what docker prints in OS/Arch).
-fn go_arch() -> &'static str {
-    match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        "x86" => "386",
-        "powerpc64" => "ppc64le",
-        other => other,
-    }
-}
-
 /// Docker's `units.BytesSize`: binary units, four significant digits.
 fn bytes_size(n: u64) -> String {
     const UNITS: &[&str] = &["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
@@ -138,7 +127,7 @@ fn version_value() -> Value {
         "Client": {
             "Version": VERSION,
             "Os": "linux",
-            "Arch": go_arch(),
+            "Arch": rvol_state::store::go_arch(),
             "Context": "default",
         },
         "Server": null,
@@ -149,7 +138,7 @@ fn version_text() -> String {
     format!(
         "Client:\n Version:           {VERSION}\n OS/Arch:           linux/{}\n Context:           default\n\n\
          Server: none (rvol has no daemon: each command runs the tools on the state root)\n",
-        go_arch()
+        rvol_state::store::go_arch()
     )
 }
 

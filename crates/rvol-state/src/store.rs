@@ -47,6 +47,18 @@ use crate::error::{Error, Result, ResultExt};
 use crate::fsx;
 use crate::root::Root;
 
+/// Go's GOARCH for this machine: what an image config's `architecture`
+/// holds (OCI takes Go's names) and what docker prints as OS/Arch.
+pub fn go_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        "powerpc64" => "ppc64le",
+        other => other,
+    }
+}
+
 /// The annotation holding an index entry's name.
 pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
 pub const MEDIA_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";

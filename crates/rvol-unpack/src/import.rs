@@ -34,16 +34,6 @@ impl<R: Read> Read for Tee<R> {
     }
 }
 
-fn goarch() -> &'static str {
-    match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        "x86" => "386",
-        "powerpc64" => "ppc64le",
-        other => other,
-    }
-}
-
 /// Import a rootfs tar (plain, gzip or zstd) as image `name`; returns the image id.
 pub fn import(local: &Store, file: &str, name: &str) -> Result<String> {
     store::check_name(name)?;
@@ -82,7 +72,7 @@ pub fn import(local: &Store, file: &str, name: &str) -> Result<String> {
 
     let now = rvol_state::time::now_secs();
     let config = json!({
-        "architecture": goarch(),
+        "architecture": rvol_state::store::go_arch(),
         "os": "linux",
         "created": now,
         "config": {},
