@@ -9,6 +9,8 @@ use serde_json::{json, Map, Value};
 use rvol_state::path::clean;
 use rvol_state::{Error, Result};
 
+use crate::dockerfile::word::{Lex, Vars};
+
 const ALLOWED: &[&str] = &[
     "CMD",
     "ENTRYPOINT",
@@ -47,8 +49,25 @@ fn apply(config: &mut Map<String, Value>, line: &str, cmd_set: &mut bool) -> Res
             kw.to_ascii_lowercase()
         )));
     }
-    let env = env_of(config);
-    match kw.as_str() {
+    apply_instruction(config, &kw, rest, cmd_set, &[], &Lex::default())
+}
+
+/// One config instruction (`kw` upper case) applied to `config`, its
+/// words expanded with `args` (a build's ARGs) then the config's Env, which
+/// wins, as in a Dockerfile. Also STOPSIGNAL, which `--change` refuses.
+pub fn apply_instruction(
+    config: &mut Map<String, Value>,
+    kw: &str,
+    rest: &str,
+    cmd_set: &mut bool,
+    args: &Vars,
+    lex: &Lex,
+) -> Result<()> {
+    let mut env = args.to_vec();
+    env.extend(env_of(config));
+    let env = env.as_slice();
+    let process_word = |w: &str, env: &Vars| lex.process(w, env);
+    match kw {
         "CMD" => {
             config.insert("Cmd".into(), json!(command_form(rest)));
             *cmd_set = true;
@@ -65,7 +84,7 @@ fn apply(config: &mut Map<String, Value>, line: &str, cmd_set: &mut bool) -> Res
             }
         }
         "ENV" => {
-            let pairs = name_values(rest, &env, "ENV")?;
+            let pairs = name_values(rest, env, "ENV", lex)?;
             let mut list: Vec<Value> = config
                 .get("Env")
                 .and_then(Value::as_array)
@@ -85,7 +104,7 @@ fn apply(config: &mut Map<String, Value>, line: &str, cmd_set: &mut bool) -> Res
             config.insert("Env".into(), Value::Array(list));
         }
         "LABEL" => {
-            let pairs = name_values(rest, &env, "LABEL")?;
+            let pairs = name_values(rest, env, "LABEL", lex)?;
             let labels = object_entry(config, "Labels");
             for (k, v) in pairs {
                 labels.insert(k, json!(v));
@@ -97,7 +116,7 @@ fn apply(config: &mut Map<String, Value>, line: &str, cmd_set: &mut bool) -> Res
             }
             let mut ports = Vec::new();
             for w in rest.split_whitespace() {
-                ports.extend(expose_ports(&process_word(w, &env)?)?);
+                ports.extend(expose_ports(&process_word(w, env)?)?);
             }
             let map = object_entry(config, "ExposedPorts");
             for p in ports {
@@ -108,7 +127,7 @@ fn apply(config: &mut Map<String, Value>, line: &str, cmd_set: &mut bool) -> Res
             if rest.is_empty() {
                 return Err(Error::new("USER requires exactly one argument"));
             }
-            config.insert("User".into(), json!(process_word(rest, &env)?));
+            config.insert("User".into(), json!(process_word(rest, env)?));
         }
         "VOLUME" => {
             let paths = match parse_json_list(rest) {
@@ -120,7 +139,7 @@ fn apply(config: &mut Map<String, Value>, line: &str, cmd_set: &mut bool) -> Res
             }
             let mut done = Vec::new();
             for p in paths {
-                let p = process_word(&p, &env)?;
+                let p = process_word(&p, env)?;
                 if p.trim().is_empty() {
                     return Err(Error::new("VOLUME specified can not be an empty string"));
                 }
@@ -135,7 +154,7 @@ fn apply(config: &mut Map<String, Value>, line: &str, cmd_set: &mut bool) -> Res
             if rest.is_empty() {
                 return Err(Error::new("WORKDIR requires exactly one argument"));
             }
-            let w = process_word(rest, &env)?;
+            let w = process_word(rest, env)?;
             let current = config
                 .get("WorkingDir")
                 .and_then(Value::as_str)
@@ -148,7 +167,15 @@ fn apply(config: &mut Map<String, Value>, line: &str, cmd_set: &mut bool) -> Res
             };
             config.insert("WorkingDir".into(), json!(clean(&joined)));
         }
-        _ => unreachable!(),
+        "STOPSIGNAL" => {
+            config.insert("StopSignal".into(), json!(process_word(rest, env)?));
+        }
+        _ => {
+            return Err(Error::new(format!(
+                "{} is not a config instruction",
+                kw.to_ascii_lowercase()
+            )))
+        }
     }
     Ok(())
 }
@@ -193,8 +220,9 @@ fn env_of(config: &Map<String, Value>) -> Vec<(String, String)> {
 }
 
 /// `k=v k2="v 2"` pairs, or the legacy `k the rest` (one pair).
-fn name_values(rest: &str, env: &[(String, String)], what: &str) -> Result<Vec<(String, String)>> {
-    let words = split_words(rest);
+fn name_values(rest: &str, env: &Vars, what: &str, lex: &Lex) -> Result<Vec<(String, String)>> {
+    let process_word = |w: &str, env: &Vars| lex.process(w, env);
+    let words = lex.words(rest);
     if words.is_empty() {
         return Err(Error::new(format!("{what} requires at least one argument")));
     }
@@ -219,128 +247,6 @@ fn name_values(rest: &str, env: &[(String, String)], what: &str) -> Result<Vec<(
             return Err(Error::new(format!("{what} names can not be blank")));
         }
         out.push((k, process_word(v, env)?));
-    }
-    Ok(out)
-}
-
-/// Split at unquoted whitespace, keeping quotes and escapes for process_word.
-fn split_words(s: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut quote: Option<char> = None;
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (None, c) if c.is_whitespace() => {
-                if !cur.is_empty() {
-                    words.push(std::mem::take(&mut cur));
-                }
-            }
-            (None, '"' | '\'') => {
-                quote = Some(c);
-                cur.push(c);
-            }
-            (Some(q), c) if c == q => {
-                quote = None;
-                cur.push(c);
-            }
-            (q, '\\') if q != Some('\'') => {
-                cur.push(c);
-                if let Some(n) = chars.next() {
-                    cur.push(n);
-                }
-            }
-            _ => cur.push(c),
-        }
-    }
-    if !cur.is_empty() {
-        words.push(cur);
-    }
-    words
-}
-
-/// Quote removal, backslash escapes and `$VAR`, `${VAR}`, `${VAR:-x}`,
-/// `${VAR:+x}` expansion (not inside single quotes), as docker's shell lexer.
-fn process_word(w: &str, env: &[(String, String)]) -> Result<String> {
-    let lookup = |k: &str| -> Option<String> {
-        env.iter()
-            .rev()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-    };
-    let cs: Vec<char> = w.chars().collect();
-    let mut out = String::new();
-    let mut i = 0;
-    let mut dq = false;
-    while i < cs.len() {
-        let c = cs[i];
-        match c {
-            '\'' if !dq => {
-                i += 1;
-                while i < cs.len() && cs[i] != '\'' {
-                    out.push(cs[i]);
-                    i += 1;
-                }
-                if i == cs.len() {
-                    return Err(Error::new(
-                        "unexpected end of statement while looking for matching single-quote",
-                    ));
-                }
-            }
-            '"' => dq = !dq,
-            '\\' => {
-                i += 1;
-                if i < cs.len() {
-                    let n = cs[i];
-                    if dq && !matches!(n, '"' | '\\' | '$') {
-                        out.push('\\');
-                    }
-                    out.push(n);
-                }
-            }
-            '$' if i + 1 < cs.len() && cs[i + 1] == '{' => {
-                let end = cs[i + 2..]
-                    .iter()
-                    .position(|&c| c == '}')
-                    .ok_or_else(|| Error::new("missing '}' in variable"))?;
-                let inner: String = cs[i + 2..i + 2 + end].iter().collect();
-                let (name, op) = match inner.find(':') {
-                    Some(p) => (&inner[..p], Some(&inner[p + 1..])),
-                    None => (inner.as_str(), None),
-                };
-                let val = lookup(name);
-                match op {
-                    None => out.push_str(&val.unwrap_or_default()),
-                    Some(o) if o.starts_with('-') => match val.filter(|v| !v.is_empty()) {
-                        Some(v) => out.push_str(&v),
-                        None => out.push_str(&process_word(&o[1..], env)?),
-                    },
-                    Some(o) if o.starts_with('+') => {
-                        if val.is_some_and(|v| !v.is_empty()) {
-                            out.push_str(&process_word(&o[1..], env)?);
-                        }
-                    }
-                    Some(o) => {
-                        return Err(Error::new(format!(
-                            "unsupported modifier ({o}) in substitution"
-                        )))
-                    }
-                }
-                i += 2 + end;
-            }
-            '$' if i + 1 < cs.len() && (cs[i + 1].is_ascii_alphanumeric() || cs[i + 1] == '_') => {
-                let start = i + 1;
-                let mut j = start;
-                while j < cs.len() && (cs[j].is_ascii_alphanumeric() || cs[j] == '_') {
-                    j += 1;
-                }
-                let name: String = cs[start..j].iter().collect();
-                out.push_str(&lookup(&name).unwrap_or_default());
-                i = j - 1;
-            }
-            c => out.push(c),
-        }
-        i += 1;
     }
     Ok(out)
 }

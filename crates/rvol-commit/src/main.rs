@@ -7,6 +7,7 @@ mod args;
 mod blob;
 mod change;
 mod commit;
+mod dockerfile;
 mod gc;
 mod image;
 mod layer;
