@@ -393,6 +393,8 @@ parse_create() {
             shift 2
             ;;
         --read-only) _ro=1; shift ;;
+        # Not docker's: rvol build's RUN keeps what it writes under a VOLUME.
+        --no-image-volumes) _u="$_u --no-image-volumes"; shift ;;
         --rm) _rm=1; shift ;;
         -d | --detach) _d=1; shift ;;
         -i | --interactive) _i=1; shift ;;

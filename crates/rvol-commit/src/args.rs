@@ -13,6 +13,8 @@ usage: rvol-commit [--root DIR] [OPTIONS] CONTAINER [NAME[:TAG]]
        rvol-commit [--root DIR] rmi [-f] IMAGE...
        rvol-commit [--root DIR] tag SOURCE TARGET
        rvol-commit [--root DIR] image-prune [-a] [-f] [--filter until=T|label=K[=V]]...
+       rvol-commit [--root DIR] build [-t NAME]... [-f FILE] [--build-arg K[=V]]... [-q]
+                   [--no-cache] [--label K=V]... [--compat-volumes] PATH|-
 
 Create a new image from a container's changes (docker commit), write
 images out of the store (docker save), or remove and name images in it
@@ -52,6 +54,13 @@ pub enum Command {
         all: bool,
         force: bool,
         filters: Vec<String>,
+    },
+    /// `build [OPTIONS] PATH|-` (docker build)
+    Build(crate::build::BuildArgs),
+    /// `copy-into --rootfs DIR PLAN`: a build step's files into a mounted root
+    CopyInto {
+        rootfs: PathBuf,
+        plan: PathBuf,
     },
     Help,
 }
@@ -143,6 +152,30 @@ pub fn parse() -> Result<Args, lexopt::Error> {
             }
             Value(v) => {
                 let v = v.string()?;
+                if !save && positional.is_empty() && v == "build" {
+                    return Ok(Args {
+                        root,
+                        command: Command::Build(crate::build::args::parse(&mut parser)?),
+                    });
+                }
+                if !save && positional.is_empty() && v == "copy-into" {
+                    let mut rootfs = None;
+                    let mut plan = None;
+                    while let Some(arg) = parser.next()? {
+                        match arg {
+                            Long("rootfs") => rootfs = Some(PathBuf::from(parser.value()?)),
+                            Value(v) => plan = Some(PathBuf::from(v)),
+                            _ => return Err(arg.unexpected()),
+                        }
+                    }
+                    return match (rootfs, plan) {
+                        (Some(rootfs), Some(plan)) => Ok(Args {
+                            root,
+                            command: Command::CopyInto { rootfs, plan },
+                        }),
+                        _ => Err("copy-into: requires --rootfs DIR and PLAN".into()),
+                    };
+                }
                 if !save && positional.is_empty() && STORE_MODES.contains(&v.as_str()) {
                     return Ok(Args {
                         root,

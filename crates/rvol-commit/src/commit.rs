@@ -87,21 +87,10 @@ pub fn commit(root: &Root, a: &CommitArgs) -> Result<String> {
         container_id: &id,
         config,
     };
-    let new_config = image::new_config(&parent, &written, &meta)?;
-    let config_bytes = serde_json::to_vec(&new_config)?;
-    let config_digest = store.write_blob(&config_bytes)?;
-    let manifest = image::new_manifest(
-        &parent,
-        &config_digest,
-        config_bytes.len() as u64,
-        &written,
-        a.compression.media_type(),
-    )?;
-    let manifest_bytes = serde_json::to_vec(&manifest)?;
-    let manifest_digest = store.write_blob(&manifest_bytes)?;
+    let new = image::write(&store, &parent, Some(&written), &meta, a.compression)?;
     match &a.reference {
-        Some(r) => store.tag(r, &manifest_digest, manifest_bytes.len() as u64)?,
-        None => store.add_untagged(&manifest_digest, manifest_bytes.len() as u64)?,
+        Some(r) => store.tag(r, &new.manifest_digest, new.manifest_size)?,
+        None => store.add_untagged(&new.manifest_digest, new.manifest_size)?,
     }
-    Ok(config_digest)
+    Ok(new.id)
 }

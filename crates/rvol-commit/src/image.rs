@@ -10,6 +10,7 @@ use rvol_state::{Error, Result, ResultExt};
 use crate::blob::Written;
 
 /// The parent image: its config and its manifest, as stored.
+#[derive(Clone)]
 pub struct Parent {
     pub config: Value,
     pub manifest: Value,
@@ -50,7 +51,9 @@ pub struct Meta<'a> {
 }
 
 /// Parent config + new diff_id + history entry + the container's Config.
-pub fn new_config(parent: &Parent, layer: &Written, meta: &Meta) -> Result<Value> {
+/// Without a layer (a build's ENV, CMD, ... step) the history entry is an
+/// `empty_layer`, as docker records it.
+pub fn new_config(parent: &Parent, layer: Option<&Written>, meta: &Meta) -> Result<Value> {
     let mut c = parent.config.as_object().cloned().unwrap_or_default();
     // The author is the commit's, never the parent's (as docker).
     c.remove("author");
@@ -71,6 +74,9 @@ pub fn new_config(parent: &Parent, layer: &Written, meta: &Meta) -> Result<Value
     if let Some(m) = meta.comment {
         entry.insert("comment".into(), json!(m));
     }
+    if layer.is_none() {
+        entry.insert("empty_layer".into(), json!(true));
+    }
     let history = c.entry("history").or_insert_with(|| json!([]));
     if !history.is_array() {
         *history = json!([]);
@@ -84,7 +90,9 @@ pub fn new_config(parent: &Parent, layer: &Written, meta: &Meta) -> Result<Value
         .get_mut("diff_ids")
         .and_then(Value::as_array_mut)
         .ok_or_else(|| Error::new("parent config: rootfs.diff_ids is not a list"))?;
-    ids.push(json!(layer.diff_id));
+    if let Some(layer) = layer {
+        ids.push(json!(layer.diff_id));
+    }
     Ok(Value::Object(c))
 }
 
@@ -103,7 +111,7 @@ pub fn new_manifest(
     parent: &Parent,
     config_digest: &str,
     config_size: u64,
-    layer: &Written,
+    layer: Option<&Written>,
     layer_media: &str,
 ) -> Result<Value> {
     let mut layers = Vec::new();
@@ -114,11 +122,48 @@ pub fn new_manifest(
         }
         layers.push(l);
     }
-    layers.push(json!({"mediaType": layer_media, "digest": layer.digest, "size": layer.size}));
+    if let Some(layer) = layer {
+        layers.push(json!({"mediaType": layer_media, "digest": layer.digest, "size": layer.size}));
+    }
     Ok(json!({
         "schemaVersion": 2,
         "mediaType": store::MEDIA_MANIFEST,
         "config": {"mediaType": store::MEDIA_CONFIG, "digest": config_digest, "size": config_size},
         "layers": layers,
     }))
+}
+
+/// An image written to the blobs (not yet in the index).
+pub struct NewImage {
+    /// `sha256:<config digest>`: the image id.
+    pub id: String,
+    pub manifest_digest: String,
+    pub manifest_size: u64,
+}
+
+/// Write the config and manifest of `parent` + `layer` + `meta` as blobs.
+pub fn write(
+    store: &Store,
+    parent: &Parent,
+    layer: Option<&Written>,
+    meta: &Meta,
+    compression: rvol_state::compress::Compression,
+) -> Result<NewImage> {
+    let new_config = new_config(parent, layer, meta)?;
+    let config_bytes = serde_json::to_vec(&new_config)?;
+    let config_digest = store.write_blob(&config_bytes)?;
+    let manifest = new_manifest(
+        parent,
+        &config_digest,
+        config_bytes.len() as u64,
+        layer,
+        compression.media_type(),
+    )?;
+    let manifest_bytes = serde_json::to_vec(&manifest)?;
+    let manifest_digest = store.write_blob(&manifest_bytes)?;
+    Ok(NewImage {
+        id: config_digest,
+        manifest_digest,
+        manifest_size: manifest_bytes.len() as u64,
+    })
 }

@@ -5,6 +5,7 @@
 
 mod args;
 mod blob;
+mod build;
 mod change;
 mod commit;
 mod dockerfile;
@@ -44,5 +45,7 @@ fn run() -> rvol_state::Result<i32> {
             force,
             filters,
         } => prune::prune(&root, all, force, &filters),
+        args::Command::Build(b) => build::build(&root, &b),
+        args::Command::CopyInto { rootfs, plan } => build::copyinto::run(&rootfs, &plan),
     }
 }

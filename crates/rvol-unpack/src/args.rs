@@ -26,6 +26,8 @@ Options:
   -u, --user USER[:GROUP] user to run as
   -h, --hostname NAME     container hostname
   --network none|host     network namespace (default none: only lo)
+  --no-image-volumes      no volume for the image's Volumes (a build's RUN:
+                          what it writes there stays in the container's layer)
   --help                  this text
 
 Environment:
@@ -43,6 +45,7 @@ pub struct Flags {
     pub user: Option<String>,
     pub hostname: Option<String>,
     pub network: Option<String>,
+    pub no_image_volumes: bool,
 }
 
 #[derive(Debug)]
@@ -121,6 +124,7 @@ pub fn parse_from(argv: impl IntoIterator<Item = std::ffi::OsString>) -> Result<
             Short('u') | Long("user") => flags.user = Some(str_of(p.value()?)?),
             Short('h') | Long("hostname") => flags.hostname = Some(str_of(p.value()?)?),
             Long("network") | Long("net") => flags.network = Some(str_of(p.value()?)?),
+            Long("no-image-volumes") => flags.no_image_volumes = true,
             Value(v) => {
                 let first = str_of(v)?;
                 let rest: Vec<String> = p.raw_args()?.map(str_of).collect::<Result<_>>()?;

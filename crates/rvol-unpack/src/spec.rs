@@ -91,6 +91,7 @@ pub fn build(
     }
     let volumes: BTreeMap<String, Value> = cfg["Volumes"]
         .as_object()
+        .filter(|_| !flags.no_image_volumes)
         .map(|m| {
             m.keys()
                 .map(|k| (clean(&format!("/{k}")), json!({})))

@@ -73,6 +73,17 @@ pub fn check(nodes: &[Node], lex: &Lex) -> Result<Vec<Step>> {
             "failed to parse Dockerfile: file with no instructions",
         ));
     }
+    let steps = typed_all(nodes, lex)?;
+    // Only ARG may come before the first FROM.
+    match steps.iter().find(|s| !matches!(s.instr, Instr::Arg(_))) {
+        Some(s) if matches!(s.instr, Instr::From { .. }) => {}
+        _ => return Err(Error::new("no build stage in current context")),
+    }
+    Ok(steps)
+}
+
+/// Every node typed (ONBUILD's triggers too, which need no FROM).
+pub fn typed_all(nodes: &[Node], lex: &Lex) -> Result<Vec<Step>> {
     let mut steps = Vec::new();
     for n in nodes {
         let instr = typed(n, lex).map_err(|e| {
@@ -82,11 +93,6 @@ pub fn check(nodes: &[Node], lex: &Lex) -> Result<Vec<Step>> {
             node: n.clone(),
             instr,
         });
-    }
-    // Only ARG may come before the first FROM.
-    match steps.iter().find(|s| !matches!(s.instr, Instr::Arg(_))) {
-        Some(s) if matches!(s.instr, Instr::From { .. }) => {}
-        _ => return Err(Error::new("no build stage in current context")),
     }
     Ok(steps)
 }

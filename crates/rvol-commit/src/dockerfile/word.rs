@@ -147,14 +147,6 @@ impl Lex {
         }
         Ok(out)
     }
-
-    /// Every word of `s`, processed (ARG, EXPOSE, FROM's words).
-    pub fn process_words(&self, s: &str, vars: &Vars) -> Result<Vec<String>> {
-        self.words(s)
-            .iter()
-            .map(|w| self.process(w, vars))
-            .collect()
-    }
 }
 
 #[cfg(test)]
