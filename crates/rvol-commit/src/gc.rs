@@ -79,6 +79,9 @@ pub fn released_chains(gone: &StoredImage, rest: &[StoredImage], users: &[User])
 /// sizes; the blobs are the store's copy of what docker does not keep).
 pub fn collect(root: &Root, store: &Store, users: &[User], _held: &fsx::Lock) -> Result<u64> {
     let images = store.images()?;
+    // A build's records of images gone go with them (their parents, their
+    // cache entries are found missing by the next build).
+    store.sweep_parents(&images);
     let mut live_layers: HashSet<String> = HashSet::new();
     let mut live_blobs: HashSet<String> = HashSet::new();
     for i in &images {

@@ -13,7 +13,7 @@ use rvol_state::{Error, Result, Root};
 use serde_json::Value;
 
 use crate::gc;
-use crate::rmi::{print_records, Record};
+use crate::rmi::{self, print_records, Record};
 
 /// One `--filter`.
 enum Filter {
@@ -137,22 +137,24 @@ pub fn prune(root: &Root, all: bool, force: bool, filters: &[String]) -> Result<
     let held = layerlock::exclusive(root)?;
     let users = gc::users(root)?;
     let mut records = Vec::new();
-    for img in store.images()? {
+    let listed = store.images()?;
+    for img in &listed {
+        // Only images no other was built on (docker's topImages): their
+        // build parents go with them (rmi::delete).
+        let child = listed
+            .iter()
+            .any(|o| o.parent.as_deref() == Some(img.id.as_str()));
         if (!all && !img.names.is_empty())
+            || child
             || users.iter().any(|u| u.image.id == img.id)
-            || !matches(&img, &filters)
+            || !matches(img, &filters)
         {
             continue;
         }
         for n in &img.names {
             records.push(Record::Untagged(n.clone()));
         }
-        store.remove_manifests(&img.manifests)?;
-        records.push(Record::Deleted(img.id.clone()));
-        let rest = store.images()?;
-        for c in gc::released_chains(&img, &rest, &users) {
-            records.push(Record::Deleted(c));
-        }
+        rmi::delete(&store, &users, img, &mut records)?;
     }
     let freed = gc::collect(root, &store, &users, &held)?;
     if !records.is_empty() {

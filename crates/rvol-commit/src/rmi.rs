@@ -92,7 +92,8 @@ fn remove_one(store: &Store, users: &[User], reference: &str, force: bool) -> Re
             // An id with a single name: the checks first (but for the
             // name itself), then that name goes with the image.
             if img.names.len() == 1 {
-                conflict(&img, &using, force, false).map_err(|c| Error::new(c.msg))?;
+                let children = has_children(&img, &images);
+                conflict(&img, &using, force, false, children).map_err(|c| Error::new(c.msg))?;
                 store.untag_keeping(&img.names[0])?;
                 records.push(Record::Untagged(img.names[0].clone()));
             }
@@ -103,7 +104,7 @@ fn remove_one(store: &Store, users: &[User], reference: &str, force: bool) -> Re
     let Some(cur) = now.iter().find(|i| i.id == img.id).cloned() else {
         return Ok(records);
     };
-    if let Err(c) = conflict(&cur, &using, force, true) {
+    if let Err(c) = conflict(&cur, &using, force, true, has_children(&cur, &now)) {
         // After an untag by name: a conflict leaves the image as it is,
         // silently, unless it is now dangling and no container is the cause.
         if quiet && (!cur.names.is_empty() || c.used) {
@@ -115,13 +116,52 @@ fn remove_one(store: &Store, users: &[User], reference: &str, force: bool) -> Re
         store.untag_keeping(n)?;
         records.push(Record::Untagged(n.clone()));
     }
-    store.remove_manifests(&cur.manifests)?;
-    records.push(Record::Deleted(cur.id.clone()));
-    let rest = store.images()?;
-    for c in gc::released_chains(&cur, &rest, users) {
+    delete(store, users, &cur, &mut records)?;
+    Ok(records)
+}
+
+/// Delete `img` (its entries), then, as docker's ImageDelete prunes, each
+/// parent a build left that is now nobody's: no name, no other child, no
+/// container. `Deleted:` records for each image and each layer chain
+/// released.
+pub fn delete(
+    store: &Store,
+    users: &[User],
+    img: &StoredImage,
+    records: &mut Vec<Record>,
+) -> Result<()> {
+    store.remove_manifests(&img.manifests)?;
+    records.push(Record::Deleted(img.id.clone()));
+    let mut rest = store.images()?;
+    for c in gc::released_chains(img, &rest, users) {
         records.push(Record::Deleted(c));
     }
-    Ok(records)
+    let mut parent = img.parent.clone();
+    while let Some(pid) = parent {
+        let Some(p) = rest.iter().find(|i| i.id == pid).cloned() else {
+            break;
+        };
+        let has_child = rest
+            .iter()
+            .any(|o| o.parent.as_deref() == Some(pid.as_str()));
+        if !p.names.is_empty() || has_child || users.iter().any(|u| u.image.id == pid) {
+            break;
+        }
+        store.remove_manifests(&p.manifests)?;
+        records.push(Record::Deleted(p.id.clone()));
+        rest = store.images()?;
+        for c in gc::released_chains(&p, &rest, users) {
+            records.push(Record::Deleted(c));
+        }
+        parent = p.parent.clone();
+    }
+    Ok(())
+}
+
+/// Another image was built on it (docker: a child).
+fn has_children(img: &StoredImage, all: &[StoredImage]) -> bool {
+    all.iter()
+        .any(|o| o.parent.as_deref() == Some(img.id.as_str()))
 }
 
 /// Why an image cannot be deleted (docker's imageDeleteConflict).
@@ -138,6 +178,7 @@ fn conflict(
     using: &[&User],
     force: bool,
     names: bool,
+    children: bool,
 ) -> std::result::Result<(), Conflict> {
     let fail = |hard: bool, what: String, used: bool| {
         let how = if hard {
@@ -153,6 +194,9 @@ fn conflict(
             used,
         })
     };
+    if children {
+        return fail(true, "image has dependent child images".into(), false);
+    }
     if let Some(c) = using.iter().find(|u| u.running) {
         return fail(
             true,

@@ -53,6 +53,8 @@ pub struct PsArgs {
 pub struct ListArgs {
     pub root: Root,
     pub quiet: bool,
+    /// `images -a`: intermediate images too.
+    pub all: bool,
     /// `images REPOSITORY[:TAG]`: only those rows.
     pub filter: Option<String>,
     pub format: Option<String>,
@@ -104,6 +106,7 @@ Usage:  rvol images [OPTIONS] [REPOSITORY[:TAG]]
 List images
 
 Options:
+  -a, --all             Show all images (default hides intermediate images)
   -f, --filter filter   Filter output based on conditions provided (reference=)
       --format string   Format output using a custom template ('table',
                         'table TEMPLATE', 'json', 'TEMPLATE')
@@ -386,6 +389,7 @@ fn parse_ps(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command> {
 
 fn parse_images(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command> {
     let mut quiet = false;
+    let mut all = false;
     let mut filter = None;
     let (mut format, mut filters) = (None, Vec::new());
     const SYN: &str = "[OPTIONS] [REPOSITORY[:TAG]]";
@@ -400,6 +404,7 @@ fn parse_images(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command
             Ok(Some(Long("format"))) => format = Some(value(&mut p, "images", SYN)?),
             Ok(Some(Short('f') | Long("filter"))) => filters.push(value(&mut p, "images", SYN)?),
             Ok(Some(Short('q') | Long("quiet"))) => quiet = true,
+            Ok(Some(Short('a') | Long("all"))) => all = true,
             Ok(Some(Long("help") | Short('h'))) => return Ok(Command::Help(IMAGES_HELP)),
             Ok(Some(Value(v))) if filter.is_none() => {
                 filter = Some(v.to_string_lossy().into_owned())
@@ -412,6 +417,7 @@ fn parse_images(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command
     Ok(Command::Images(ListArgs {
         root,
         quiet,
+        all,
         filter,
         format,
         filters,
@@ -458,6 +464,7 @@ fn parse_volume(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command
             Ok(Command::VolumeLs(ListArgs {
                 root,
                 quiet,
+                all: false,
                 filter: None,
                 format,
                 filters,

@@ -19,6 +19,8 @@ pub struct Image {
     pub tags: Vec<String>,
     pub config: Value,
     pub manifest: Value,
+    /// The image a build made it from.
+    pub parent: Option<String>,
 }
 
 /// A blob of the store, parsed (not checked against its digest: a view).
@@ -48,11 +50,13 @@ pub fn all(root: &Root) -> Result<Vec<Image>> {
             continue;
         }
         let config = blob(&store, cfg_digest).with_ctx(|| format!("config {cfg_digest}"))?;
+        let parent = store.parent(cfg_digest);
         out.push(Image {
             id: cfg_digest.to_string(),
             tags: tag.into_iter().collect(),
             config,
             manifest,
+            parent,
         });
     }
     for i in &mut out {
@@ -200,7 +204,7 @@ pub fn inspect_value(root: &Root, img: &Image) -> Value {
         "Id": img.id,
         "RepoTags": img.tags,
         "RepoDigests": [],
-        "Parent": "",
+        "Parent": img.parent.clone().unwrap_or_default(),
         "Comment": c["history"].as_array().and_then(|h| h.last()).and_then(|h| h["comment"].as_str()).unwrap_or(""),
         "Created": c["created"].as_str().unwrap_or(rvol_state::time::ZERO),
         "Author": c["author"].as_str().unwrap_or(""),
@@ -271,6 +275,10 @@ pub fn list(a: &ListArgs) -> Result<i32> {
     refs.extend(f.iter().map(|(_, v)| v.clone()));
     let mut rows = Vec::new();
     for i in &imgs {
+        let parents = imgs.iter().map(|o| o.parent.as_deref());
+        if !a.all && rvol_state::store::is_intermediate(&i.id, !i.tags.is_empty(), parents) {
+            continue;
+        }
         let created = i.config["created"].as_str().unwrap_or("");
         let since_text = match since(created) {
             Some(d) => format!("{} ago", human_duration(d)),

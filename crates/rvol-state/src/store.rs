@@ -408,7 +408,7 @@ impl Store {
                 .collect();
             // The new one is named now: no unnamed entry of it stays.
             list.retain(|m| {
-                !is_name(m) && !(m["digest"] == manifest_digest && m["annotations"][REF_NAME].is_null())
+                !(is_name(m) || m["digest"] == manifest_digest && m["annotations"][REF_NAME].is_null())
             });
             for old in displaced {
                 if !list.iter().any(|m| m["digest"] == old["digest"]) {
@@ -534,7 +534,9 @@ impl Store {
                 .collect();
             let mut blobs = vec![md.to_string(), id.to_string()];
             blobs.extend(layers);
+            let parent = self.parent(id);
             out.push(StoredImage {
+                parent,
                 id: id.to_string(),
                 manifests: vec![md.to_string()],
                 names: name.into_iter().collect(),
@@ -584,6 +586,36 @@ impl Store {
         })
     }
 
+    /// Record that `child` was made from `parent` (a build's step):
+    /// images/parents/<child hex> holds the parent's id, as docker's
+    /// image metadata `parent` file does.
+    pub fn set_parent(&self, child: &str, parent: &str) -> Result<()> {
+        let dir = self.dir.join("parents");
+        std::fs::create_dir_all(&dir).with_ctx(|| format!("mkdir {}", dir.display()))?;
+        fsx::write_atomic_unsynced(&dir.join(digest_hex(child)?), parent.as_bytes())
+    }
+
+    /// The id `child` was built from, if a build recorded one.
+    pub fn parent(&self, child: &str) -> Option<String> {
+        let hex = digest_hex(child).ok()?;
+        let p = std::fs::read_to_string(self.dir.join("parents").join(hex)).ok()?;
+        (!p.is_empty()).then_some(p)
+    }
+
+    /// Forget the parents of images no longer in the store (the collector).
+    pub fn sweep_parents(&self, images: &[StoredImage]) {
+        let dir = self.dir.join("parents");
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !images.iter().any(|i| i.id.ends_with(&name)) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+
     /// The store's writer lock (index.json read-modify-write).
     pub fn lock(&self) -> Result<fsx::Lock> {
         fsx::Lock::exclusive(&self.dir.join(".index.lock"))
@@ -606,13 +638,36 @@ pub struct StoredImage {
     /// The config's `created`, and `config.Labels` (null when none).
     pub created: Option<String>,
     pub labels: Value,
+    /// The image a build made it from ([`Store::set_parent`]).
+    pub parent: Option<String>,
 }
 
 impl StoredImage {
+    /// Docker's intermediate image: no name and the parent of another
+    /// image. `images` hides it without `-a`, and it is never dangling:
+    /// it goes with the last image built on it (rmi).
+    pub fn is_intermediate(&self, all: &[StoredImage]) -> bool {
+        is_intermediate(
+            &self.id,
+            !self.names.is_empty(),
+            all.iter().map(|o| o.parent.as_deref()),
+        )
+    }
+
     /// Its layers' chain ids, bottom first ([`chain_ids`]).
     pub fn chain_ids(&self) -> Vec<String> {
         chain_ids(&self.diff_ids)
     }
+}
+
+/// Docker's intermediate image (see [`StoredImage::is_intermediate`]), for
+/// views that list the store their own way: `parents` are every image's.
+pub fn is_intermediate<'a>(
+    id: &str,
+    named: bool,
+    mut parents: impl Iterator<Item = Option<&'a str>>,
+) -> bool {
+    !named && parents.any(|p| p == Some(id))
 }
 
 /// Docker's chain ids of a stack of diff_ids (bottom first): the first is

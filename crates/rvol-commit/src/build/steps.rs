@@ -256,10 +256,7 @@ impl<'a> Builder<'a> {
         let parent_id = self.stage().image.id.clone();
         let parent = self.stage().image.parent.clone();
         let new = crate::image::write(&self.store, &parent, layer, &meta, Compression::Gzip)?;
-        self.store
-            .add_untagged(&new.manifest_digest, new.manifest_size)?;
-        self.cache.record(key, &parent_id, &new)?;
-        self.stage().image = Image::from_new(&self.store, &new)?;
+        self.keep(key, &parent_id, &new)?;
         let short = self.stage().image.short().to_string();
         self.out.line(&format!(" ---> {short}"));
         Ok(())
@@ -303,10 +300,20 @@ impl<'a> Builder<'a> {
         };
         let parent = self.stage().image.parent.clone();
         let new = crate::image::write(&self.store, &parent, None, &meta, Compression::Gzip)?;
+        self.keep(key, "", &new)?;
+        Ok(())
+    }
+
+    /// A step's image: in the store without a name, made from `parent`
+    /// (docker's intermediate image), under its cache key; the stage's now.
+    fn keep(&mut self, key: &str, parent: &str, new: &NewImage) -> Result<()> {
         self.store
             .add_untagged(&new.manifest_digest, new.manifest_size)?;
-        self.cache.record(key, "", &new)?;
-        self.stage().image = Image::from_new(&self.store, &new)?;
+        if !parent.is_empty() {
+            self.store.set_parent(&new.id, parent)?;
+        }
+        self.cache.record(key, parent, new)?;
+        self.stage().image = Image::from_new(&self.store, new)?;
         Ok(())
     }
 
@@ -514,10 +521,7 @@ impl<'a> Builder<'a> {
             &meta,
             Compression::Gzip,
         )?;
-        self.store
-            .add_untagged(&new.manifest_digest, new.manifest_size)?;
-        self.cache.record(key, &parent_id, &new)?;
-        self.stage().image = Image::from_new(&self.store, &new)?;
+        self.keep(key, &parent_id, &new)?;
         Ok(())
     }
 
