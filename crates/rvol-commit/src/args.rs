@@ -62,6 +62,12 @@ pub enum Command {
         rootfs: PathBuf,
         plan: PathBuf,
     },
+    /// `copy-out --rootfs DIR --to DIR SRC...`: COPY --from's sources out
+    CopyOut {
+        rootfs: PathBuf,
+        to: PathBuf,
+        srcs: Vec<String>,
+    },
     Help,
 }
 
@@ -174,6 +180,24 @@ pub fn parse() -> Result<Args, lexopt::Error> {
                             command: Command::CopyInto { rootfs, plan },
                         }),
                         _ => Err("copy-into: requires --rootfs DIR and PLAN".into()),
+                    };
+                }
+                if !save && positional.is_empty() && v == "copy-out" {
+                    let (mut rootfs, mut to, mut srcs) = (None, None, Vec::new());
+                    while let Some(arg) = parser.next()? {
+                        match arg {
+                            Long("rootfs") => rootfs = Some(PathBuf::from(parser.value()?)),
+                            Long("to") => to = Some(PathBuf::from(parser.value()?)),
+                            Value(v) => srcs.push(v.string()?),
+                            _ => return Err(arg.unexpected()),
+                        }
+                    }
+                    return match (rootfs, to) {
+                        (Some(rootfs), Some(to)) => Ok(Args {
+                            root,
+                            command: Command::CopyOut { rootfs, to, srcs },
+                        }),
+                        _ => Err("copy-out: requires --rootfs DIR and --to DIR".into()),
                     };
                 }
                 if !save && positional.is_empty() && STORE_MODES.contains(&v.as_str()) {

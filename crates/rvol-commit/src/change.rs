@@ -109,6 +109,8 @@ pub fn apply_instruction(
             for (k, v) in pairs {
                 labels.insert(k, json!(v));
             }
+            // Go writes a map's keys sorted: the config docker would write.
+            labels.sort_keys();
         }
         "EXPOSE" => {
             if rest.is_empty() {
@@ -122,6 +124,7 @@ pub fn apply_instruction(
             for p in ports {
                 map.insert(p, json!({}));
             }
+            map.sort_keys();
         }
         "USER" => {
             if rest.is_empty() {
@@ -149,6 +152,7 @@ pub fn apply_instruction(
             for p in done {
                 map.insert(p, json!({}));
             }
+            map.sort_keys();
         }
         "WORKDIR" => {
             if rest.is_empty() {

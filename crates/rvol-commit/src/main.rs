@@ -47,5 +47,6 @@ fn run() -> rvol_state::Result<i32> {
         } => prune::prune(&root, all, force, &filters),
         args::Command::Build(b) => build::build(&root, &b),
         args::Command::CopyInto { rootfs, plan } => build::copyinto::run(&rootfs, &plan),
+        args::Command::CopyOut { rootfs, to, srcs } => build::copyout::run(&rootfs, &to, &srcs),
     }
 }

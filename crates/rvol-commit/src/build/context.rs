@@ -116,6 +116,17 @@ impl Context {
         })
     }
 
+    /// A directory as a context with nothing ignored (`COPY --from`'s
+    /// staged sources).
+    pub fn plain(dir: PathBuf) -> Context {
+        Context {
+            dir,
+            dockerfile: Dockerfile::Text(String::new()),
+            ignore: Ignore::none(),
+            _tmp: None,
+        }
+    }
+
     pub fn dockerfile_text(&self) -> Result<String> {
         let text = match &self.dockerfile {
             Dockerfile::Text(t) => t.clone(),

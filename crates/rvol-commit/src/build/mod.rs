@@ -13,6 +13,7 @@ pub mod args;
 mod cache;
 mod context;
 pub mod copyinto;
+pub mod copyout;
 mod glob;
 mod ignore;
 mod out;

@@ -73,6 +73,42 @@ pub fn start(id: &str, out: &mut Out) -> Result<i32> {
     Ok(code(child.wait().ctx("wait for rvol start")?))
 }
 
+/// Removes a step's container if the build dies first (kill -9 too): a
+/// shell in its own process group (a terminal's Ctrl-C does not reach it)
+/// waits on a pipe only the build holds; end of file without `done` first
+/// means the build is gone, and it runs `rvol rm -f -v ID`.
+pub struct Guard {
+    w: Option<std::io::PipeWriter>,
+}
+
+pub fn guard(id: &str) -> Result<Guard> {
+    use std::os::unix::process::CommandExt;
+    let (r, w) = std::io::pipe().ctx("pipe")?;
+    Command::new("/bin/sh")
+        .args([
+            "-c",
+            r#"read -r x; [ "$x" = done ] || exec "$0" -f -v -- "$1" >/dev/null 2>&1"#,
+        ])
+        .arg(verb("rm")?)
+        .arg(id)
+        .stdin(r)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .ctx("start the build's guard")?;
+    Ok(Guard { w: Some(w) })
+}
+
+impl Guard {
+    /// The build removed the container itself: the guard ends.
+    pub fn done(mut self) {
+        if let Some(mut w) = self.w.take() {
+            let _ = std::io::Write::write_all(&mut w, b"done\n");
+        }
+    }
+}
+
 /// `rvol rm -f -v ID`: the step's container and its anonymous volumes go.
 pub fn remove(id: &str) {
     if let Ok(v) = verb("rm") {
@@ -83,10 +119,23 @@ pub fn remove(id: &str) {
     }
 }
 
+/// The chain with `rvol-commit copy-out --rootfs ROOTFS --to DIR SRC...`:
+/// `COPY --from`'s sources staged on the host.
+pub fn copy_out(root: &Root, id: &str, to: &Path, srcs: &[String]) -> Result<()> {
+    let mut tail: Vec<std::ffi::OsString> = vec!["copy-out".into(), "--to".into(), to.into()];
+    tail.extend(srcs.iter().map(Into::into));
+    chain(root, id, &tail)
+}
+
 /// The chain with `rvol-commit copy-into --rootfs ROOTFS PLAN` at its end:
 /// the container's root is mounted (in its own mount namespace) while the
 /// step's files are written into it.
 pub fn copy_into(root: &Root, id: &str, plan: &Path) -> Result<()> {
+    chain(root, id, &["copy-into".into(), plan.into()])
+}
+
+/// rvol-ns -> rvol-mount apply -> rvol-commit MODE --rootfs ROOTFS ARGS...
+fn chain(root: &Root, id: &str, mode_args: &[std::ffi::OsString]) -> Result<()> {
     let bundle = root.container(id);
     let me = std::env::current_exe().ctx("find rvol-commit")?;
     let st = Command::new("rvol-ns")
@@ -99,10 +148,10 @@ pub fn copy_into(root: &Root, id: &str, plan: &Path) -> Result<()> {
         .arg(&bundle)
         .arg("--")
         .arg(me)
-        .arg("copy-into")
+        .arg(&mode_args[0])
         .arg("--rootfs")
         .arg(bundle.join("rootfs"))
-        .arg(plan)
+        .args(&mode_args[1..])
         .stdin(Stdio::null())
         .status()
         .ctx("run rvol-ns")?;

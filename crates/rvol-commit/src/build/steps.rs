@@ -453,6 +453,7 @@ impl<'a> Builder<'a> {
             return Ok(());
         }
         let id = spawn::create(&parent, &args, self.a.compat_volumes, &argv)?;
+        let guard = spawn::guard(&id)?;
         let short = id.get(..12).unwrap_or(&id).to_string();
         self.out.line(&format!(" ---> Running in {short}"));
         let status = spawn::start(&id, self.out);
@@ -460,11 +461,13 @@ impl<'a> Builder<'a> {
             Ok(s) => s,
             Err(e) => {
                 spawn::remove(&id);
+                guard.done();
                 return Err(e.into());
             }
         };
         if status != 0 {
             spawn::remove(&id);
+            guard.done();
             return Err(Failed {
                 msg: format!("The command '{shown}' returned a non-zero code: {status}"),
                 status,
@@ -472,6 +475,7 @@ impl<'a> Builder<'a> {
         }
         let r = self.commit_container(&id, &key, cfg, created_by);
         spawn::remove(&id);
+        guard.done();
         self.out
             .line(&format!("Removing intermediate container {short}"));
         r.map_err(Failed::from)?;
@@ -550,8 +554,10 @@ impl<'a> Builder<'a> {
         // Sources: the context's, or another stage's or image's (staged on
         // the host first).
         let staged;
+        let from_ctx;
         let sources: Vec<Source> = match &c.from {
             None => {
+                from_ctx = None;
                 let mut all = Vec::new();
                 for s in srcs {
                     if c.add && (s.starts_with("http://") || s.starts_with("https://")) {
@@ -565,8 +571,9 @@ impl<'a> Builder<'a> {
             }
             Some(from) => {
                 let from = self.lex.process(from, &self.global_args)?;
-                let (tmp, found) = self.stage_from(&from, srcs).map_err(fail)?;
+                let (ctx, tmp, found) = self.stage_from(&from, srcs).map_err(fail)?;
                 staged = tmp;
+                from_ctx = Some(ctx);
                 let _ = &staged;
                 found
             }
@@ -576,7 +583,8 @@ impl<'a> Builder<'a> {
                 "When using COPY with more than one source file, the destination must be a directory and end with a /",
             )));
         }
-        let digest = self.ctx_digest(&sources, c.from.is_some())?;
+        let ctx: &Context = from_ctx.as_ref().unwrap_or(self.ctx);
+        let digest = ctx.digest(&sources)?;
         let kind = match (sources.len(), sources.first().map(|s| s.is_dir)) {
             (1, Some(true)) => "dir",
             (1, _) => "file",
@@ -611,6 +619,7 @@ impl<'a> Builder<'a> {
         };
         for s in &sources {
             self.plan_source(
+                ctx,
                 &mut plan,
                 s,
                 &dest_abs,
@@ -623,6 +632,7 @@ impl<'a> Builder<'a> {
         let plan_path = tmp.0.join("plan.json");
         rvol_state::fsx::write_json(&plan_path, &plan)?;
         let id = spawn::create(&parent, &[], false, &["true".to_string()])?;
+        let guard = spawn::guard(&id)?;
         let r = spawn::copy_into(self.root, &id, &plan_path)
             .map_err(|e| {
                 if e.msg.is_empty() {
@@ -633,21 +643,19 @@ impl<'a> Builder<'a> {
             })
             .and_then(|()| self.commit_container(&id, &key, cfg, created_by));
         spawn::remove(&id);
+        guard.done();
         r?;
         let short = self.stage().image.short().to_string();
         self.out.line(&format!(" ---> {short}"));
         Ok(())
     }
 
-    fn ctx_digest(&self, sources: &[Source], staged: bool) -> Result<String> {
-        let _ = staged;
-        self.ctx.digest(sources)
-    }
-
     /// One source as plan items: a directory's content (what
     /// .dockerignore leaves) under the destination, a file at it or in it.
+    #[allow(clippy::too_many_arguments)]
     fn plan_source(
         &self,
+        ctx: &Context,
         plan: &mut Plan,
         s: &Source,
         dest: &str,
@@ -689,7 +697,7 @@ impl<'a> Builder<'a> {
                 });
                 true
             };
-            self.ctx.walk(&s.rel, &mut push)?;
+            ctx.walk(&s.rel, &mut push)?;
             if let Some(e) = err {
                 return Err(e);
             }
@@ -720,12 +728,42 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    /// `COPY --from=STAGE|IMAGE SRC...`: not done yet (see the build's
-    /// notes in docs/docker-behaviour.md §16).
-    fn stage_from(&mut self, from: &str, _srcs: &[String]) -> Result<(TempDir, Vec<Source>)> {
-        Err(Error::new(format!(
-            "--from={from}: copying from another stage or image is not supported yet"
-        )))
+    /// `COPY --from=STAGE|N|IMAGE SRC...`: the sources, taken out of that
+    /// image's root by a container of it, staged in a directory that
+    /// then serves as the step's context.
+    fn stage_from(&mut self, from: &str, srcs: &[String]) -> Result<(Context, TempDir, Vec<Source>)> {
+        let current = self.stages.len() - 1;
+        let img = match self.stages[..current].iter().find(|s| s.name.as_deref() == Some(from)) {
+            Some(s) => s.image.clone(),
+            None => match from.parse::<usize>() {
+                Ok(n) if n < current => self.stages[n].image.clone(),
+                _ => Image::find(&self.store, from)?,
+            },
+        };
+        if img.id.is_empty() {
+            return Err(Error::new(format!("{from}: the stage has no files (FROM scratch)")));
+        }
+        let tmp = TempDir::new("build-from")?;
+        let id = spawn::create(&img.id, &[], false, &["true".to_string()])?;
+        let guard = spawn::guard(&id)?;
+        let r = spawn::copy_out(self.root, &id, &tmp.0, srcs);
+        spawn::remove(&id);
+        guard.done();
+        r.map_err(|e| if e.msg.is_empty() { Error::new(format!("copy from {from} failed")) } else { e })?;
+        let ctx = Context::plain(tmp.0.clone());
+        let mut sources = Vec::new();
+        for n in 0..srcs.len() {
+            let mut names: Vec<String> = std::fs::read_dir(tmp.0.join(n.to_string()))
+                .ctx("read the staged sources")?
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            for name in names {
+                sources.extend(ctx.sources(&format!("{n}/{name}"))?);
+            }
+        }
+        Ok((ctx, tmp, sources))
     }
 
     /// The last stage's image, with `--label`s, stored.
