@@ -30,6 +30,10 @@ pub struct Plan {
     pub chown: Option<String>,
     /// `--chmod` as a number.
     pub chmod: Option<u32>,
+    /// `COPY --from`: the sources keep their owners (docker's classic
+    /// builder) unless `--chown`.
+    #[serde(default)]
+    pub keep_owner: bool,
 }
 
 #[derive(Serialize, Deserialize, Debug)]
@@ -71,6 +75,19 @@ pub fn run(rootfs: &Path, plan: &Path) -> Result<i32> {
         chmod: plan.chmod,
     };
     for it in &plan.items {
+        let own;
+        let w = if plan.keep_owner && plan.chown.is_none() {
+            let md = std::fs::symlink_metadata(&it.src).with_ctx(|| format!("stat {}", it.src))?;
+            own = Writer {
+                root: w.root.try_clone().ctx("dup")?,
+                uid: md.uid(),
+                gid: md.gid(),
+                chmod: w.chmod,
+            };
+            &own
+        } else {
+            &w
+        };
         w.item(it)
             .map_err(|e| e.context(format!("copy {} to {}", it.src, it.dest)))?;
     }

@@ -54,7 +54,11 @@ pub fn run(rootfs: &Path, to: &Path, srcs: &[String]) -> Result<i32> {
                 format!("{}/{name}", dir.trim_end_matches('/'))
             };
             let fd = inroot::open(root.as_fd(), &full, libc::O_PATH).map_err(|_| not_found(src))?;
-            let base = if full == "/" { "root".to_string() } else { name.clone() };
+            let base = if full == "/" {
+                "root".to_string()
+            } else {
+                name.clone()
+            };
             copy(fd.as_raw_fd(), out_fd.as_raw_fd(), &cstr(base.as_bytes())?)
                 .with_ctx(|| format!("copy {full}"))?;
         }
@@ -88,7 +92,13 @@ fn stat(fd: RawFd) -> io::Result<libc::stat> {
 
 fn open_child(dir: RawFd, name: &CStr, flags: i32) -> io::Result<OwnedFd> {
     // SAFETY: a single name on a directory fd, never following a symlink.
-    let fd = unsafe { libc::openat(dir, name.as_ptr(), flags | libc::O_NOFOLLOW | libc::O_CLOEXEC) };
+    let fd = unsafe {
+        libc::openat(
+            dir,
+            name.as_ptr(),
+            flags | libc::O_NOFOLLOW | libc::O_CLOEXEC,
+        )
+    };
     if fd < 0 {
         return Err(io::Error::last_os_error());
     }
@@ -108,8 +118,14 @@ fn last_err(r: libc::c_int) -> io::Result<()> {
 fn copy(src: RawFd, out_dir: RawFd, name: &CStr) -> io::Result<()> {
     let st = stat(src)?;
     let times = [
-        libc::timespec { tv_sec: st.st_mtime, tv_nsec: st.st_mtime_nsec },
-        libc::timespec { tv_sec: st.st_mtime, tv_nsec: st.st_mtime_nsec },
+        libc::timespec {
+            tv_sec: st.st_mtime,
+            tv_nsec: st.st_mtime_nsec,
+        },
+        libc::timespec {
+            tv_sec: st.st_mtime,
+            tv_nsec: st.st_mtime_nsec,
+        },
     ];
     match st.st_mode & libc::S_IFMT {
         libc::S_IFDIR => {
@@ -117,10 +133,11 @@ fn copy(src: RawFd, out_dir: RawFd, name: &CStr) -> io::Result<()> {
             last_err(unsafe { libc::mkdirat(out_dir, name.as_ptr(), 0o700) })?;
             let out = open_child(out_dir, name, libc::O_RDONLY | libc::O_DIRECTORY)?;
             let dir = reopen(src, libc::O_RDONLY | libc::O_DIRECTORY)?;
-            let mut names: Vec<Vec<u8>> = std::fs::read_dir(format!("/proc/self/fd/{}", dir.as_raw_fd()))?
-                .flatten()
-                .map(|e| e.file_name().as_bytes().to_vec())
-                .collect();
+            let mut names: Vec<Vec<u8>> =
+                std::fs::read_dir(format!("/proc/self/fd/{}", dir.as_raw_fd()))?
+                    .flatten()
+                    .map(|e| e.file_name().as_bytes().to_vec())
+                    .collect();
             names.sort();
             for n in names {
                 let c = CString::new(n).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
@@ -141,7 +158,11 @@ fn copy(src: RawFd, out_dir: RawFd, name: &CStr) -> io::Result<()> {
                 libc::openat(
                     out_dir,
                     name.as_ptr(),
-                    libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY | libc::O_NOFOLLOW | libc::O_CLOEXEC,
+                    libc::O_CREAT
+                        | libc::O_EXCL
+                        | libc::O_WRONLY
+                        | libc::O_NOFOLLOW
+                        | libc::O_CLOEXEC,
                     0o600,
                 )
             };
@@ -161,18 +182,35 @@ fn copy(src: RawFd, out_dir: RawFd, name: &CStr) -> io::Result<()> {
             let empty = c"";
             // SAFETY: readlinkat on an O_PATH fd of the link with "" reads it.
             let n = unsafe {
-                libc::readlinkat(src, empty.as_ptr(), buf.as_mut_ptr() as *mut libc::c_char, buf.len())
+                libc::readlinkat(
+                    src,
+                    empty.as_ptr(),
+                    buf.as_mut_ptr() as *mut libc::c_char,
+                    buf.len(),
+                )
             };
             if n < 0 {
                 return Err(io::Error::last_os_error());
             }
             buf.truncate(n as usize);
-            let target = CString::new(buf).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+            let target =
+                CString::new(buf).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
             // SAFETY: single-name calls on a directory fd.
             unsafe {
                 last_err(libc::symlinkat(target.as_ptr(), out_dir, name.as_ptr()))?;
-                last_err(libc::fchownat(out_dir, name.as_ptr(), st.st_uid, st.st_gid, libc::AT_SYMLINK_NOFOLLOW))?;
-                libc::utimensat(out_dir, name.as_ptr(), times.as_ptr(), libc::AT_SYMLINK_NOFOLLOW);
+                last_err(libc::fchownat(
+                    out_dir,
+                    name.as_ptr(),
+                    st.st_uid,
+                    st.st_gid,
+                    libc::AT_SYMLINK_NOFOLLOW,
+                ))?;
+                libc::utimensat(
+                    out_dir,
+                    name.as_ptr(),
+                    times.as_ptr(),
+                    libc::AT_SYMLINK_NOFOLLOW,
+                );
             }
         }
         _ => {

@@ -502,9 +502,23 @@ impl<'a> Builder<'a> {
             .ctx(format!("container {id}"))?
             .ok_or_else(|| Error::new(format!("container {id}: which image it runs is unknown")))?;
         let upper = rvol_state::root::Bundle(&bundle).upper();
-        let mut w = LayerWriter::create(&self.store, Compression::Gzip)?;
         let lower: Vec<std::path::PathBuf> = rec.lower_dirs.iter().map(Into::into).collect();
-        layer::pack(&upper, &lower, &mut w).ctx(format!("container {id}"))?;
+        self.commit_dir(&upper, &lower, id, key, config, created_by)
+            .ctx(format!("container {id}"))
+    }
+
+    /// `upper` (over `lower`, top first) as the step's layer.
+    fn commit_dir(
+        &mut self,
+        upper: &std::path::Path,
+        lower: &[std::path::PathBuf],
+        id: &str,
+        key: &str,
+        config: Map<String, Value>,
+        created_by: String,
+    ) -> Result<()> {
+        let mut w = LayerWriter::create(&self.store, Compression::Gzip)?;
+        layer::pack(upper, lower, &mut w)?;
         let written = w.finish()?;
         let created = rvol_state::time::now_nanos();
         let author = self.stage().maintainer.clone();
@@ -616,6 +630,7 @@ impl<'a> Builder<'a> {
                 ),
                 None => None,
             },
+            keep_owner: c.from.is_some(),
         };
         for s in &sources {
             self.plan_source(
@@ -631,6 +646,20 @@ impl<'a> Builder<'a> {
         let tmp = TempDir::new("build-plan")?;
         let plan_path = tmp.0.join("plan.json");
         rvol_state::fsx::write_json(&plan_path, &plan)?;
+        let layers = self.stage().image.parent.config["rootfs"]["diff_ids"]
+            .as_array()
+            .map_or(0, Vec::len);
+        if layers == 0 {
+            // Nothing below (FROM scratch): no container (overlayfs wants
+            // a lower layer), the files go into a new directory, the layer.
+            let dir = tmp.0.join("layer");
+            std::fs::create_dir(&dir).ctx("mkdir")?;
+            super::copyinto::run(&dir, &plan_path).map_err(fail)?;
+            self.commit_dir(&dir, &[], "", &key, cfg, created_by)?;
+            let short = self.stage().image.short().to_string();
+            self.out.line(&format!(" ---> {short}"));
+            return Ok(());
+        }
         let id = spawn::create(&parent, &[], false, &["true".to_string()])?;
         let guard = spawn::guard(&id)?;
         let r = spawn::copy_into(self.root, &id, &plan_path)
@@ -731,9 +760,16 @@ impl<'a> Builder<'a> {
     /// `COPY --from=STAGE|N|IMAGE SRC...`: the sources, taken out of that
     /// image's root by a container of it, staged in a directory that
     /// then serves as the step's context.
-    fn stage_from(&mut self, from: &str, srcs: &[String]) -> Result<(Context, TempDir, Vec<Source>)> {
+    fn stage_from(
+        &mut self,
+        from: &str,
+        srcs: &[String],
+    ) -> Result<(Context, TempDir, Vec<Source>)> {
         let current = self.stages.len() - 1;
-        let img = match self.stages[..current].iter().find(|s| s.name.as_deref() == Some(from)) {
+        let img = match self.stages[..current]
+            .iter()
+            .find(|s| s.name.as_deref() == Some(from))
+        {
             Some(s) => s.image.clone(),
             None => match from.parse::<usize>() {
                 Ok(n) if n < current => self.stages[n].image.clone(),
@@ -741,7 +777,9 @@ impl<'a> Builder<'a> {
             },
         };
         if img.id.is_empty() {
-            return Err(Error::new(format!("{from}: the stage has no files (FROM scratch)")));
+            return Err(Error::new(format!(
+                "{from}: the stage has no files (FROM scratch)"
+            )));
         }
         let tmp = TempDir::new("build-from")?;
         let id = spawn::create(&img.id, &[], false, &["true".to_string()])?;
@@ -749,7 +787,13 @@ impl<'a> Builder<'a> {
         let r = spawn::copy_out(self.root, &id, &tmp.0, srcs);
         spawn::remove(&id);
         guard.done();
-        r.map_err(|e| if e.msg.is_empty() { Error::new(format!("copy from {from} failed")) } else { e })?;
+        r.map_err(|e| {
+            if e.msg.is_empty() {
+                Error::new(format!("copy from {from} failed"))
+            } else {
+                e
+            }
+        })?;
         let ctx = Context::plain(tmp.0.clone());
         let mut sources = Vec::new();
         for n in 0..srcs.len() {
