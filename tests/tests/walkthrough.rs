@@ -1,7 +1,7 @@
 //! The seed document's walkthrough (docs/walkthrough.md), step by step,
 //! through the user's commands (`scripts/rvol VERB`) on real mounts and
-//! namespaces: an image made as `FROM busybox / VOLUME /opt/xxx / CMD
-//! /bin/sh` (a commit with --change), its anonymous volume seen in the
+//! namespaces: an image built (`rvol build`) from the walkthrough's own
+//! Dockerfile `FROM busybox / VOLUME /opt/xxx / CMD /bin/sh`, its anonymous volume seen in the
 //! container and in inspect, binds with missing directories on both sides,
 //! changes seen across at once, `:ro`, `--volumes-from`, and the volume
 //! outliving its container.
@@ -18,20 +18,20 @@ trait Walkthrough {
 }
 
 impl Walkthrough for TestRoot {
-    /// The seed's Dockerfile: FROM busybox, VOLUME /opt/xxx, CMD /bin/sh.
+    /// The seed's Dockerfile: FROM busybox, VOLUME /opt/xxx, CMD /bin/sh,
+    /// built as `docker build -t vol:v1 .`.
     fn build_vol_v1(&self) {
         self.import_busybox("busybox:latest");
-        self.rvol_ok(&["create", "--name", "vol-build", "busybox", "true"]);
-        self.rvol_ok(&[
-            "commit",
-            "--change",
-            "VOLUME /opt/xxx",
-            "--change",
-            "CMD /bin/sh",
-            "vol-build",
-            "vol:v1",
-        ]);
-        self.rvol_ok(&["rm", "vol-build"]);
+        let ctx = self.tmp.join("vol-v1");
+        std::fs::create_dir_all(&ctx).unwrap();
+        std::fs::write(
+            ctx.join("Dockerfile"),
+            "FROM busybox\nVOLUME /opt/xxx\nCMD /bin/sh\n",
+        )
+        .unwrap();
+        self.rvol_ok(&["build", "-t", "vol:v1", ctx.to_str().unwrap()]);
+        // the build left no container behind
+        assert_eq!(self.rvol_ok(&["ps", "-aq"]), "");
     }
     fn inspect(&self, what: &str) -> Value {
         let out = self.rvol_ok(&["inspect", what]);
