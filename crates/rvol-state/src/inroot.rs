@@ -120,20 +120,13 @@ fn make_once(root: BorrowedFd, path: &str, leaf: Leaf) -> io::Result<Made> {
         // SAFETY: cur is a directory fd, name a single component.
         let r = unsafe {
             if last && leaf == Leaf::File {
-                let fd = libc::openat(
-                    cur.as_raw_fd(),
-                    name.as_ptr(),
-                    libc::O_CREAT
-                        | libc::O_EXCL
-                        | libc::O_WRONLY
-                        | libc::O_NOFOLLOW
-                        | libc::O_CLOEXEC,
-                    0o755,
-                );
-                if fd >= 0 {
-                    libc::close(fd);
+                match create_new(cur.as_raw_fd(), &name, 0o755) {
+                    Ok(_) => 0,
+                    Err(e) => {
+                        *libc::__errno_location() = e.raw_os_error().unwrap_or(libc::EIO);
+                        -1
+                    }
                 }
-                fd.min(0)
             } else {
                 libc::mkdirat(cur.as_raw_fd(), name.as_ptr(), 0o755)
             }
@@ -161,12 +154,38 @@ fn make_once(root: BorrowedFd, path: &str, leaf: Leaf) -> io::Result<Made> {
 
 fn readlinkat(dir: &OwnedFd, name: &str) -> io::Result<String> {
     let c = cstr(name)?;
+    let buf = readlink_at(dir.as_raw_fd(), &c)?;
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// A new file `name` in the directory `dir` (O_EXCL, never through a
+/// symlink), open for writing.
+pub fn create_new(dir: RawFd, name: &CStr, mode: libc::mode_t) -> io::Result<OwnedFd> {
+    // SAFETY: a single name on a directory fd.
+    let fd = unsafe {
+        libc::openat(
+            dir,
+            name.as_ptr(),
+            libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY | libc::O_NOFOLLOW | libc::O_CLOEXEC,
+            mode as libc::c_uint,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a new fd of ours.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// readlinkat(2) of `name` in `dir`; with an empty name, of the O_PATH fd
+/// `dir` itself (a symlink opened with O_PATH|O_NOFOLLOW).
+pub fn readlink_at(dir: RawFd, name: &CStr) -> io::Result<Vec<u8>> {
     let mut buf = vec![0u8; 4096];
     // SAFETY: buffer of the given length.
     let n = unsafe {
         libc::readlinkat(
-            dir.as_raw_fd(),
-            c.as_ptr(),
+            dir,
+            name.as_ptr(),
             buf.as_mut_ptr() as *mut libc::c_char,
             buf.len(),
         )
@@ -175,7 +194,7 @@ fn readlinkat(dir: &OwnedFd, name: &str) -> io::Result<String> {
         return Err(io::Error::last_os_error());
     }
     buf.truncate(n as usize);
-    Ok(String::from_utf8_lossy(&buf).into_owned())
+    Ok(buf)
 }
 
 /// fstat of an fd (O_PATH fds included).

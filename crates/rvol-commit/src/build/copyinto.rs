@@ -195,18 +195,10 @@ impl Writer {
     fn file(&self, dest: &str, data: &mut dyn Read, mode: u32, mtime: (i64, i64)) -> Result<()> {
         let (dir, name) = self.parent(dest)?;
         Self::clear(dir.as_raw_fd(), &name);
-        // SAFETY: openat on a directory fd with a single name.
-        let fd = unsafe {
-            libc::openat(
-                dir.as_raw_fd(),
-                name.as_ptr(),
-                libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY | libc::O_NOFOLLOW | libc::O_CLOEXEC,
-                0o600,
-            )
-        };
-        check(fd, &format!("create {dest}"))?;
-        // SAFETY: a new fd of ours.
-        let mut f = unsafe { File::from_raw_fd(fd) };
+        let mut f = File::from(
+            inroot::create_new(dir.as_raw_fd(), &name, 0o600)
+                .with_ctx(|| format!("create {dest}"))?,
+        );
         io::copy(data, &mut f).with_ctx(|| format!("write {dest}"))?;
         f.flush().ok();
         self.finish_fd(f.as_raw_fd(), mode, mtime, dest)

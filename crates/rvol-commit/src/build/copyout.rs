@@ -153,22 +153,7 @@ fn copy(src: RawFd, out_dir: RawFd, name: &CStr) -> io::Result<()> {
         }
         libc::S_IFREG => {
             let mut from = File::from(reopen(src, libc::O_RDONLY)?);
-            // SAFETY: a single name on a directory fd.
-            let fd = unsafe {
-                libc::openat(
-                    out_dir,
-                    name.as_ptr(),
-                    libc::O_CREAT
-                        | libc::O_EXCL
-                        | libc::O_WRONLY
-                        | libc::O_NOFOLLOW
-                        | libc::O_CLOEXEC,
-                    0o600,
-                )
-            };
-            last_err(fd)?;
-            // SAFETY: a new fd of ours.
-            let mut to = unsafe { File::from_raw_fd(fd) };
+            let mut to = File::from(inroot::create_new(out_dir, name, 0o600)?);
             io::copy(&mut from, &mut to)?;
             // SAFETY: as above.
             unsafe {
@@ -178,21 +163,7 @@ fn copy(src: RawFd, out_dir: RawFd, name: &CStr) -> io::Result<()> {
             }
         }
         libc::S_IFLNK => {
-            let mut buf = vec![0u8; 4096];
-            let empty = c"";
-            // SAFETY: readlinkat on an O_PATH fd of the link with "" reads it.
-            let n = unsafe {
-                libc::readlinkat(
-                    src,
-                    empty.as_ptr(),
-                    buf.as_mut_ptr() as *mut libc::c_char,
-                    buf.len(),
-                )
-            };
-            if n < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            buf.truncate(n as usize);
+            let buf = inroot::readlink_at(src, c"")?;
             let target =
                 CString::new(buf).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
             // SAFETY: single-name calls on a directory fd.

@@ -235,13 +235,28 @@ impl<'a> Builder<'a> {
     }
 
     /// Write the stage's image with `config` and maybe a layer, as the
-    /// step's image: cached under `key`, recorded unnamed in the store.
+    /// step's image (made in container `id`, if one), and print its id.
     fn commit_step(
         &mut self,
         key: &str,
         config: Map<String, Value>,
         created_by: String,
         layer: Option<&crate::blob::Written>,
+    ) -> Result<()> {
+        self.write_step(key, config, created_by, layer, "")?;
+        let short = self.stage().image.short().to_string();
+        self.out.line(&format!(" ---> {short}"));
+        Ok(())
+    }
+
+    /// The step's image: written, kept (see `keep`), the stage's now.
+    fn write_step(
+        &mut self,
+        key: &str,
+        config: Map<String, Value>,
+        created_by: String,
+        layer: Option<&crate::blob::Written>,
+        container_id: &str,
     ) -> Result<()> {
         let created = rvol_state::time::now_nanos();
         let author = self.stage().maintainer.clone();
@@ -250,16 +265,13 @@ impl<'a> Builder<'a> {
             author: author.as_deref(),
             comment: None,
             created_by,
-            container_id: "",
+            container_id,
             config,
         };
         let parent_id = self.stage().image.id.clone();
         let parent = self.stage().image.parent.clone();
         let new = crate::image::write(&self.store, &parent, layer, &meta, Compression::Gzip)?;
-        self.keep(key, &parent_id, &new)?;
-        let short = self.stage().image.short().to_string();
-        self.out.line(&format!(" ---> {short}"));
-        Ok(())
+        self.keep(key, &parent_id, &new)
     }
 
     /// A step that made this image before: use it (` ---> Using cache`).
@@ -283,25 +295,9 @@ impl<'a> Builder<'a> {
         if self.stage().image.id.is_empty() {
             let cfg = self.stage().image.config();
             let key = Cache::key("", "scratch");
-            self.commit_step_quiet(&key, cfg)?;
+            self.write_step(&key, cfg, String::new(), None, "")?;
         }
         Ok(self.stage().image.id.clone())
-    }
-
-    fn commit_step_quiet(&mut self, key: &str, config: Map<String, Value>) -> Result<()> {
-        let created = rvol_state::time::now_nanos();
-        let meta = Meta {
-            created: &created,
-            author: None,
-            comment: None,
-            created_by: String::new(),
-            container_id: "",
-            config,
-        };
-        let parent = self.stage().image.parent.clone();
-        let new = crate::image::write(&self.store, &parent, None, &meta, Compression::Gzip)?;
-        self.keep(key, "", &new)?;
-        Ok(())
     }
 
     /// A step's image: in the store without a name, made from `parent`
@@ -520,27 +516,7 @@ impl<'a> Builder<'a> {
         let mut w = LayerWriter::create(&self.store, Compression::Gzip)?;
         layer::pack(upper, lower, &mut w)?;
         let written = w.finish()?;
-        let created = rvol_state::time::now_nanos();
-        let author = self.stage().maintainer.clone();
-        let meta = Meta {
-            created: &created,
-            author: author.as_deref(),
-            comment: None,
-            created_by,
-            container_id: id,
-            config,
-        };
-        let parent_id = self.stage().image.id.clone();
-        let parent = self.stage().image.parent.clone();
-        let new = crate::image::write(
-            &self.store,
-            &parent,
-            Some(&written),
-            &meta,
-            Compression::Gzip,
-        )?;
-        self.keep(key, &parent_id, &new)?;
-        Ok(())
+        self.write_step(key, config, created_by, Some(&written), id)
     }
 
     fn copy(&mut self, c: &Copy) -> Result<()> {
