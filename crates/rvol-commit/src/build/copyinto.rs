@@ -69,6 +69,7 @@ pub fn run(rootfs: &Path, plan: &Path) -> Result<i32> {
         None => (0, 0),
     };
     let w = Writer {
+        last_parent: Default::default(),
         root,
         uid,
         gid,
@@ -79,6 +80,7 @@ pub fn run(rootfs: &Path, plan: &Path) -> Result<i32> {
         let w = if plan.keep_owner && plan.chown.is_none() {
             let md = std::fs::symlink_metadata(&it.src).with_ctx(|| format!("stat {}", it.src))?;
             own = Writer {
+                last_parent: Default::default(),
                 root: w.root.try_clone().ctx("dup")?,
                 uid: md.uid(),
                 gid: md.gid(),
@@ -108,6 +110,8 @@ pub fn run(rootfs: &Path, plan: &Path) -> Result<i32> {
 
 struct Writer {
     root: OwnedFd,
+    /// The directory [`Writer::parent`] opened last, by its path.
+    last_parent: std::cell::RefCell<Option<(String, OwnedFd)>>,
     uid: u32,
     gid: u32,
     chmod: Option<u32>,
@@ -174,16 +178,24 @@ impl Writer {
             .is_some_and(|st| inroot::is_dir(&st))
     }
 
-    /// The directory that holds `dest` (made when missing), opened for *at calls.
+    /// The directory that holds `dest` (made when missing), opened for *at
+    /// calls; the last one is kept: a directory's files come one after another.
     fn parent(&self, dest: &str) -> Result<(OwnedFd, CString)> {
         let (p, name) = split(dest);
         if name.is_empty() || name == ".." {
             return Err(Error::new(format!("{dest}: not a file name")));
         }
+        let name = cstr(name.as_bytes())?;
+        if let Some((last, fd)) = &*self.last_parent.borrow() {
+            if *last == p {
+                return Ok((fd.try_clone().ctx("dup")?, name));
+            }
+        }
         inroot::make_all(self.root.as_fd(), &p, Leaf::Dir).with_ctx(|| format!("mkdir {p}"))?;
         let fd = inroot::open(self.root.as_fd(), &p, libc::O_RDONLY | libc::O_DIRECTORY)
             .with_ctx(|| format!("open {p}"))?;
-        Ok((fd, cstr(name.as_bytes())?))
+        *self.last_parent.borrow_mut() = Some((p, fd.try_clone().ctx("dup")?));
+        Ok((fd, name))
     }
 
     /// Remove what is at `name` unless it is a directory.
@@ -315,6 +327,7 @@ impl Writer {
         let mut ar = tar::Archive::new(dec);
         let (uid, gid) = (self.uid, self.gid);
         let keep = Writer {
+            last_parent: Default::default(),
             root: self.root.try_clone().ctx("dup")?,
             uid,
             gid,
@@ -330,6 +343,7 @@ impl Writer {
             let target = format!("{}{rel}", dest.trim_end_matches('/'));
             let h = e.header().clone();
             let w = Writer {
+                last_parent: Default::default(),
                 root: keep.root.try_clone().ctx("dup")?,
                 uid: h.uid().unwrap_or(0) as u32,
                 gid: h.gid().unwrap_or(0) as u32,

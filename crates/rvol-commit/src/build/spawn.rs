@@ -109,14 +109,14 @@ impl Guard {
     }
 }
 
-/// `rvol rm -f -v ID`: the step's container and its anonymous volumes go.
+/// `rvol-mount rm -v -f --background ID`: the step's container (ended) and
+/// its anonymous volumes go; renamed away at once, deleted by a detached
+/// child as an `--rm` container's hook does, so the next step need not wait.
 pub fn remove(id: &str) {
-    if let Ok(v) = verb("rm") {
-        let _ = Command::new(v)
-            .args(["-f", "-v", "--", id])
-            .stdout(Stdio::null())
-            .status();
-    }
+    let _ = Command::new("rvol-mount")
+        .args(["rm", "-v", "-f", "--background", "--", id])
+        .stdout(Stdio::null())
+        .status();
 }
 
 /// The chain with `rvol-commit copy-out --rootfs ROOTFS --to DIR SRC...`:
