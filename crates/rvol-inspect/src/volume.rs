@@ -35,7 +35,11 @@ pub fn inspect(root: &Root, name: &str) -> Result<Option<Value>> {
         Some(m) if !m.is_empty() => {
             let mut kv: Vec<(&String, &Value)> = m.iter().collect();
             kv.sort_by(|a, b| a.0.cmp(b.0));
-            Value::Object(kv.into_iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            Value::Object(
+                kv.into_iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            )
         }
         _ => Value::Null,
     };
