@@ -14,3 +14,5 @@ rt start cb
 inspect cb '{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}'
 rt ps -a --format '{{.Names}}'
 rt rm cb
+run -d --name rd -v e3:/d cbox:1 true
+rt rm rd
