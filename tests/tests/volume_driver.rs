@@ -643,6 +643,13 @@ fn two_containers_share_one_tmpfs_volume() {
     wait_until(5.0, "unmounted after the last user", || !mounted(&r, "t1"));
     assert!(!data(&r, "t1").join("f").exists());
     r.rvol_ok(&["rm", "c1", "c2"]);
+    // `rm -f` of a running user: unmounted when it returns.
+    r.rvol_ok(&[
+        "run", "-d", "--name", "c3", "-v", "t1:/d", "bb:1", "sleep", "30",
+    ]);
+    assert!(mounted(&r, "t1"));
+    r.rvol_ok(&["rm", "-f", "c3"]);
+    assert!(!mounted(&r, "t1"), "rm -f left the mount");
     r.rvol_ok(&["volume", "rm", "t1"]);
 }
 

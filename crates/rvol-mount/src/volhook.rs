@@ -63,6 +63,10 @@ fn mount_all(root: &Root, bundle: &Path) -> Result<i32> {
 
 pub fn release(root: &Root, bundle: &Path) -> Result<i32> {
     let c = Container::at(bundle.to_path_buf());
+    if !c.paths().config().exists() {
+        // `rm -f` took the bundle away, and released its volumes itself.
+        return Ok(0);
+    }
     let id = c.id()?;
     let mut status = 0;
     for name in volumes(&c)? {

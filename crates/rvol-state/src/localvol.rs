@@ -234,6 +234,9 @@ pub fn acquire(root: &Root, name: &str, id: &str, pid: i32) -> Result<()> {
 /// Container `id` has ended: count it out, and unmount when it was the
 /// last live user.
 pub fn release(root: &Root, name: &str, id: &str) -> Result<()> {
+    if !users_dir(root, name).exists() && !is_mounted(&root.volume_data(name)) {
+        return Ok(()); // never mounted: no lock taken
+    }
     let _l = lock(root, name)?;
     let _ = std::fs::remove_file(users_dir(root, name).join(id));
     settle_locked(root, name)
@@ -256,11 +259,6 @@ pub fn settle_locked(root: &Root, name: &str) -> Result<()> {
         unmount(&data)?;
     }
     Ok(())
-}
-
-/// The volume is mounted for a live container.
-pub fn mounted_for(root: &Root, name: &str) -> Vec<String> {
-    live_users(root, name)
 }
 
 /// Detached, as moby's mount.Unmount: a host process with its cwd inside
