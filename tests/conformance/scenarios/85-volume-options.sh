@@ -14,3 +14,7 @@ mkdir dev
 rt volume create -o type=none -o device="$PWD/dev" -o o=bind bv
 run --rm -v bv:/d cbox:1 sh -c 'echo new > /d/new'
 tree dev
+run --rm --mount type=volume,src=mo,dst=/d,volume-opt=bogus=1 cbox:1 true
+run --rm --mount type=volume,src=mo2,dst=/d,volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-opt=o=size=1m,volume-label=m=1 cbox:1 df -k /d
+rt volume inspect -f '{{json .Options}} {{json .Labels}}' mo2
+rt volume ls -q --filter name=mo
