@@ -297,7 +297,14 @@ fn make(
         }
         if m.copy_data {
             let view = view.expect("run opens the image view when a volume copies data");
-            volume::copy_up(root, &m.name, view, &m.destination)?;
+            // In the view's private mount namespace: a volume with options
+            // gets the copy on its mounted filesystem, as docker's.
+            let mounted = rvol_state::localvol::mount_for_copy(root, &m.name)?;
+            let r = volume::copy_up(root, &m.name, view, &m.destination);
+            if mounted {
+                rvol_state::localvol::unmount(&root.volume_data(&m.name))?;
+            }
+            r?;
         }
         m.source = root.volume_data(&m.name).to_string_lossy().into_owned();
     }

@@ -139,6 +139,15 @@ pub fn copy_up(root: &Root, name: &str, view: &ImageView, dest: &str) -> Result<
             )))
         }
     };
+    if localvol::is_mounted(&data) {
+        // A volume with options, mounted for the copy (create): no temp
+        // directory can be renamed over a mount point, so the copy goes
+        // in place, as docker's does.
+        let dst = std::fs::File::open(&data).with_ctx(|| format!("open {}", data.display()))?;
+        use std::os::fd::AsFd;
+        return copyup::copy_tree(src.as_fd(), dst.as_fd())
+            .with_ctx(|| format!("volume {name}: copy {dest} from the image"));
+    }
     let dir = root.volume(name);
     sweep_stale(&dir);
     let tmp: PathBuf = dir.join(format!(".copyup-{}", std::process::id()));

@@ -201,6 +201,23 @@ fn resolve_addr(o: &str) -> std::result::Result<String, String> {
     Ok(o.replacen(&format!("addr={addr}"), &format!("addr={ip}"), 1))
 }
 
+/// For create's copy-up into a volume with options, which docker makes
+/// into the mounted volume (a bind volume's device dir gets the image's
+/// files; a tmpfs one loses them when it is unmounted again): mount it
+/// here unless it is, in the caller's own private mount namespace (the
+/// image view's), which no other process sees. True when this call
+/// mounted it; the caller unmounts it after. The caller holds the lock.
+pub fn mount_for_copy(root: &Root, name: &str) -> Result<bool> {
+    let Some(rec) = record(root, name).filter(needs_mount) else {
+        return Ok(false);
+    };
+    if is_mounted(&root.volume_data(name)) {
+        return Ok(false);
+    }
+    mount(root, name, &rec)?;
+    Ok(true)
+}
+
 /// Container `id` (whose rvol-ns is `pid`) starts with the volume: mount
 /// it unless a live user has, and count the container in.
 pub fn acquire(root: &Root, name: &str, id: &str, pid: i32) -> Result<()> {

@@ -18,3 +18,13 @@ run --rm --mount type=volume,src=mo,dst=/d,volume-opt=bogus=1 cbox:1 true
 run --rm --mount type=volume,src=mo2,dst=/d,volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-opt=o=size=1m,volume-label=m=1 cbox:1 df -k /d
 rt volume inspect -f '{{json .Options}} {{json .Labels}}' mo2
 rt volume ls -q --filter name=mo
+# copy-up into a volume with options goes to its mounted filesystem: a
+# bind volume's device dir gets the image's files, a tmpfs one loses them
+mkdir cud
+rt volume create -o type=none -o device="$PWD/cud" -o o=bind cub
+run --rm -v cub:/srv cbox:1 ls /srv
+tree cud
+voltree cub
+rt volume create -o type=tmpfs -o device=tmpfs cut
+run --rm -v cut:/srv cbox:1 ls -A /srv
+voltree cut
