@@ -299,7 +299,10 @@ fn make(
             let view = view.expect("run opens the image view when a volume copies data");
             // In the view's private mount namespace: a volume with options
             // gets the copy on its mounted filesystem, as docker's.
-            let mounted = rvol_state::localvol::mount_for_copy(root, &m.name)?;
+            // Only when the image has a directory there to copy (docker
+            // mounts nothing at create otherwise).
+            let has_dir = inroot::open(view.root(), &m.destination, libc::O_DIRECTORY).is_ok();
+            let mounted = has_dir && rvol_state::localvol::mount_for_copy(root, &m.name)?;
             let r = volume::copy_up(root, &m.name, view, &m.destination);
             if mounted {
                 rvol_state::localvol::unmount(&root.volume_data(&m.name))?;
