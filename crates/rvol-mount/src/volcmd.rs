@@ -78,13 +78,15 @@ fn create(root: &Root, name: Option<String>, labels: &[String], opts: &[String])
     };
     let labels = key_values(labels);
     let opts = key_values(opts);
-    // The daemon's own refusal: status 1, as the CLI exits.
-    rvol_state::localvol::validate(&name, &opts).map_err(|e| e.with_code(1))?;
     let _lock = volume::lock(root, &name)?;
     if volume::exists(root, &name) {
+        // It keeps what it was made with, and its options are not read
+        // again (docker's: `-o bogus=1` of an existing volume is no error).
         rvol_state::localvol::settle_locked(root, &name)?;
+    } else {
+        // The daemon's own refusal: status 1, as the CLI exits.
+        rvol_state::localvol::validate(&name, &opts).map_err(|e| e.with_code(1))?;
     }
-    // An existing volume keeps what it was made with (docker's).
     volume::create(root, &name, labels, opts, anonymous)?;
     println!("{name}");
     Ok(0)

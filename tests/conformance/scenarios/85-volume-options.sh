@@ -28,3 +28,6 @@ voltree cub
 rt volume create -o type=tmpfs -o device=tmpfs cut
 run --rm -v cut:/srv cbox:1 ls -A /srv
 voltree cut
+# an existing volume: its options are not read again
+rt volume create -o bogus=1 tv
+rt volume inspect -f '{{json .Options}}' tv
