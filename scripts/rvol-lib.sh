@@ -322,6 +322,14 @@ start_detached() {
     created*)
         _s=${_s#created }
         echo "rvol: ${_s#* }" >&2
+        # 128 is docker's record of a start that failed before the
+        # command (a volume's mount): its CLI's status comes from the text
+        # (rvol_state::error::cli_start_status).
+        case ${_s%% *}:${_s#* } in
+        128:*"no such file or directory"*) return 127 ;;
+        128:*"permission denied"*) return 126 ;;
+        128:*) return 125 ;;
+        esac
         return "${_s%% *}"
         ;;
     esac

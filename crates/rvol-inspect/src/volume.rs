@@ -1,6 +1,7 @@
 //! Volumes as `docker volume inspect` and `docker volume ls` show them,
 //! from `ROOT/volumes/<name>/` (`_data` and `volume.json`).
 
+use rvol_state::labelfilter::{self, Label};
 use rvol_state::record::VolumeRecord;
 use rvol_state::{Result, ResultExt, Root};
 use serde_json::{json, Map, Value};
@@ -12,6 +13,10 @@ pub fn inspect(root: &Root, name: &str) -> Result<Option<Value>> {
     if !rvol_state::volume::is_volume(root, name) {
         return Ok(None);
     }
+    // A mount left by containers that were killed is undone by the next
+    // command that looks at the volume (localvol); a view that may not
+    // unmount (not root) still shows the volume.
+    let _ = rvol_state::localvol::settle(root, name);
     let rec_path = root.volume(name).join("volume.json");
     let rec: Option<VolumeRecord> = match std::fs::read(&rec_path) {
         Ok(b) => {
@@ -24,9 +29,18 @@ pub fn inspect(root: &Root, name: &str) -> Result<Option<Value>> {
         Some(r) => r.created_at.clone(),
         None => mtime(&root.volume(name)),
     };
-    // docker prints null, not {}, for a volume made without labels/options
+    // docker prints null, not {}, for a volume made without labels/options;
+    // Go marshals a map with its keys sorted.
     let nullable = |m: Option<&Map<String, Value>>| match m {
-        Some(m) if !m.is_empty() => Value::Object(m.clone()),
+        Some(m) if !m.is_empty() => {
+            let mut kv: Vec<(&String, &Value)> = m.iter().collect();
+            kv.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(
+                kv.into_iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            )
+        }
         _ => Value::Null,
     };
     Ok(Some(json!({
@@ -63,13 +77,27 @@ const TITLES: &[(&str, &str)] = &[
 pub fn list(a: &ListArgs) -> Result<i32> {
     let (f, fmt) = match listfmt::prepare(
         &a.filters,
-        &["name", "dangling"],
+        &["name", "dangling", "driver", "label"],
         a.format.as_deref(),
         DEFAULT,
     ) {
         Ok(p) => p,
         Err(status) => return Ok(status),
     };
+    // The daemon's checks of the values (docs/docker-behaviour.md §14).
+    for (k, v) in &f {
+        if k == "dangling" && !matches!(v.as_str(), "true" | "1" | "false" | "0") {
+            eprintln!("Error: Invalid filter 'dangling=[{v}]'");
+            return Ok(1);
+        }
+    }
+    // Label filters all hold (moby's MatchKVList); the other keys' values
+    // are alternatives.
+    let labels: Vec<Label> = f
+        .iter()
+        .filter(|(k, _)| k == "label")
+        .map(|(_, v)| Label::parse(v))
+        .collect();
     let used = if f.iter().any(|(k, _)| k == "dangling") {
         rvol_state::volume::users(&a.root)?
     } else {
@@ -79,6 +107,7 @@ pub fn list(a: &ListArgs) -> Result<i32> {
     for n in rvol_state::volume::list(&a.root)? {
         let dangling = used.get(&n).is_none_or(|ids| ids.is_empty());
         let keep = matches(&f, "name", |v| n.contains(v))
+            && matches(&f, "driver", |v| v == "local")
             && matches(&f, "dangling", |v| match v {
                 "true" | "1" => dangling,
                 _ => !dangling,
@@ -86,13 +115,17 @@ pub fn list(a: &ListArgs) -> Result<i32> {
         if !keep {
             continue;
         }
+        let Some(v) = inspect(&a.root, &n)? else {
+            continue;
+        };
+        let no_labels = Map::new();
+        if !labelfilter::match_all(&labels, v["Labels"].as_object().unwrap_or(&no_labels)) {
+            continue;
+        }
         if a.quiet {
             println!("{n}");
             continue;
         }
-        let Some(v) = inspect(&a.root, &n)? else {
-            continue;
-        };
         let labels = v["Labels"]
             .as_object()
             .map(|l| {

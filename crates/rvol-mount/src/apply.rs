@@ -79,10 +79,24 @@ fn perform(plan: &Plan) -> Result<()> {
         parent_mount_private(&plan.rootfs)?;
     }
     mount_overlay(&plan.overlay, &plan.rootfs)?;
-    if let Err(e) = mount_all(&plan.mounts, &plan.rootfs) {
+    if let Err(e) = mount_all(&plan.mounts, &plan.rootfs).and_then(|()| chown(plan)) {
         // Private namespace or not, leave nothing mounted behind.
         let _ = umount2(&plan.rootfs, MntFlags::MNT_DETACH);
         return Err(e);
+    }
+    Ok(())
+}
+
+/// `:U`: with the root mounted, the user is known (crate::chown).
+fn chown(plan: &Plan) -> Result<()> {
+    if plan.chown.is_empty() {
+        return Ok(());
+    }
+    let root =
+        std::fs::File::open(&plan.rootfs).with_ctx(|| format!("open {}", plan.rootfs.display()))?;
+    let (uid, gid) = crate::chown::resolve(root.as_fd(), &plan.user)?;
+    for src in &plan.chown {
+        crate::chown::chown_tree(src, uid, gid)?;
     }
     Ok(())
 }

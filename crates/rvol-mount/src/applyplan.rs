@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use nix::mount::MsFlags;
 use rvol_state::annotation;
 use rvol_state::mountopt;
+use rvol_state::record::ann;
 
 use rvol_state::{Error, Result, ResultExt};
 use serde::Deserialize;
@@ -54,6 +55,10 @@ pub struct Plan {
     pub overlay: Overlay,
     /// The spec's mounts, shallowest destination first (stable).
     pub mounts: Vec<MountOp>,
+    /// Podman's `:U`: these sources go to the container's user (`user`,
+    /// as given) before it starts.
+    pub chown: Vec<String>,
+    pub user: String,
 }
 
 pub struct Overlay {
@@ -124,12 +129,22 @@ impl Plan {
             .map(mount_op)
             .collect::<Result<Vec<_>>>()?;
         mounts.sort_by_key(|m| depth(&m.destination));
+        let a = annotation::of(&anns);
+        let chown_dsts: Vec<String> = a.json(ann::CHOWN).ctx("config.json")?.unwrap_or_default();
+        let chown = chown_dsts
+            .iter()
+            .filter_map(|d| mounts.iter().find(|m| m.destination == *d))
+            .map(|m| m.source.clone())
+            .collect();
+        let user = a.user().unwrap_or_default();
         Ok(Plan {
             rootfs,
             root_propagation,
             root_propagation_name,
             overlay,
             mounts,
+            chown,
+            user,
         })
     }
 }

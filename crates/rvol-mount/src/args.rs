@@ -16,7 +16,9 @@ pub const USAGE: &str = "usage:
                     [--tmpfs DST[:OPTS]]... [--volumes-from C[:ro|:rw]]... [--read-only] < config.json
   rvol-mount apply [--bundle DIR | < config.json] [-- CMD ARGS...]
   rvol-mount rm [--root DIR] [-v] [-f] [--background] NAME|ID...
-  rvol-mount volume create [NAME] [--label K=V]... | rm [-f] NAME... | prune [-a] [-f]
+  rvol-mount volume create [NAME] [--label K=V]... [-o|--opt K=V]... | rm [-f] NAME...
+                    | prune [-a] [-f] [--filter label=K[=V]|label!=K[=V]]...
+  rvol-mount volume mount|release --bundle DIR   (a container's hooks: the local driver's mounts)
 
 create reads the spec rvol-unpack prints (`rvol-unpack IMAGE | rvol-mount create ...`).
 --quiet-empty: an empty stdin means the stage before failed and has said why: exit 125
@@ -141,12 +143,18 @@ fn volume(p: &mut lexopt::Parser, mut root: Option<PathBuf>) -> Result<Command, 
         }
     };
     let (mut all, mut force) = (false, false);
-    let mut labels = Vec::new();
+    let (mut labels, mut opts, mut filters) = (Vec::new(), Vec::new(), Vec::new());
     let mut names = Vec::new();
+    let mut bundle = None;
     while let Some(arg) = p.next()? {
         match arg {
             Long("root") => root = Some(p.value()?.into()),
             Long("label") if sub == "create" => labels.push(p.value()?.string()?),
+            Short('o') | Long("opt") if sub == "create" => opts.push(p.value()?.string()?),
+            Long("filter") if sub == "prune" => filters.push(p.value()?.string()?),
+            Long("bundle") if sub == "mount" || sub == "release" => {
+                bundle = Some(PathBuf::from(p.value()?))
+            }
             Short('d') | Long("driver") if sub == "create" => {
                 let d = p.value()?.string()?;
                 if d != "local" {
@@ -154,8 +162,12 @@ fn volume(p: &mut lexopt::Parser, mut root: Option<PathBuf>) -> Result<Command, 
                 }
             }
             Short('a') | Long("all") if sub == "prune" => all = true,
-            Short('f') | Long("force") if sub != "create" => force = true,
-            Value(v) if sub != "prune" => names.push(v.string()?),
+            Short('f') | Long("force") if matches!(sub.as_str(), "rm" | "remove" | "prune") => {
+                force = true
+            }
+            Value(v) if sub == "create" || sub == "rm" || sub == "remove" => {
+                names.push(v.string()?)
+            }
             _ => return Err(arg.unexpected()),
         }
     }
@@ -167,6 +179,7 @@ fn volume(p: &mut lexopt::Parser, mut root: Option<PathBuf>) -> Result<Command, 
             VolumeCmd::Create {
                 name: names.pop(),
                 labels,
+                opts,
             }
         }
         "rm" | "remove" => {
@@ -175,7 +188,18 @@ fn volume(p: &mut lexopt::Parser, mut root: Option<PathBuf>) -> Result<Command, 
             }
             VolumeCmd::Rm { force, names }
         }
-        "prune" => VolumeCmd::Prune { all, force },
+        "prune" => VolumeCmd::Prune {
+            all,
+            force,
+            filters,
+        },
+        "mount" | "release" => {
+            let bundle = bundle.ok_or("volume mount|release: --bundle is required")?;
+            match sub.as_str() {
+                "mount" => VolumeCmd::Mount { bundle },
+                _ => VolumeCmd::Release { bundle },
+            }
+        }
         other => {
             return Err(format!(
                 "volume: unknown command {other:?} (ls and inspect are rvol-inspect's)"

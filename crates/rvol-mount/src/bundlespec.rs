@@ -25,6 +25,9 @@ pub struct Given<'a> {
     pub created: String,
     /// `--rm`: `HostConfig.AutoRemove`, with its poststop hook.
     pub auto_remove: Option<Value>,
+    /// The local driver's mounts: `volume mount` before the start
+    /// (`createRuntime`), `volume release` after the end (`poststop`).
+    pub volume_hooks: Option<(Value, Value)>,
 }
 
 /// `spec` (rvol-unpack's) with the container's root, hostname, mounts,
@@ -49,8 +52,19 @@ pub fn build(mut spec: Value, flags: &Flags, plan: &Plan, given: &Given) -> Resu
     // shell has to stay behind to remove it, so `rvol run` execs the chain
     // (scripts/bench-run: two forks less a run), and `start`, `stop` and
     // a detached run all remove it the same way.
+    // Volumes with options: mounted on the host by a createRuntime hook
+    // (rvol-ns runs it before it makes the namespaces) and released by a
+    // poststop one, before --rm's removal.
+    let mut poststop = Vec::new();
+    if let Some((mount, release)) = &given.volume_hooks {
+        spec["hooks"]["createRuntime"] = json!([mount]);
+        poststop.push(release.clone());
+    }
     if let Some(hook) = &given.auto_remove {
-        spec["hooks"] = json!({ "poststop": [hook] });
+        poststop.push(hook.clone());
+    }
+    if !poststop.is_empty() {
+        spec["hooks"]["poststop"] = Value::Array(poststop);
     }
 
     let mut cfg = annotation::of(&spec)
@@ -79,6 +93,15 @@ pub fn build(mut spec: Value, flags: &Flags, plan: &Plan, given: &Given) -> Resu
         ann::MOUNTS.into(),
         json!(serde_json::to_string(&docker_mounts)?),
     );
+    let chown: Vec<&str> = plan
+        .mounts
+        .iter()
+        .filter(|m| m.chown && m.kind != Kind::Tmpfs)
+        .map(|m| m.destination.as_str())
+        .collect();
+    if !chown.is_empty() {
+        anns.insert(ann::CHOWN.into(), json!(serde_json::to_string(&chown)?));
+    }
     anns.insert(ann::CONFIG.into(), json!(serde_json::to_string(&cfg)?));
     anns.insert(
         ann::HOSTCONFIG.into(),
@@ -166,7 +189,13 @@ fn spec_mounts(plan: &Plan, bundle: &Path, read_only: bool) -> Result<Vec<Value>
                 if !m.rw {
                     opts.push("ro".into());
                 }
-                out.push(json!({"destination": m.destination, "type": "bind", "source": m.source, "options": opts}));
+                // A volume subpath: only that directory (checked at the
+                // start, once the volume is mounted: volhook).
+                let source = match m.subpath.as_str() {
+                    "" => m.source.clone(),
+                    sub => format!("{}/{sub}", m.source),
+                };
+                out.push(json!({"destination": m.destination, "type": "bind", "source": source, "options": opts}));
             }
         }
     }
@@ -211,6 +240,7 @@ mod tests {
             hostname: "h",
             created: "T".into(),
             auto_remove: None,
+            volume_hooks: None,
         }
     }
 

@@ -281,12 +281,33 @@ fn make(
             .iter()
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
             .collect();
-        if volume::create(root, &m.name, labels, anonymous)? {
+        let opts: Map<String, Value> = m
+            .volume_opts
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        if volume::exists(root, &m.name) {
+            // A mount left by users that were killed goes before a new use.
+            rvol_state::localvol::settle_locked(root, &m.name)?;
+        } else {
+            rvol_state::localvol::validate(&m.name, &opts)?;
+        }
+        if volume::create(root, &m.name, labels, opts, anonymous)? {
             made.volumes.push(m.name.clone());
         }
         if m.copy_data {
             let view = view.expect("run opens the image view when a volume copies data");
-            volume::copy_up(root, &m.name, view, &m.destination)?;
+            // In the view's private mount namespace: a volume with options
+            // gets the copy on its mounted filesystem, as docker's.
+            // Only when the image has a directory there to copy (docker
+            // mounts nothing at create otherwise).
+            let has_dir = inroot::open(view.root(), &m.destination, libc::O_DIRECTORY).is_ok();
+            let mounted = has_dir && rvol_state::localvol::mount_for_copy(root, &m.name)?;
+            let r = volume::copy_up(root, &m.name, view, &m.destination);
+            if mounted {
+                rvol_state::localvol::unmount(&root.volume_data(&m.name))?;
+            }
+            r?;
         }
         m.source = root.volume_data(&m.name).to_string_lossy().into_owned();
     }
@@ -316,6 +337,10 @@ fn make(
         true => Some(remove_hook(root, id)?),
         false => None,
     };
+    let volume_hooks = match needs_volume_hooks(root, &plan) {
+        true => Some(volume_hooks(root, bundle)?),
+        false => None,
+    };
     *spec = bundlespec::build(
         std::mem::take(spec),
         &args.flags,
@@ -327,6 +352,7 @@ fn make(
             hostname: &hostname,
             created: rvol_state::time::now_nanos(),
             auto_remove,
+            volume_hooks,
         },
     )?;
 
@@ -355,6 +381,31 @@ fn remove_hook(root: &Root, id: &str) -> Result<Value> {
         "path": me,
         "args": ["rvol-mount", "--root", root.path, "rm", "-v", "-f", "--background", "--", id],
     }))
+}
+
+/// A volume of the container is the local driver's mount (it has
+/// options), or only a subpath of one is mounted: work for its start.
+fn needs_volume_hooks(root: &Root, plan: &Plan) -> bool {
+    plan.mounts.iter().any(|m| {
+        m.kind == Kind::Volume
+            && (!m.subpath.is_empty()
+                || volume::record(root, &m.name)
+                    .is_some_and(|r| rvol_state::localvol::needs_mount(&r)))
+    })
+}
+
+/// `rvol-mount --root ROOT volume mount|release --bundle B`: run by
+/// rvol-ns on the host before the container's namespaces are made, and
+/// after its end (volhook.rs).
+fn volume_hooks(root: &Root, bundle: &Path) -> Result<(Value, Value)> {
+    let me = std::env::current_exe().ctx("find rvol-mount itself (for the volume hooks)")?;
+    let hook = |verb: &str| {
+        json!({
+            "path": me,
+            "args": ["rvol-mount", "--root", root.path, "volume", verb, "--bundle", bundle],
+        })
+    };
+    Ok((hook("mount"), hook("release")))
 }
 
 fn make_host_dir(path: &Path, made: &mut Made) -> Result<()> {

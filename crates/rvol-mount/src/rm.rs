@@ -159,6 +159,13 @@ fn remove(args: &RmArgs, what: &str, gone: &mut Vec<PathBuf>) -> Result<()> {
         names::release(root, &name, &id);
     }
     gone.push(bundle_gone);
+    // Its count in a volume with options: its own poststop hook does
+    // this too, but may have lost the race with the rename above.
+    for m in mounts.iter().filter(|m| m.kind == "volume") {
+        if let Some(name) = &m.name {
+            rvol_state::localvol::release(root, name, &id)?;
+        }
+    }
     if args.volumes {
         for m in mounts.iter().filter(|m| m.kind == "volume") {
             let Some(name) = &m.name else { continue };

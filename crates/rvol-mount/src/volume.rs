@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 pub use rvol_state::volume::{in_use, list};
 
 use rvol_state::fsx::{self, Lock};
+use rvol_state::localvol;
 use rvol_state::record::VolumeRecord;
 use rvol_state::{Error, Result, ResultExt, Root};
 use serde_json::{Map, Value};
@@ -34,6 +35,7 @@ pub fn create(
     root: &Root,
     name: &str,
     labels: Map<String, Value>,
+    options: Map<String, Value>,
     anonymous: bool,
 ) -> Result<bool> {
     if exists(root, name) {
@@ -49,7 +51,7 @@ pub fn create(
         let rec = VolumeRecord {
             created_at: rvol_state::time::now_secs(),
             labels,
-            options: Map::new(),
+            options,
             anonymous,
         };
         fsx::write_json(&tmp.join("volume.json"), &rec)?;
@@ -68,9 +70,7 @@ pub fn create(
     Ok(true)
 }
 
-pub fn record(root: &Root, name: &str) -> Option<VolumeRecord> {
-    fsx::read_json(&root.volume(name).join("volume.json")).ok()
-}
+pub use rvol_state::localvol::record;
 
 pub fn remove(root: &Root, name: &str) -> Result<()> {
     let gone = remove_later(root, name)?;
@@ -81,6 +81,12 @@ pub fn remove(root: &Root, name: &str) -> Result<()> {
 /// a half-removed volume is never seen as a volume); its files are for the
 /// caller to delete, at the path returned.
 pub fn remove_later(root: &Root, name: &str) -> Result<PathBuf> {
+    // A mount its users left (they were killed) goes first: deleting the
+    // files of a mounted bind volume would delete its device's.
+    let data = root.volume_data(name);
+    if localvol::is_mounted(&data) {
+        localvol::unmount(&data)?;
+    }
     let gone = root
         .volumes()
         .join(format!(".rm-{name}-{}", std::process::id()));
@@ -133,6 +139,15 @@ pub fn copy_up(root: &Root, name: &str, view: &ImageView, dest: &str) -> Result<
             )))
         }
     };
+    if localvol::is_mounted(&data) {
+        // A volume with options, mounted for the copy (create): no temp
+        // directory can be renamed over a mount point, so the copy goes
+        // in place, as docker's does.
+        let dst = std::fs::File::open(&data).with_ctx(|| format!("open {}", data.display()))?;
+        use std::os::fd::AsFd;
+        return copyup::copy_tree(src.as_fd(), dst.as_fd())
+            .with_ctx(|| format!("volume {name}: copy {dest} from the image"));
+    }
     let dir = root.volume(name);
     sweep_stale(&dir);
     let tmp: PathBuf = dir.join(format!(".copyup-{}", std::process::id()));

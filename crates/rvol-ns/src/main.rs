@@ -22,8 +22,24 @@ fn run(args: args::Args) -> rvol_state::Result<i32> {
         None => None,
     };
     let plan = namespaces::Plan::new(args.flags, spec.as_ref())?;
-    plan.enter_parent()?;
     let poststop = spec.as_ref().map(hooks::poststop).unwrap_or_default();
+    if let (Some(b), Some(spec)) = (&args.bundle, &spec) {
+        // On the host, before any namespace: the volumes' mounts.
+        let start = hooks::create_runtime(spec);
+        if let Err(f) = hooks::run_create_runtime(&start, b, spec) {
+            // Docker keeps the container `created`, ExitCode 128, with
+            // the error; then the end's hooks (--rm) run as after a run.
+            if !f.said {
+                eprintln!("rvol-ns: {}", f.msg);
+            }
+            if let Err(e) = state::not_started(b, None, 128, &f.msg) {
+                eprintln!("rvol-ns: {e}");
+            }
+            hooks::run(&poststop, b, spec, None);
+            return Ok(f.code);
+        }
+    }
+    plan.enter_parent()?;
     let ended = supervise::run(
         &args.cmd,
         args.bundle.as_deref(),

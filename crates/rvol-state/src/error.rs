@@ -97,3 +97,28 @@ pub fn exit_with(tool: &str, r: Result<i32>) -> ! {
         }
     }
 }
+
+/// An errno as Go prints it (`no such file or directory`): docker's texts
+/// quote the Go error, Rust's adds ` (os error N)` and a capital.
+pub fn go_text(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    let s = s.split(" (os error").next().unwrap_or(&s);
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// The status docker's CLI gives a run whose start failed with `msg`
+/// (its container-start error mapping): 127 for a missing file or
+/// command, 126 for a refused one, else 125.
+pub fn cli_start_status(msg: &str) -> i32 {
+    if msg.contains("executable file not found") || msg.contains("no such file or directory") {
+        EXIT_NOT_FOUND
+    } else if msg.contains("permission denied") {
+        EXIT_CANNOT_RUN
+    } else {
+        EXIT_OWN
+    }
+}

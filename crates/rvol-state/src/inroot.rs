@@ -21,6 +21,11 @@ pub enum Mounts {
     /// RESOLVE_NO_XDEV: a tree that holds no mount of its own (a layer
     /// being unpacked) is not left through one that appeared in it.
     Refuse,
+    /// RESOLVE_BENEATH in place of RESOLVE_IN_ROOT: a path that would
+    /// leave the root (`..`, an absolute symlink, one that points out) is
+    /// refused with EXDEV rather than read inside it (moby's safepath,
+    /// for a volume's subpath).
+    Beneath,
 }
 
 /// openat2(`root`, `path`, `flags` | O_CLOEXEC) with RESOLVE_IN_ROOT and
@@ -33,8 +38,12 @@ pub fn open_at(
     mounts: Mounts,
 ) -> io::Result<OwnedFd> {
     let mut resolve = ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS;
-    if mounts == Mounts::Refuse {
-        resolve |= ResolveFlag::RESOLVE_NO_XDEV;
+    match mounts {
+        Mounts::Refuse => resolve |= ResolveFlag::RESOLVE_NO_XDEV,
+        Mounts::Beneath => {
+            resolve = ResolveFlag::RESOLVE_BENEATH | ResolveFlag::RESOLVE_NO_MAGICLINKS
+        }
+        Mounts::Cross => {}
     }
     let how = OpenHow::new()
         .flags(OFlag::from_bits_retain(flags | libc::O_CLOEXEC))

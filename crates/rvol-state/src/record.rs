@@ -33,6 +33,10 @@ pub mod ann {
     /// The shared init layer (rvol-mount's `initlayer`): a directory that
     /// `apply` stacks above the image's layers. Written by rvol-mount create.
     pub const INIT_LAYER: &str = "org.rvol.initlayer";
+    /// Destinations to chown, recursively, to the container's user before
+    /// it starts (Podman's `:U`, `U=true`): a JSON list. Written by
+    /// rvol-mount create, done by rvol-mount apply.
+    pub const CHOWN: &str = "org.rvol.chown";
 }
 
 /// Where a container's image came from and how its root stacks.

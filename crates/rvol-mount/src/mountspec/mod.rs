@@ -66,6 +66,15 @@ pub struct MountPoint {
     /// Docker's forced `rslave` for a bind of (or into) its own root: it
     /// falls back to the source's own propagation when that is private.
     pub forced_slave: bool,
+    /// `--mount volume-opt=K=V`: the local driver's options for a volume
+    /// made by this mount.
+    pub volume_opts: Vec<(String, String)>,
+    /// `--mount volume-subpath=SUB` (docker 26): only this directory of
+    /// the volume, cleaned and relative.
+    pub subpath: String,
+    /// Podman's `:U` / `U=true`: chown the source, recursively, to the
+    /// container's user before it starts (rvol-mount apply).
+    pub chown: bool,
 }
 
 impl MountPoint {
@@ -85,6 +94,9 @@ impl MountPoint {
             raw_source: String::new(),
             config_volume: false,
             forced_slave: false,
+            volume_opts: Vec::new(),
+            subpath: String::new(),
+            chown: false,
         }
     }
 }

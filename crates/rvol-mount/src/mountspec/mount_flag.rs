@@ -50,12 +50,18 @@ pub struct VolumeOptions {
     pub labels: BTreeMap<String, String>,
     #[serde(rename = "DriverConfig")]
     pub driver_config: DriverConfig,
+    /// Docker 26's `volume-subpath`.
+    #[serde(rename = "Subpath", skip_serializing_if = "String::is_empty")]
+    pub subpath: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct DriverConfig {
     #[serde(rename = "Name", skip_serializing_if = "String::is_empty")]
     pub name: String,
+    /// `volume-opt=K=V`, a Go map (keys sorted, a later one wins).
+    #[serde(rename = "Options", skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, String>,
 }
 
 /// Made by any `tmpfs-*` key.
@@ -102,7 +108,9 @@ pub fn parse_mount_value(value: &str) -> Result<MountFlag> {
     let mut propagation: Option<String> = None;
     let (mut volume_opts, mut bind_opts, mut tmpfs_opts) = (false, false, false);
     let mut nocopy = false;
-    let mut labels = Vec::new();
+    let mut chown = false;
+    let (mut labels, mut driver_opts) = (Vec::new(), Vec::new());
+    let mut subpath = String::new();
     let (mut size, mut mode): (Option<u64>, Option<u32>) = (None, None);
     let (mut consistency, mut driver) = (String::new(), String::new());
     for field in csv_fields(value) {
@@ -117,6 +125,8 @@ pub fn parse_mount_value(value: &str) -> Result<MountFlag> {
                     volume_opts = true;
                     nocopy = true
                 }
+                // Podman's, beyond docker.
+                "u" | "chown" => chown = true,
                 _ => {
                     return Err(cli(format!(
                         "invalid field '{field}' must be a key=value pair"
@@ -154,6 +164,19 @@ pub fn parse_mount_value(value: &str) -> Result<MountFlag> {
                 volume_opts = true;
                 let (k, v) = val.split_once('=').unwrap_or((&val, ""));
                 labels.push((k.to_string(), v.to_string()));
+            }
+            "volume-opt" => {
+                volume_opts = true;
+                let (k, v) = val.split_once('=').unwrap_or((&val, ""));
+                driver_opts.push((k.to_string(), v.to_string()));
+            }
+            "volume-subpath" => {
+                volume_opts = true;
+                subpath = val;
+            }
+            "u" | "chown" => {
+                chown = parse_bool(&val)
+                    .ok_or_else(|| cli(format!("invalid value for {key}: {val}")))?
             }
             "volume-driver" => {
                 volume_opts = true;
@@ -236,11 +259,32 @@ pub fn parse_mount_value(value: &str) -> Result<MountFlag> {
                     "must not set ReadOnly mode when using anonymous volumes",
                 ));
             }
+            if !subpath.is_empty() {
+                if source.is_empty() {
+                    return Err(mount_config(
+                        k,
+                        "must not set Subpath when using anonymous volumes",
+                    ));
+                }
+                // Go's filepath.IsLocal.
+                let c = clean(&subpath);
+                if subpath.starts_with('/') || c == ".." || c.starts_with("../") {
+                    return Err(mount_config(
+                        k,
+                        "subpath must be a relative path within the volume",
+                    ));
+                }
+            }
             let mut mp = MountPoint::new(Kind::Volume, clean(&target));
             mp.name = source.clone();
             mp.copy_data = !nocopy;
             mp.mode = "z".into();
             mp.labels = labels;
+            mp.volume_opts = driver_opts.clone();
+            mp.subpath = match clean(&subpath).as_str() {
+                "." => String::new(),
+                c => c.to_string(),
+            };
             mp
         }
         "tmpfs" => {
@@ -254,6 +298,7 @@ pub fn parse_mount_value(value: &str) -> Result<MountFlag> {
         _ => return Err(mount_config(k, "mount type unknown")),
     };
     mp.rw = !readonly;
+    mp.chown = chown;
     let label_map = mp.labels.iter().cloned().collect();
     let docker = DockerMountSpec {
         kind,
@@ -267,7 +312,11 @@ pub fn parse_mount_value(value: &str) -> Result<MountFlag> {
         volume_options: volume_opts.then_some(VolumeOptions {
             no_copy: nocopy,
             labels: label_map,
-            driver_config: DriverConfig { name: driver },
+            driver_config: DriverConfig {
+                name: driver,
+                options: driver_opts.into_iter().collect(),
+            },
+            subpath,
         }),
         tmpfs_options: tmpfs_opts.then(|| TmpfsOptions {
             size_bytes: size.unwrap_or(0),
@@ -378,6 +427,25 @@ mod tests {
             err(parse_mount_flag("ro,dst=/y")),
             "invalid mount config for type \"volume\": must not set ReadOnly mode when using anonymous volumes"
         );
+        assert_eq!(
+            err(parse_mount_flag("type=volume,src=v,dst=/y,volume-subpath=/etc")),
+            "invalid mount config for type \"volume\": subpath must be a relative path within the volume"
+        );
+        assert_eq!(
+            err(parse_mount_flag("type=volume,src=v,dst=/y,volume-subpath=a/../../b")),
+            "invalid mount config for type \"volume\": subpath must be a relative path within the volume"
+        );
+        assert_eq!(
+            err(parse_mount_flag("type=volume,dst=/y,volume-subpath=a")),
+            "invalid mount config for type \"volume\": must not set Subpath when using anonymous volumes"
+        );
+        let v = parse_mount_flag(
+            "type=volume,src=v,dst=/y,volume-subpath=a//b/,volume-opt=type=tmpfs,U",
+        )
+        .unwrap();
+        assert_eq!(v.subpath, "a/b");
+        assert!(v.chown);
+        assert_eq!(v.volume_opts, [("type".to_string(), "tmpfs".to_string())]);
         let t = parse_mount_flag("type=tmpfs,dst=/y,tmpfs-size=1m,tmpfs-mode=700").unwrap();
         assert_eq!(t.tmpfs_data, "mode=700,size=1m");
     }

@@ -90,7 +90,15 @@ pub fn parse_bind(raw: &str) -> Result<MountPoint> {
         3 => (arr[0], arr[1], arr[2]),
         _ => return Err(invalid_spec(raw)),
     };
-    if !valid_mode(mode) {
+    // Podman's `U` (chown the source to the container's user), beyond
+    // docker: one of its own, the rest of the mode checked as docker's.
+    let chown = mode.split(',').filter(|o| *o == "U").count();
+    let docker_mode: String = mode
+        .split(',')
+        .filter(|o| *o != "U")
+        .collect::<Vec<_>>()
+        .join(",");
+    if chown > 1 || !valid_mode(&docker_mode) {
         return Err(Error::new(format!("invalid mode: {mode}")));
     }
     let kind = if source.starts_with('/') {
@@ -99,12 +107,13 @@ pub fn parse_bind(raw: &str) -> Result<MountPoint> {
         Kind::Volume
     };
     let nocopy = mode_has(mode, &["nocopy"]).is_some();
-    let propagation = mode_has(mode, &PROPAGATIONS);
+    let propagation = mode_has(&docker_mode, &PROPAGATIONS);
     let wrap = |e: Error| e.context(format!("invalid volume specification: '{raw}'"));
     check_target(kind.as_str(), target).map_err(wrap)?;
     let mut mp = MountPoint::new(kind, clean(target));
     mp.rw = mode_has(mode, &["ro"]).is_none();
     mp.mode = mode.to_string();
+    mp.chown = chown == 1;
     match kind {
         Kind::Bind => {
             if nocopy {
@@ -196,5 +205,8 @@ mod tests {
         );
         assert_eq!(parse_bind("vol:/y").unwrap().mode, "z");
         assert_eq!(parse_bind("vol:/y:ro,nocopy").unwrap().mode, "ro,nocopy");
+        assert!(parse_bind("vol:/y:U").unwrap().chown);
+        assert!(parse_bind("/tmp:/y:ro,U").unwrap().chown);
+        assert_eq!(err(parse_bind("/tmp:/y:U,U")), "invalid mode: U,U");
     }
 }
