@@ -38,13 +38,27 @@ pub struct Ended {
     pub mount_ns: Option<std::fs::File>,
 }
 
+/// What the supervision covers.
+pub struct Options<'a> {
+    /// The bundle whose state.json follows the command (run, start);
+    /// None for an exec, which leaves the container's record alone.
+    pub bundle: Option<&'a Path>,
+    /// Keep the child's mount namespace past its end ([`Ended::mount_ns`]).
+    pub hold_mount_ns: bool,
+    /// `exec -d`: return as soon as the command runs (0) or has failed to
+    /// start (its status, the chain's message on our stderr). The child
+    /// is in a session of its own with /dev/null for stdin, stdout and
+    /// stderr, and is not tied to us: it lives on after we return.
+    pub detach: bool,
+}
+
 /// `setup` runs in the child before the exec (the namespaces it enters).
-pub fn run(
-    cmd: &[OsString],
-    bundle: Option<&Path>,
-    hold_mount_ns: bool,
-    setup: impl FnOnce() -> Result<()>,
-) -> Result<Ended> {
+pub fn run(cmd: &[OsString], opts: Options, setup: impl FnOnce() -> Result<()>) -> Result<Ended> {
+    let Options {
+        bundle,
+        hold_mount_ns,
+        detach,
+    } = opts;
     let argv: Vec<CString> = cmd
         .iter()
         .map(|a| CString::new(a.as_bytes()))
@@ -76,9 +90,10 @@ pub fn run(
     // command is exec'd (rvol-exec marks it close-on-exec). A tool of the
     // chain that fails before that writes its message there, so the state
     // can say `created` with docker's Error instead of `exited`.
-    let start = match bundle {
-        Some(_) => Some(nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ctx("pipe")?),
-        None => None,
+    // A detached exec learns the same way whether its command started.
+    let start = match bundle.is_some() || detach {
+        true => Some(nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ctx("pipe")?),
+        false => None,
     };
     // The child says here when its namespaces are made (closed unsaid at
     // its exec or exit): then its mount namespace can be opened.
@@ -110,8 +125,10 @@ pub fn run(
                 // SAFETY: leave without running the parent's atexit work.
                 unsafe { libc::_exit(code) }
             };
-            // SAFETY: prctl with integer arguments.
-            unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
+            if !detach {
+                // SAFETY: prctl with integer arguments.
+                unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
+            }
             let mut pfd = libc::pollfd {
                 fd: alive_r.as_raw_fd(),
                 events: libc::POLLIN,
@@ -121,6 +138,11 @@ pub fn run(
             if unsafe { libc::poll(&mut pfd, 1, 0) } != 0 {
                 // SAFETY: leave without running the parent's atexit work.
                 unsafe { libc::_exit(125) };
+            }
+            if detach {
+                if let Err(e) = detach_child() {
+                    fail(e.msg, e.code);
+                }
             }
             if let Err(e) = setup() {
                 fail(e.msg, e.code);
@@ -149,6 +171,9 @@ pub fn run(
                 drop(w);
                 r
             });
+            if detach {
+                return started(child, start_r);
+            }
             let before = match bundle {
                 Some(b) => match state::running(b, child.as_raw()) {
                     Ok(before) => Some(before),
@@ -195,6 +220,50 @@ pub fn run(
             Ok(Ended { code, mount_ns })
         }
     }
+}
+
+/// The detached child: its own session, nothing of our stdio (errors
+/// still reach the start channel).
+fn detach_child() -> Result<()> {
+    let _ = nix::unistd::setsid();
+    let null = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+        .ctx("open /dev/null")?;
+    for fd in 0..3 {
+        nix::unistd::dup2(null.as_raw_fd(), fd).ctx("redirect stdio to /dev/null")?;
+    }
+    Ok(())
+}
+
+/// A detached start: the channel closes unsaid at the command's exec;
+/// a message means the chain failed, and the child's status follows it.
+fn started(child: Pid, start_r: Option<std::os::fd::OwnedFd>) -> Result<Ended> {
+    let mut msg = Vec::new();
+    if let Some(r) = start_r {
+        let _ = std::fs::File::from(r).read_to_end(&mut msg);
+    }
+    let msg = String::from_utf8_lossy(&msg);
+    if msg.trim().is_empty() {
+        return Ok(Ended {
+            code: 0,
+            mount_ns: None,
+        });
+    }
+    eprintln!("{}", msg.trim());
+    let code = loop {
+        match waitpid(child, None) {
+            Ok(WaitStatus::Exited(_, code)) => break code,
+            Ok(WaitStatus::Signaled(_, s, _)) => break 128 + s as i32,
+            Ok(_) | Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(Error::new(format!("wait for pid {child}: {}", e.desc()))),
+        }
+    };
+    Ok(Ended {
+        code,
+        mount_ns: None,
+    })
 }
 
 /// Forward signals until the child is gone; its exit status, or 128+N.

@@ -67,32 +67,6 @@ pub struct Args {
     pub command: Command,
 }
 
-fn env_item(kv: String, out: &mut Vec<String>) {
-    if kv.contains('=') {
-        out.push(kv);
-    } else if let Some(v) = std::env::var_os(&kv) {
-        out.push(format!("{kv}={}", v.to_string_lossy()));
-    }
-}
-
-fn env_file(path: &str, out: &mut Vec<String>) -> Result<()> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| Error::new(format!("open {path}: {e}")))?;
-    for line in text.lines() {
-        let line = line.trim_start();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if line.starts_with('=') {
-            return Err(Error::new(format!(
-                "{path}: invalid environment variable: {line}"
-            )));
-        }
-        env_item(line.to_string(), out);
-    }
-    Ok(())
-}
-
 pub fn parse() -> Result<Args> {
     parse_from(std::env::args_os().skip(1))
 }
@@ -115,8 +89,12 @@ pub fn parse_from(argv: impl IntoIterator<Item = std::ffi::OsString>) -> Result<
                 })
             }
             Long("entrypoint") => flags.entrypoint = Some(str_of(p.value()?)?),
-            Short('e') | Long("env") => env_item(str_of(p.value()?)?, &mut flags.env),
-            Long("env-file") => env_file(&str_of(p.value()?)?, &mut flags.env)?,
+            Short('e') | Long("env") => flags
+                .env
+                .extend(rvol_state::env::item(&str_of(p.value()?)?)),
+            Long("env-file") => flags
+                .env
+                .extend(rvol_state::env::file(&str_of(p.value()?)?)?),
             Short('w') | Long("workdir") => flags.workdir = Some(str_of(p.value()?)?),
             Short('u') | Long("user") => flags.user = Some(str_of(p.value()?)?),
             Short('h') | Long("hostname") => flags.hostname = Some(str_of(p.value()?)?),
