@@ -8,6 +8,7 @@
 pub mod annotation;
 pub mod bundle;
 pub mod compress;
+pub mod console;
 pub mod container;
 pub mod digest;
 pub mod du;
