@@ -7,19 +7,28 @@ use std::path::PathBuf;
 
 use rvol_state::{Error, Result};
 
-const USAGE: &str = "usage: rvol-ns [--bundle DIR] [--mount] [--pid] [--uts] [--ipc] [--net] [--cgroup] [--user] -- CMD [ARGS...]
+const USAGE: &str = "usage: rvol-ns [--bundle DIR [--detach]] [--mount] [--pid] [--uts] [--ipc] [--net] [--cgroup] [--user] -- CMD [ARGS...]
+       rvol-ns --attach --bundle DIR
 
 Unshare the namespaces given by the flags (and by linux.namespaces of
 DIR/config.json), fork once so CMD is PID 1 of a new pid namespace, pass
 SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 on to it, and exit with its
 status (128+N for signal N). With --bundle, DIR/state.json follows the
-container: running, then exited.";
+container: running, then exited, and DIR/container.log its output
+(docker's json-file lines), which is also relayed to our stdout/stderr
+unless --detach. With process.terminal the container gets a pty of its own
+(-t); a detached or terminal container serves DIR/attach.sock.
+--attach: attach to that socket (rvol attach; ctrl-p ctrl-q detaches).";
 
 pub struct Args {
     pub bundle: Option<PathBuf>,
     /// CLONE_NEW* flags asked for on the command line.
     pub flags: libc::c_int,
     pub cmd: Vec<OsString>,
+    /// Nobody attached: the output goes to the log only.
+    pub detach: bool,
+    /// `--attach`: be the client of a running container's attach.sock.
+    pub attach: bool,
 }
 
 pub fn parse() -> Result<Args> {
@@ -28,9 +37,12 @@ pub fn parse() -> Result<Args> {
     let mut bundle = None;
     let mut flags = 0;
     let mut cmd = Vec::new();
+    let (mut detach, mut attach) = (false, false);
     while let Some(arg) = parser.next()? {
         match arg {
             Long("bundle") => bundle = Some(PathBuf::from(parser.value()?)),
+            Long("detach") => detach = true,
+            Long("attach") => attach = true,
             Long("mount") => flags |= libc::CLONE_NEWNS,
             Long("pid") => flags |= libc::CLONE_NEWPID,
             Long("uts") => flags |= libc::CLONE_NEWUTS,
@@ -49,8 +61,20 @@ pub fn parse() -> Result<Args> {
             _ => return Err(Error::new(format!("{}\n{USAGE}", arg.unexpected()))),
         }
     }
-    if cmd.is_empty() {
+    if attach {
+        if bundle.is_none() || !cmd.is_empty() {
+            return Err(Error::new(format!(
+                "--attach takes --bundle and no command\n{USAGE}"
+            )));
+        }
+    } else if cmd.is_empty() {
         return Err(Error::new(format!("no command given\n{USAGE}")));
     }
-    Ok(Args { bundle, flags, cmd })
+    Ok(Args {
+        bundle,
+        flags,
+        cmd,
+        detach,
+        attach,
+    })
 }

@@ -17,7 +17,8 @@
 //!   { `let pty = console::open_pty(Path::new("/dev/pts/ptmx"))?;`
 //!   `console::send_fd(sock.as_fd(), pty.master.as_fd(), b"m")?;`
 //!   `drop(pty.master); console::make_controlling(pty.slave)?;` } and bind
-//!   `pty.path` over /dev/console when there is one to cover.
+//!   `pty.path` over /dev/console when there is one to cover. Before the
+//!   send, `size_from_env()` gives the size to set on the master.
 //!
 //! `window_size`/`set_window_size` are TIOCGWINSZ/TIOCSWINSZ on any tty
 //! descriptor (the user's terminal, the master). The sockets are
@@ -37,6 +38,28 @@ use crate::{Error, Result, ResultExt};
 
 /// The variable naming the chain's end of the console socket.
 pub const ENV: &str = "RVOL_CONSOLE_FD";
+
+/// The variable giving the terminal's first size, `ROWSxCOLS`: the chain
+/// sets it on the pty before anyone can read it (runc's consoleSize).
+pub const SIZE_ENV: &str = "RVOL_CONSOLE_SIZE";
+
+/// `ws` as `$RVOL_CONSOLE_SIZE` says it.
+pub fn size_text(ws: &libc::winsize) -> String {
+    format!("{}x{}", ws.ws_row, ws.ws_col)
+}
+
+/// The size `$RVOL_CONSOLE_SIZE` gives, if any (the variable removed).
+pub fn size_from_env() -> Option<libc::winsize> {
+    let v = std::env::var(SIZE_ENV).ok()?;
+    std::env::remove_var(SIZE_ENV);
+    let (r, c) = v.split_once('x')?;
+    Some(libc::winsize {
+        ws_row: r.parse().ok()?,
+        ws_col: c.parse().ok()?,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    })
+}
 
 /// A connected pair, both ends close-on-exec.
 pub fn socketpair() -> Result<(OwnedFd, OwnedFd)> {

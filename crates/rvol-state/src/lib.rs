@@ -16,6 +16,7 @@ pub mod error;
 pub mod fsx;
 pub mod inroot;
 pub mod layerlock;
+pub mod logfile;
 pub mod mountopt;
 pub mod path;
 pub mod process;
