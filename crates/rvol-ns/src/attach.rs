@@ -138,7 +138,10 @@ pub fn run(sock: OwnedFd, interactive: bool, pass_signals: bool) -> Result<Ended
             match buf[0] {
                 relay::MASTER => {
                     if let Some(m) = fd {
-                        terminal::pass_size(m.as_raw_fd());
+                        match pass_signals {
+                            true => terminal::pass_size(m.as_raw_fd()),
+                            false => terminal::pass_size_redrawn(m.as_raw_fd()),
+                        }
                         // SAFETY: isatty on stdin.
                         if interactive && raw.is_none() && unsafe { libc::isatty(0) } == 1 {
                             raw = Some(RawMode::enter(stdin)?);

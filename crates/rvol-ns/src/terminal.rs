@@ -54,6 +54,19 @@ pub fn pass_size(master: RawFd) {
     }
 }
 
+/// `attach`'s first resize, as docker's CLI makes it: one row and column
+/// more, then the real size, so that the size changes and the container's
+/// foreground program (a shell at its prompt) redraws on the SIGWINCH,
+/// for the second attach as for the first.
+pub fn pass_size_redrawn(master: RawFd) {
+    if let Some(mut ws) = user_size() {
+        ws.ws_row += 1;
+        ws.ws_col += 1;
+        let _ = rvol_state::console::set_window_size(master, &ws);
+    }
+    pass_size(master);
+}
+
 const CTRL_P: u8 = 0x10;
 const CTRL_Q: u8 = 0x11;
 
