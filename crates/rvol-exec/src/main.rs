@@ -8,6 +8,7 @@
 mod args;
 mod caps;
 mod command;
+mod console;
 mod dev;
 mod enter;
 mod keep;
@@ -53,6 +54,7 @@ fn run(args: args::Args) -> Result<i32> {
     kernelfs::mount_sys(&plan)?;
     kernelfs::protect()?;
     kept.restore()?;
+    console::take(&plan)?;
     if let (true, Some(h)) = (own_uts, &plan.hostname) {
         sys::set_hostname(h)?;
     }

@@ -17,9 +17,10 @@ use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{fork, ForkResult, Pid};
 use rvol_state::{Error, Result, ResultExt};
 
+use crate::relay::{ChildEnds, Relay};
 use crate::state;
 
-const FORWARDED: [Signal; 6] = [
+pub const FORWARDED: [Signal; 6] = [
     Signal::SIGINT,
     Signal::SIGTERM,
     Signal::SIGHUP,
@@ -53,7 +54,12 @@ pub struct Options<'a> {
 }
 
 /// `setup` runs in the child before the exec (the namespaces it enters).
-pub fn run(cmd: &[OsString], opts: Options, setup: impl FnOnce() -> Result<()>) -> Result<Ended> {
+pub fn run(
+    cmd: &[OsString],
+    opts: Options,
+    relay: Option<(&mut Relay, ChildEnds)>,
+    setup: impl FnOnce() -> Result<()>,
+) -> Result<Ended> {
     let Options {
         bundle,
         hold_mount_ns,
@@ -78,6 +84,8 @@ pub fn run(cmd: &[OsString], opts: Options, setup: impl FnOnce() -> Result<()>) 
         set.add(s);
     }
     set.add(Signal::SIGCHLD);
+    // The user's terminal resized: passed on to the container's (-t).
+    set.add(Signal::SIGWINCH);
     let old = set
         .thread_swap_mask(SigmaskHow::SIG_BLOCK)
         .ctx("block signals")?;
@@ -106,6 +114,9 @@ pub fn run(cmd: &[OsString], opts: Options, setup: impl FnOnce() -> Result<()>) 
     match unsafe { fork() }.ctx("fork")? {
         ForkResult::Child => {
             drop(alive_w);
+            if let Some((_, ends)) = relay {
+                ends.install();
+            }
             // Held open (by this binding) until the exec: the chain writes to it.
             let _start_w = start.map(|(r, w)| {
                 drop(r);
@@ -167,6 +178,10 @@ pub fn run(cmd: &[OsString], opts: Options, setup: impl FnOnce() -> Result<()>) 
         }
         ForkResult::Parent { child } => {
             drop(alive_r);
+            let relay = relay.map(|(r, ends)| {
+                drop(ends);
+                r
+            });
             let start_r = start.map(|(r, w)| {
                 drop(w);
                 r
@@ -193,7 +208,7 @@ pub fn run(cmd: &[OsString], opts: Options, setup: impl FnOnce() -> Result<()>) 
                     _ => None,
                 }
             });
-            let code = wait(child, &set)?;
+            let code = wait(child, &set, relay)?;
             if let Some(b) = bundle {
                 // A failing tool wrote before it exited, so what it wrote is
                 // in the pipe now. Non-blocking: without a pid namespace a
@@ -266,24 +281,76 @@ fn started(child: Pid, start_r: Option<std::os::fd::OwnedFd>) -> Result<Ended> {
     })
 }
 
-/// Forward signals until the child is gone; its exit status, or 128+N.
-fn wait(child: Pid, set: &SigSet) -> Result<i32> {
+/// Forward signals and relay the output until the child is gone; its
+/// exit status, or 128+N.
+fn wait(child: Pid, set: &SigSet, mut relay: Option<&mut Relay>) -> Result<i32> {
+    use nix::sys::signalfd::{SfdFlags, SignalFd};
+    let sfd = SignalFd::with_flags(set, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)
+        .ctx("signalfd")?;
+    let mut fds = Vec::new();
+    let mut slots = Vec::new();
     loop {
-        let sig = set.wait().ctx("wait for signals")?;
-        if sig != Signal::SIGCHLD {
-            // The child may just have exited: ESRCH is fine.
-            let _ = nix::sys::signal::kill(child, sig);
+        fds.clear();
+        slots.clear();
+        fds.push(libc::pollfd {
+            fd: sfd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        });
+        if let Some(r) = relay.as_deref() {
+            r.fds(&mut fds, &mut slots);
+        }
+        // SAFETY: poll on our vector of pollfds.
+        if unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) } < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.raw_os_error() == Some(libc::EINTR) {
+                continue;
+            }
+            return Err(Error::new(format!("poll: {e}")));
+        }
+        if let Some(r) = relay.as_deref_mut() {
+            for sig in r.ready(&fds[1..], &slots) {
+                // SAFETY: kill(2) of our child with a number a client gave.
+                unsafe { libc::kill(child.as_raw(), sig) };
+            }
+        }
+        if fds[0].revents == 0 {
             continue;
         }
-        loop {
-            match waitpid(child, Some(WaitPidFlag::WNOHANG)) {
-                Ok(WaitStatus::Exited(_, code)) => return Ok(code),
-                Ok(WaitStatus::Signaled(_, s, _)) => return Ok(128 + s as i32),
-                Ok(WaitStatus::StillAlive) => break,
-                Ok(_) => continue,
-                Err(nix::errno::Errno::EINTR) => continue,
-                Err(e) => return Err(Error::new(format!("wait for pid {child}: {}", e.desc()))),
+        let mut ended = None;
+        while let Ok(Some(si)) = sfd.read_signal() {
+            let sig = si.ssi_signo as i32;
+            if sig == libc::SIGWINCH {
+                if let Some(r) = relay.as_deref() {
+                    r.pass_size();
+                }
+            } else if sig != libc::SIGCHLD {
+                // The child may just have exited: ESRCH is fine.
+                // SAFETY: kill(2) of our child.
+                unsafe { libc::kill(child.as_raw(), sig) };
+            } else if ended.is_none() {
+                ended = reap(child)?;
             }
+        }
+        if let Some(code) = ended {
+            if let Some(r) = relay {
+                r.drain();
+            }
+            return Ok(code);
+        }
+    }
+}
+
+/// The child's status when it has ended.
+fn reap(child: Pid) -> Result<Option<i32>> {
+    loop {
+        match waitpid(child, Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::Exited(_, code)) => return Ok(Some(code)),
+            Ok(WaitStatus::Signaled(_, s, _)) => return Ok(Some(128 + s as i32)),
+            Ok(WaitStatus::StillAlive) => return Ok(None),
+            Ok(_) => continue,
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(Error::new(format!("wait for pid {child}: {}", e.desc()))),
         }
     }
 }

@@ -8,6 +8,7 @@
 pub mod annotation;
 pub mod bundle;
 pub mod compress;
+pub mod console;
 pub mod container;
 pub mod digest;
 pub mod du;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod fsx;
 pub mod inroot;
 pub mod layerlock;
+pub mod logfile;
 pub mod mntns_fd;
 pub mod mountopt;
 pub mod path;

@@ -26,6 +26,7 @@ Options:
   -u, --user USER[:GROUP] user to run as
   -h, --hostname NAME     container hostname
   --network none|host     network namespace (default none: only lo)
+  -t, --tty               the command gets a terminal (process.terminal)
   --help                  this text
 
 Environment:
@@ -43,6 +44,8 @@ pub struct Flags {
     pub user: Option<String>,
     pub hostname: Option<String>,
     pub network: Option<String>,
+    /// `-t`: `process.terminal`.
+    pub tty: bool,
 }
 
 #[derive(Debug)]
@@ -99,6 +102,7 @@ pub fn parse_from(argv: impl IntoIterator<Item = std::ffi::OsString>) -> Result<
             Short('u') | Long("user") => flags.user = Some(str_of(p.value()?)?),
             Short('h') | Long("hostname") => flags.hostname = Some(str_of(p.value()?)?),
             Long("network") | Long("net") => flags.network = Some(str_of(p.value()?)?),
+            Short('t') | Long("tty") => flags.tty = true,
             Value(v) => {
                 let first = str_of(v)?;
                 let rest: Vec<String> = p.raw_args()?.map(str_of).collect::<Result<_>>()?;

@@ -131,7 +131,7 @@ pub fn build(
     spec.insert(
         "process".into(),
         json!({
-            "terminal": false,
+            "terminal": flags.tty,
             "user": {"uid": 0, "gid": 0},
             "args": args,
             "env": env,
