@@ -13,8 +13,9 @@ use rvol_state::Result;
 use crate::plan::Plan;
 
 /// Nothing to do without a console socket (no `process.terminal`, or a
-/// chain run by hand).
-pub fn take(plan: &Plan) -> Result<()> {
+/// chain run by hand). `dev_console`: bind it over /dev/console too (a
+/// run; an exec's terminal is its own, the container's console stays).
+pub fn take(plan: &Plan, dev_console: bool) -> Result<()> {
     let Some(sock) = console::from_env() else {
         return Ok(());
     };
@@ -22,7 +23,9 @@ pub fn take(plan: &Plan) -> Result<()> {
     if let Some(ws) = console::size_from_env() {
         console::set_window_size(pty.master.as_raw_fd(), &ws)?;
     }
-    crate::dev::bind_console(plan, &pty.path)?;
+    if dev_console {
+        crate::dev::bind_console(plan, &pty.path)?;
+    }
     console::send_fd(sock.as_fd(), pty.master.as_fd(), b"m")?;
     drop(pty.master);
     drop(sock);

@@ -2,7 +2,8 @@
 //! does (runc exec). rvol-ns --enter has joined every namespace but the
 //! mount one; the bundle and the env files are read here first, from the
 //! host, then the mount namespace is joined (root and cwd become the
-//! container's), the user resolved in the container's /etc/passwd, and
+//! container's), with `--tty` a terminal made in its devpts (console.rs,
+//! as a run's, but not bound over /dev/console), the user resolved in the container's /etc/passwd, and
 //! the same last steps as a run's taken ([`crate::process::start`]).
 //! Nothing is mounted or created: a missing working directory fails, as
 //! docker's exec does.
@@ -51,6 +52,8 @@ pub fn run(args: Args) -> Result<i32> {
         _ => e,
     })?;
     rvol_state::mntns_fd::join().map_err(start_failed)?;
+    // --tty: the pty in the container's own devpts, its master to rvol-ns.
+    crate::console::take(&plan, false).map_err(start_failed)?;
     let user = crate::user::resolve(&plan.user, &plan.additional_gids)
         .map_err(|e| e.with_code(EXIT_CANNOT_RUN))?;
     crate::process::start(&plan, &user).map_err(start_failed)

@@ -54,7 +54,7 @@ fn run(args: args::Args) -> Result<i32> {
     kernelfs::mount_sys(&plan)?;
     kernelfs::protect()?;
     kept.restore()?;
-    console::take(&plan)?;
+    console::take(&plan, true)?;
     if let (true, Some(h)) = (own_uts, &plan.hostname) {
         sys::set_hostname(h)?;
     }

@@ -179,6 +179,11 @@ pub fn run(sock: OwnedFd, interactive: bool, pass_signals: bool) -> Result<Ended
                 write_all(m.as_raw_fd(), &input);
             }
             if detach {
+                let _ = nix::sys::socket::send(
+                    sock.as_raw_fd(),
+                    &[relay::DETACHED],
+                    nix::sys::socket::MsgFlags::MSG_NOSIGNAL,
+                );
                 break Ended::Detached;
             }
         }

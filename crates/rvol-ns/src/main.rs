@@ -89,16 +89,54 @@ fn run(args: args::Args) -> rvol_state::Result<i32> {
 }
 
 /// `rvol exec`: the command joins the running container; its record and
-/// hooks are not ours.
+/// hooks are not ours. With `--tty` the chain makes the pty and we relay
+/// it as a run's (relay.rs, without the log): `exec -it` on a terminal
+/// splits into the front the user's shell waits for and the supervisor
+/// (front.rs), which dies with the front unless the user detached.
 fn run_enter(args: &args::Args) -> rvol_state::Result<i32> {
     let bundle = args.bundle.as_deref().unwrap_or(std::path::Path::new(""));
     let target = enter::open(bundle)?;
+    let mut client = None;
+    if args.tty && !args.detach && front::interactive() {
+        let front_pid = nix::unistd::getpid();
+        match front::split()? {
+            front::Split::Front(code) => return Ok(code),
+            front::Split::Supervisor(c) => {
+                // SAFETY: prctl with integer arguments.
+                unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
+                if nix::unistd::getppid() != front_pid {
+                    return Ok(rvol_state::error::EXIT_OWN);
+                }
+                client = Some(c);
+            }
+        }
+    } else if args.tty {
+        if let Some(ws) = terminal::user_size() {
+            std::env::set_var(
+                rvol_state::console::SIZE_ENV,
+                rvol_state::console::size_text(&ws),
+            );
+        }
+    }
     target.enter_parent()?;
+    let (mut relay, ends) = match args.tty {
+        true => {
+            let echo = client.is_none();
+            let (r, e) = relay::Relay::unlogged(echo, client)?;
+            (Some(r), Some(e))
+        }
+        false => (None, None),
+    };
     let opts = supervise::Options {
         bundle: None,
         hold_mount_ns: false,
         detach: args.detach,
     };
-    let ended = supervise::run(&args.cmd, opts, None, || target.enter_child())?;
+    let ended = supervise::run(&args.cmd, opts, relay.as_mut().zip(ends), || {
+        target.enter_child()
+    })?;
+    if let Some(r) = &mut relay {
+        r.finish(ended.code);
+    }
     Ok(ended.code)
 }

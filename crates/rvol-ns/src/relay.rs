@@ -13,7 +13,9 @@
 //!   status in decimal once the container has ended and its poststop hooks
 //!   have run (an `--rm` container is gone by then, as docker's `run --rm`
 //!   returns once it is removed);
-//! - from the client: `s` + a signal number, passed on to the container.
+//! - from the client: `s` + a signal number, passed on to the container;
+//!   `d` when the user detaches (an `exec -it` supervisor, which dies with
+//!   its front otherwise, then outlives it, as docker's exec does).
 //!
 //! The client writes its input into the master itself and sets its size
 //! there: no input goes through us, and a stalled client costs nothing
@@ -32,6 +34,8 @@ pub const STDOUT: u8 = b'o';
 pub const STDERR: u8 = b'e';
 pub const EXIT: u8 = b'x';
 pub const SIGNAL: u8 = b's';
+/// From the client: the user detached (ctrl-p ctrl-q), not killed.
+pub const DETACHED: u8 = b'd';
 
 /// The attach socket's name in the bundle.
 pub const SOCKET: &str = "attach.sock";
@@ -75,7 +79,8 @@ pub struct Relay {
     /// The bundle, held open for the socket's path.
     dir: Option<std::fs::File>,
     clients: Vec<OwnedFd>,
-    log: Writer,
+    /// None for an exec: docker's log is the container's own output.
+    log: Option<Writer>,
     /// The user is attached here: output to our stdout/stderr too.
     echo: bool,
     buf: Vec<u8>,
@@ -123,7 +128,7 @@ impl Relay {
             listener: None,
             dir: None,
             clients: Vec::new(),
-            log: Writer::new(bundle.join("container.log")),
+            log: Some(Writer::new(bundle.join("container.log"))),
             echo,
             buf: vec![0; 32 * 1024],
         };
@@ -141,6 +146,14 @@ impl Relay {
                 console: chain,
             },
         ))
+    }
+
+    /// `exec -t`: the same relay for a command joining a running
+    /// container, without its log or attach socket.
+    pub fn unlogged(echo: bool, client: Option<OwnedFd>) -> Result<(Relay, ChildEnds)> {
+        let (mut relay, ends) = Relay::new(Path::new(""), true, echo, false, client)?;
+        relay.log = None;
+        Ok((relay, ends))
     }
 
     fn listen(&mut self, bundle: &Path) -> Result<()> {
@@ -215,6 +228,10 @@ impl Relay {
                     };
                     match n {
                         2.. if b[0] == SIGNAL => signals.push(b[1] as i32),
+                        1.. if b[0] == DETACHED => {
+                            // SAFETY: prctl with integer arguments.
+                            unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, 0, 0, 0, 0) };
+                        }
                         n if n > 0 => {}
                         -1 if std::io::Error::last_os_error().raw_os_error()
                             == Some(libc::EAGAIN) => {}
@@ -257,7 +274,9 @@ impl Relay {
         while self.master.is_some() {
             self.pump_master();
         }
-        self.log.finish();
+        if let Some(log) = &mut self.log {
+            log.finish();
+        }
         if let Some(dir) = &self.dir {
             let _ = std::fs::remove_file(socket_path(dir));
         }
@@ -318,7 +337,9 @@ impl Relay {
 
     fn emit(&mut self, stream: Stream, n: usize) {
         let data = &self.buf[..n];
-        self.log.write(stream, data);
+        if let Some(log) = &mut self.log {
+            log.write(stream, data);
+        }
         if self.echo {
             let fd = match stream {
                 Stream::Stdout => 1,
