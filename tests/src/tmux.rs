@@ -5,7 +5,7 @@
 //! with send-keys and read with capture-pane. The server is killed when
 //! the value goes (also when the test fails).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -96,6 +96,27 @@ impl Tmux {
             s.lines().last().map(str::trim_end) == Some(last.trim_end())
         })
     }
+}
+
+/// A test shell's rc file in `r`'s temp dir (`name`): the prompt `$ `,
+/// `R` running `tool` (`rvol`: this build's scripts and binaries, on
+/// `r`'s state root) and `vars` as shell variables, so that the lines a
+/// test types are the same for rvol and docker.
+pub fn shell_rc(r: &crate::TestRoot, name: &str, tool: &str, vars: &[(&str, &str)]) -> PathBuf {
+    let rc = r.tmp.join(format!("rc-{name}"));
+    let mut text = format!("PS1='$ '\nR() {{ {tool} \"$@\"; }}\n");
+    for (k, v) in vars {
+        text.push_str(&format!("{k}='{v}'\n"));
+    }
+    text.push_str(&format!(
+        "RVOL_ROOT='{root}'\nRVOL_BIN_DIR='{bin}'\nPATH='{scripts}':$PATH\n\
+         export RVOL_ROOT RVOL_BIN_DIR PATH\n",
+        root = r.path().display(),
+        bin = crate::bin_dir().display(),
+        scripts = crate::repo().join("scripts").display(),
+    ));
+    std::fs::write(&rc, text).unwrap();
+    rc
 }
 
 impl Drop for Tmux {

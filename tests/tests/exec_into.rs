@@ -350,6 +350,15 @@ fn exec_into_a_container_not_running_or_unknown_as_docker() {
     r.rvol_ok(&["rm", &rc]);
 }
 
+/// Removes an rvol container when the test ends, passed or not.
+struct Rm<'a>(&'a TestRoot, &'a str);
+
+impl Drop for Rm<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.rvol_run(&["rm", "-f", self.1]);
+    }
+}
+
 /// The host pid of the process `parent` forked (rvol-ns' child: the
 /// exec'd command), once it is past the chain.
 fn exec_child(parent: u32, cmd: &str) -> i32 {
@@ -395,12 +404,6 @@ fn killed_exec_or_container_leaves_nothing() {
         "sleep",
         "1000",
     ]);
-    struct Rm<'a>(&'a TestRoot, &'a str);
-    impl Drop for Rm<'_> {
-        fn drop(&mut self) {
-            let _ = self.0.rvol_run(&["rm", "-f", self.1]);
-        }
-    }
     let _rm = Rm(&r, &name);
     let pid1: i32 = r
         .rvol_ok(&["inspect", "-f", "{{.State.Pid}}", &name])
@@ -454,4 +457,91 @@ fn killed_exec_or_container_leaves_nothing() {
     assert_eq!(o.status.code(), Some(137));
     assert!(!alive(cmd));
     wait_until(10.0, "the container's PID 1 to go", || !alive(pid1));
+}
+
+/// `exec -it C sh` typed into a terminal: tty, TERM, the size before and
+/// after a resize, ctrl-c, `exit 3`, the terminal's mode afterwards.
+fn exec_session(t: &rvol_tests::tmux::Tmux) -> String {
+    let end = |s: &str| {
+        let s = s.to_string();
+        move |screen: &str| screen.ends_with(s.trim_end())
+    };
+    t.line("S=$(stty -g)");
+    t.wait_for("prompt", end("$"));
+    t.line("R exec -it $C sh");
+    t.wait_for("the container's shell", end("\n/ #"));
+    t.line("tty; echo $TERM; stty size");
+    t.wait_for("tty", end("24 80\n/ #"));
+    t.line("sleep 100");
+    t.wait_for("sleep", end("/ # sleep 100"));
+    // The line echoed is not yet sleep running: busybox's line editing
+    // gives the terminal back (ISIG on) just before it forks, and a ctrl-c
+    // typed before that is a plain byte in its queue.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    t.keys(&["C-c"]);
+    t.wait_for("ctrl-c", end("^C\n/ #"));
+    t.line("echo rc=$?");
+    t.wait_for("rc", end("rc=130\n/ #"));
+    t.resize(100, 30);
+    t.line("stty size");
+    t.wait_for("resized", end("30 100\n/ #"));
+    t.line("exit 3");
+    t.wait_for("exit", end("exit 3\n$"));
+    t.line("echo outer=$?");
+    t.wait_for("status", end("outer=3\n$"));
+    t.line("[ \"$(stty -g)\" = \"$S\" ] && echo mode-restored");
+    t.wait_for("mode", end("mode-restored\n$"))
+}
+
+#[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and dockerd"
+)]
+fn exec_it_gives_a_terminal_as_docker_does() {
+    let r = TestRoot::new("ext");
+    r.import_busybox("busybox:local");
+    let mut d = DockerObjects::new();
+    let image = d.import_busybox(&r.tmp);
+    let (rc, dc) = (unique("extr"), unique("extd"));
+    d.containers.push(dc.clone());
+    r.rvol_ok(&["run", "-d", "--name", &rc, "busybox:local", "sleep", "1000"]);
+    let _rm = Rm(&r, &rc);
+    docker_ok(&[
+        "run",
+        "-d",
+        "--network",
+        "none",
+        "--name",
+        &dc,
+        &image,
+        "sleep",
+        "1000",
+    ]);
+
+    let rc_of = |tool, c| rvol_tests::tmux::shell_rc(&r, tool, tool, &[("C", c)]);
+    let t = rvol_tests::tmux::Tmux::new(&rc_of("rvol", &rc), 80, 24);
+    let ours = exec_session(&t);
+    drop(t);
+    let t = rvol_tests::tmux::Tmux::new(&rc_of("docker", &dc), 80, 24);
+    let theirs = exec_session(&t);
+    drop(t);
+    assert!(ours.contains("/dev/pts/0\nxterm\n24 80"), "{ours}");
+    assert_eq!(
+        ours, theirs,
+        "rvol's screen, then docker's, in the same terminal"
+    );
+    // the container runs on, and nothing of the exec is left in it
+    assert_eq!(
+        r.rvol_ok(&["inspect", "-f", "{{.State.Status}}", &rc]),
+        "running\n"
+    );
+    let pid1: i32 = r
+        .rvol_ok(&["inspect", "-f", "{{.State.Pid}}", &rc])
+        .trim()
+        .parse()
+        .unwrap();
+    rvol_tests::wait_until(10.0, "the exec's processes to go", || {
+        in_pid_ns(pid1) == vec![pid1]
+    });
 }

@@ -19,20 +19,16 @@ struct Side {
 /// The rc file of one side's shell.
 fn side(r: &TestRoot, which: &str, image: &str) -> Side {
     let name = fresh(&format!("tty{which}"));
-    let rc = r.tmp.join(format!("rc-{which}-{name}"));
     let tool = match which {
         "rvol" => "rvol",
         _ => "docker",
     };
-    let text = format!(
-        "PS1='$ '\nIMG='{image}'\nN='{name}'\nR() {{ {tool} \"$@\"; }}\n\
-         RVOL_ROOT='{root}'\nRVOL_BIN_DIR='{bin}'\nPATH='{scripts}':$PATH\n\
-         export RVOL_ROOT RVOL_BIN_DIR PATH\n",
-        root = r.path().display(),
-        bin = rvol_tests::bin_dir().display(),
-        scripts = rvol_tests::repo().join("scripts").display(),
+    let rc = rvol_tests::tmux::shell_rc(
+        r,
+        &format!("{which}-{name}"),
+        tool,
+        &[("IMG", image), ("N", &name)],
     );
-    std::fs::write(&rc, text).unwrap();
     Side { rc, name }
 }
 

@@ -92,23 +92,16 @@ fn run(args: args::Args) -> rvol_state::Result<i32> {
 /// hooks are not ours. With `--tty` the chain makes the pty and we relay
 /// it as a run's (relay.rs, without the log): `exec -it` on a terminal
 /// splits into the front the user's shell waits for and the supervisor
-/// (front.rs), which dies with the front unless the user detached.
+/// (front.rs), which ends the command when the front goes away unless the
+/// user detached (relay.rs).
 fn run_enter(args: &args::Args) -> rvol_state::Result<i32> {
     let bundle = args.bundle.as_deref().unwrap_or(std::path::Path::new(""));
     let target = enter::open(bundle)?;
     let mut client = None;
     if args.tty && !args.detach && front::interactive() {
-        let front_pid = nix::unistd::getpid();
         match front::split()? {
             front::Split::Front(code) => return Ok(code),
-            front::Split::Supervisor(c) => {
-                // SAFETY: prctl with integer arguments.
-                unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
-                if nix::unistd::getppid() != front_pid {
-                    return Ok(rvol_state::error::EXIT_OWN);
-                }
-                client = Some(c);
-            }
+            front::Split::Supervisor(c) => client = Some(c),
         }
     } else if args.tty {
         if let Some(ws) = terminal::user_size() {

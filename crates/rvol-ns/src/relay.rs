@@ -14,8 +14,9 @@
 //!   have run (an `--rm` container is gone by then, as docker's `run --rm`
 //!   returns once it is removed);
 //! - from the client: `s` + a signal number, passed on to the container;
-//!   `d` when the user detaches (an `exec -it` supervisor, which dies with
-//!   its front otherwise, then outlives it, as docker's exec does).
+//!   `d` when the user detaches: an `exec -it` supervisor, which kills
+//!   its command when its front goes away otherwise (a kill -9), then
+//!   lets it run on, as docker's exec does.
 //!
 //! The client writes its input into the master itself and sets its size
 //! there: no input goes through us, and a stalled client costs nothing
@@ -81,6 +82,8 @@ pub struct Relay {
     clients: Vec<OwnedFd>,
     /// None for an exec: docker's log is the container's own output.
     log: Option<Writer>,
+    /// exec -it: the front's going away without a detach ends the command.
+    end_with_client: bool,
     /// The user is attached here: output to our stdout/stderr too.
     echo: bool,
     buf: Vec<u8>,
@@ -129,6 +132,7 @@ impl Relay {
             dir: None,
             clients: Vec::new(),
             log: Some(Writer::new(bundle.join("container.log"))),
+            end_with_client: false,
             echo,
             buf: vec![0; 32 * 1024],
         };
@@ -151,8 +155,10 @@ impl Relay {
     /// `exec -t`: the same relay for a command joining a running
     /// container, without its log or attach socket.
     pub fn unlogged(echo: bool, client: Option<OwnedFd>) -> Result<(Relay, ChildEnds)> {
+        let front = client.is_some();
         let (mut relay, ends) = Relay::new(Path::new(""), true, echo, false, client)?;
         relay.log = None;
+        relay.end_with_client = front;
         Ok((relay, ends))
     }
 
@@ -228,10 +234,7 @@ impl Relay {
                     };
                     match n {
                         2.. if b[0] == SIGNAL => signals.push(b[1] as i32),
-                        1.. if b[0] == DETACHED => {
-                            // SAFETY: prctl with integer arguments.
-                            unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, 0, 0, 0, 0) };
-                        }
+                        1.. if b[0] == DETACHED => self.end_with_client = false,
                         n if n > 0 => {}
                         -1 if std::io::Error::last_os_error().raw_os_error()
                             == Some(libc::EAGAIN) => {}
@@ -239,6 +242,11 @@ impl Relay {
                     }
                 }
             }
+        }
+        if !gone.is_empty() && self.end_with_client {
+            // exec -it's front is gone without a detach (killed): so is
+            // the command.
+            signals.push(libc::SIGKILL);
         }
         for i in gone.into_iter().rev() {
             self.clients.remove(i);
