@@ -490,7 +490,13 @@ fn exec_session(t: &rvol_tests::tmux::Tmux) -> String {
     t.line("echo outer=$?");
     t.wait_for("status", end("outer=3\n$"));
     t.line("[ \"$(stty -g)\" = \"$S\" ] && echo mode-restored");
-    t.wait_for("mode", end("mode-restored\n$"))
+    t.wait_for("mode", end("mode-restored\n$"));
+    // ctrl-p ctrl-q: docker exec's error and status, the command runs on
+    t.line("R exec -it $C sleep 100; echo rc=$?");
+    t.wait_for("exec of sleep", end("sleep 100; echo rc=$?"));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    t.keys(&["C-p", "C-q"]);
+    t.wait_for("detached", end("rc=1\n$"))
 }
 
 #[test]
@@ -527,11 +533,12 @@ fn exec_it_gives_a_terminal_as_docker_does() {
     let theirs = exec_session(&t);
     drop(t);
     assert!(ours.contains("/dev/pts/0\nxterm\n24 80"), "{ours}");
+    assert!(ours.ends_with("read escape sequence\nrc=1\n$"), "{ours}");
     assert_eq!(
         ours, theirs,
         "rvol's screen, then docker's, in the same terminal"
     );
-    // the container runs on, and nothing of the exec is left in it
+    // the container runs on
     assert_eq!(
         r.rvol_ok(&["inspect", "-f", "{{.State.Status}}", &rc]),
         "running\n"
@@ -541,7 +548,8 @@ fn exec_it_gives_a_terminal_as_docker_does() {
         .trim()
         .parse()
         .unwrap();
-    rvol_tests::wait_until(10.0, "the exec's processes to go", || {
-        in_pid_ns(pid1) == vec![pid1]
+    // the shell's exec gone, the detached one still there
+    rvol_tests::wait_until(10.0, "the shell's exec to go", || {
+        in_pid_ns(pid1).len() == 2
     });
 }

@@ -29,6 +29,22 @@ pub fn interactive() -> bool {
 /// chain's output reaches the front through the relay); the parent is the
 /// process the user's shell waits for.
 pub fn split() -> Result<Split> {
+    split_with(status)
+}
+
+/// `exec -it`: the same split; a detach is docker exec's error, `read
+/// escape sequence` with status 1 (a run's detach is silent, 0).
+pub fn split_exec() -> Result<Split> {
+    split_with(|ended| match ended {
+        Ended::Detached => {
+            eprintln!("read escape sequence");
+            1
+        }
+        other => status(other),
+    })
+}
+
+fn split_with(status: fn(Ended) -> i32) -> Result<Split> {
     let (front, sup) = rvol_state::console::socketpair()?;
     if let Some(ws) = crate::terminal::user_size() {
         std::env::set_var(

@@ -99,7 +99,7 @@ fn run_enter(args: &args::Args) -> rvol_state::Result<i32> {
     let target = enter::open(bundle)?;
     let mut client = None;
     if args.tty && !args.detach && front::interactive() {
-        match front::split()? {
+        match front::split_exec()? {
             front::Split::Front(code) => return Ok(code),
             front::Split::Supervisor(c) => client = Some(c),
         }
