@@ -262,13 +262,15 @@ wait_recorded() {
     done
 }
 
-# chain BUNDLE: sets _chain to the chain that runs a created container
-# (DESIGN.md: namespaces, mounts, exec), quoted for eval.
+# chain BUNDLE [--detach]: sets _chain to the chain that runs a created
+# container (DESIGN.md: namespaces, mounts, exec), quoted for eval.
+# rvol-ns relays its output to the bundle's log (and, unless --detach, to
+# ours).
 chain() {
     need_bin rvol-ns
     need_bin rvol-mount
     need_bin rvol-exec
-    _chain='rvol-ns --bundle'
+    _chain="rvol-ns${2:+ $2} --bundle"
     qa _chain "$1"
     _chain="$_chain -- rvol-mount apply --bundle"
     qa _chain "$1"
@@ -302,18 +304,17 @@ wait_started() {
     done
 }
 
-# start_detached BUNDLE ID: run the chain in its own session, output to the
-# bundle's container.log. (An --rm container removes itself when it ends:
+# start_detached BUNDLE ID: run the chain in its own session, nobody
+# attached: rvol-ns writes its output to the bundle's log, and serves
+# attach.sock. (An --rm container removes itself when it ends:
 # rvol-mount create gave it a poststop hook, which rvol-ns runs.) A command
 # that could not be started (the state stays `created` with an exit code)
 # is reported and its status returned.
 start_detached() {
-    : >>"$1/container.log"
-    chain "$1"
+    chain "$1" --detach
     # In the background without job control: setsid execs, so $! is the
     # process that becomes rvol-ns.
-    setsid sh -c 'exec sh -c "$1" </dev/null >>"$2/container.log" 2>&1' \
-        rvol-start "$_chain" "$1" </dev/null >/dev/null 2>&1 &
+    setsid sh -c 'exec sh -c "$1"' rvol-start "$_chain" </dev/null >/dev/null 2>&1 &
     wait_started $! "$2"
     _s=$(rvol-inspect --type container \
         -f '{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}' -- "$2" 2>/dev/null) || return 0
@@ -335,19 +336,17 @@ start_detached() {
     esac
 }
 
-# start_attached BUNDLE INTERACTIVE TTY: become the chain (exec), so every
+# start_attached BUNDLE INTERACTIVE: become the chain (exec), so every
 # signal reaches rvol-ns, which passes it on, and the command's status is
-# ours. -t relays a pty with util-linux script(1); without -i the
-# container's stdin is /dev/null, as docker's. An --rm container removes
+# ours. Without -i the container's stdin is /dev/null, as docker's. With
+# -t (the spec's process.terminal) rvol-ns makes the container's pty and
+# relays it; with -it too it splits, its front holding the user's
+# terminal (docs/docker-behaviour.md §11). An --rm container removes
 # itself when it ends (its poststop hook, run by rvol-ns).
 start_attached() {
     chain "$1"
-    _cmd=$_chain
-    if [ "$3" = 1 ]; then
-        _cmd="script -q -e -f -c $(q "$_cmd") /dev/null"
-    fi
     [ "$2" = 1 ] || exec </dev/null
-    eval "exec $_cmd"
+    eval "exec $_chain"
 }
 
 RUN_SYN='[OPTIONS] IMAGE [COMMAND] [ARG...]'
@@ -425,6 +424,7 @@ parse_create() {
         esac
     done
     min_args "$_verb" "$RUN_SYN" 1 $#
+    [ "$_t" = 0 ] || _u="$_u --tty"
     [ "$_ro" = 0 ] || _m="$_m --read-only"
     [ "$_rm" = 0 ] || _m="$_m --rm"
     ufl=$_u mfl=$_m detach=$_d interactive=$_i tty=$_t

@@ -35,6 +35,7 @@ pub mod output;
 pub mod probe;
 pub mod root;
 pub mod tmp;
+pub mod tmux;
 pub mod wait;
 
 pub use names::{fresh, is_hex64, unique};

@@ -63,6 +63,10 @@ fn environment(plan: &Plan, user: &User) -> Vec<String> {
             env.push(format!("HOSTNAME={}", h.to_string_lossy()));
         }
     }
+    // docker's daemon adds TERM=xterm for -t; the image's or -e's wins.
+    if plan.terminal && !has_key(&plan.env, "TERM") {
+        env.push("TERM=xterm".into());
+    }
     env.extend(plan.env.iter().cloned());
     if !has_key(&env, "HOME") {
         env.push(format!("HOME={}", user.home));

@@ -76,3 +76,21 @@ pub fn mount(plan: &Plan) -> Result<()> {
     }
     Ok(())
 }
+
+/// `-t`: the terminal is also /dev/console (runc's mountConsole: a 0666
+/// file in our /dev, the slave bound over it). A /dev of the user's is
+/// left as it is.
+pub fn bind_console(plan: &Plan, slave: &std::path::Path) -> Result<()> {
+    if plan.has_user_mount("/dev") {
+        return Ok(());
+    }
+    std::fs::File::create("/dev/console").ctx("create /dev/console")?;
+    nix::mount::mount(
+        Some(slave),
+        "/dev/console",
+        None::<&str>,
+        MsFlags::MS_BIND,
+        None::<&str>,
+    )
+    .with_ctx(|| format!("bind {} over /dev/console", slave.display()))
+}

@@ -3,24 +3,38 @@
 //! bundle's rootfs, mount /proc /dev /sys as Docker does, set the hostname,
 //! resolve the user, drop to Docker's default capabilities, and execve the
 //! command. Exit 127 not found, 126 cannot run, 125 our own failure.
+//! With `--enter`, start a command in a running container instead (exec).
 
 mod args;
 mod caps;
 mod command;
+mod console;
 mod dev;
+mod enter;
 mod keep;
 mod kernelfs;
 mod pivot;
 mod plan;
+mod process;
 mod sys;
 mod user;
 
 use rvol_state::Result;
 
 fn main() {
-    let r = args::parse().and_then(run);
+    let args = args::parse();
+    let exec = args.as_ref().is_ok_and(|a| a.enter.is_some());
+    let r = args.and_then(|a| match a.enter {
+        Some(_) => enter::run(a),
+        None => run(a),
+    });
     if let Err(e) = &r {
         rvol_state::start_fd::report(&e.msg);
+        if exec {
+            // docker exec's own words (enter.rs), as the verb prints them.
+            eprintln!("{}", e.msg);
+            std::process::exit(e.code);
+        }
     }
     rvol_state::error::exit_with("rvol-exec", r)
 }
@@ -40,6 +54,7 @@ fn run(args: args::Args) -> Result<i32> {
     kernelfs::mount_sys(&plan)?;
     kernelfs::protect()?;
     kept.restore()?;
+    console::take(&plan, true)?;
     if let (true, Some(h)) = (own_uts, &plan.hostname) {
         sys::set_hostname(h)?;
     }
@@ -48,11 +63,5 @@ fn run(args: args::Args) -> Result<i32> {
     if plan.readonly {
         pivot::remount_root_readonly()?;
     }
-    sys::new_session(plan.terminal)?;
-    sys::close_fds_on_exec()?;
-    let chdir_again = command::chdir_as_root(&plan.cwd)?;
-    caps::drop_bounding()?;
-    user::switch(&user)?;
-    caps::settle(user.uid)?;
-    command::exec(&plan, &user, chdir_again)
+    process::start(&plan, &user)
 }

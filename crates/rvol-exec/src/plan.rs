@@ -1,6 +1,7 @@
 //! What rvol-exec will do, read once from the bundle's config.json (or the
 //! defaults for a bare ROOTFS): the root, the command, env, cwd, user,
-//! hostname, and which of its own mounts a user mount replaces.
+//! hostname, and which of its own mounts a user mount replaces; for an
+//! exec, with its own env, user, cwd and terminal over the container's.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -8,7 +9,7 @@ use std::path::{Path, PathBuf};
 use oci_spec::runtime::Spec;
 use rvol_state::{Error, Result};
 
-use crate::args::Args;
+use crate::args::{Args, Exec};
 
 pub struct Plan {
     pub rootfs: PathBuf,
@@ -43,6 +44,9 @@ impl Plan {
                 user_mounts: Vec::new(),
             },
         };
+        if let Some(x) = &args.enter {
+            plan.exec_over(x)?;
+        }
         if !args.cmd.is_empty() {
             plan.args = args.cmd;
         }
@@ -53,6 +57,27 @@ impl Plan {
         plan.rootfs = std::path::absolute(&plan.rootfs)
             .map_err(|e| Error::new(format!("rootfs {}: {e}", plan.rootfs.display())))?;
         Ok(plan)
+    }
+
+    /// docker exec's settings over the container's: the env files' entries,
+    /// then the `--env` ones, merged into the container's env by key (the
+    /// CLI's order, whatever the command line's); a file that cannot be
+    /// read is the CLI's error (status 1, before anything starts).
+    fn exec_over(&mut self, x: &Exec) -> Result<()> {
+        let mut overrides = Vec::new();
+        for f in &x.env_files {
+            overrides.extend(rvol_state::env::file(f).map_err(|e| e.with_code(1))?);
+        }
+        overrides.extend(x.env.iter().filter_map(|kv| rvol_state::env::item(kv)));
+        self.env = rvol_state::env::merge(std::mem::take(&mut self.env), &overrides);
+        if let Some(u) = &x.user {
+            self.user = u.clone();
+        }
+        if let Some(w) = &x.workdir {
+            self.cwd = w.clone();
+        }
+        self.terminal = x.tty;
+        Ok(())
     }
 
     /// Whether the spec mounts something at `dest` itself (a user mount wins

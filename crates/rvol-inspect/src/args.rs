@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use lexopt::prelude::*;
 use rvol_state::Root;
 
+pub use crate::logs::LogsArgs;
 pub use crate::prune::PruneArgs;
 pub use crate::system::SystemArgs;
 
@@ -22,6 +23,7 @@ pub enum Command {
     Info(SystemArgs),
     Version(SystemArgs),
     Prunable(PruneArgs),
+    Logs(LogsArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -297,6 +299,7 @@ fn parse_from(args: Vec<OsString>) -> rvol_state::Result<Command> {
                         "info" => return parse_system(p, root, "info"),
                         "version" => return parse_system(p, root, "version"),
                         "prunable" => return parse_prunable(p, root),
+                        "logs" => return parse_logs(p, root),
                         _ => {}
                     }
                 }
@@ -576,4 +579,51 @@ fn parse_prunable(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Comma
         }
     }
     Ok(Command::Prunable(PruneArgs { root, filters }))
+}
+
+/// `logs`: docker's flags (`-n` is `--tail`; `--details` is taken and
+/// has no effect: rvol logs no attributes).
+fn parse_logs(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command> {
+    const SYN: &str = "[OPTIONS] CONTAINER";
+    let mut a = LogsArgs {
+        root,
+        follow: false,
+        tail: None,
+        timestamps: false,
+        since: None,
+        until: None,
+        container: String::new(),
+    };
+    let mut names = Vec::new();
+    let usage = |msg: String| Usage {
+        msg,
+        verb: "logs",
+        synopsis: SYN,
+    };
+    loop {
+        match p.next() {
+            Ok(None) => break,
+            Ok(Some(Long("help"))) => return Ok(Command::Help(crate::logs::HELP)),
+            Ok(Some(Short('f') | Long("follow"))) => a.follow = true,
+            Ok(Some(Short('t') | Long("timestamps"))) => a.timestamps = true,
+            Ok(Some(Long("details"))) => {}
+            Ok(Some(Short('n') | Long("tail"))) => a.tail = Some(value(&mut p, "logs", SYN)?),
+            Ok(Some(Long("since"))) => a.since = Some(value(&mut p, "logs", SYN)?),
+            Ok(Some(Long("until"))) => a.until = Some(value(&mut p, "logs", SYN)?),
+            Ok(Some(Value(v))) => {
+                names.push(v.to_string_lossy().into_owned());
+            }
+            Ok(Some(other)) => usage(docker_text(other.unexpected())).print_and_exit(),
+            Err(e) => usage(docker_text(e)).print_and_exit(),
+        }
+    }
+    if names.len() != 1 {
+        let verb = shown("logs");
+        eprintln!(
+            "rvol: 'rvol {verb}' requires 1 argument\n\nUsage:  rvol {verb} {SYN}\n\nRun 'rvol {verb} --help' for more information"
+        );
+        std::process::exit(1);
+    }
+    a.container = names.remove(0);
+    Ok(Command::Logs(a))
 }

@@ -5,6 +5,7 @@ pub mod args;
 pub mod container;
 pub mod image;
 pub mod listfmt;
+pub mod logs;
 pub mod output;
 pub mod prune;
 pub mod ps;

@@ -44,7 +44,7 @@ fn until(v: &str, now: f64) -> Option<f64> {
 }
 
 /// A Go duration (`time.ParseDuration`): signed runs of NUMBER UNIT.
-fn go_duration(s: &str) -> Option<f64> {
+pub(crate) fn go_duration(s: &str) -> Option<f64> {
     let (neg, mut rest) = match s.strip_prefix('-') {
         Some(r) => (true, r),
         None => (false, s.strip_prefix('+').unwrap_or(s)),

@@ -17,9 +17,10 @@ use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{fork, ForkResult, Pid};
 use rvol_state::{Error, Result, ResultExt};
 
+use crate::relay::{ChildEnds, Relay};
 use crate::state;
 
-const FORWARDED: [Signal; 6] = [
+pub const FORWARDED: [Signal; 6] = [
     Signal::SIGINT,
     Signal::SIGTERM,
     Signal::SIGHUP,
@@ -38,13 +39,32 @@ pub struct Ended {
     pub mount_ns: Option<std::fs::File>,
 }
 
+/// What the supervision covers.
+pub struct Options<'a> {
+    /// The bundle whose state.json follows the command (run, start);
+    /// None for an exec, which leaves the container's record alone.
+    pub bundle: Option<&'a Path>,
+    /// Keep the child's mount namespace past its end ([`Ended::mount_ns`]).
+    pub hold_mount_ns: bool,
+    /// `exec -d`: return as soon as the command runs (0) or has failed to
+    /// start (its status, the chain's message on our stderr). The child
+    /// is in a session of its own with /dev/null for stdin, stdout and
+    /// stderr, and is not tied to us: it lives on after we return.
+    pub detach: bool,
+}
+
 /// `setup` runs in the child before the exec (the namespaces it enters).
 pub fn run(
     cmd: &[OsString],
-    bundle: Option<&Path>,
-    hold_mount_ns: bool,
+    opts: Options,
+    relay: Option<(&mut Relay, ChildEnds)>,
     setup: impl FnOnce() -> Result<()>,
 ) -> Result<Ended> {
+    let Options {
+        bundle,
+        hold_mount_ns,
+        detach,
+    } = opts;
     let argv: Vec<CString> = cmd
         .iter()
         .map(|a| CString::new(a.as_bytes()))
@@ -64,6 +84,8 @@ pub fn run(
         set.add(s);
     }
     set.add(Signal::SIGCHLD);
+    // The user's terminal resized: passed on to the container's (-t).
+    set.add(Signal::SIGWINCH);
     let old = set
         .thread_swap_mask(SigmaskHow::SIG_BLOCK)
         .ctx("block signals")?;
@@ -76,9 +98,10 @@ pub fn run(
     // command is exec'd (rvol-exec marks it close-on-exec). A tool of the
     // chain that fails before that writes its message there, so the state
     // can say `created` with docker's Error instead of `exited`.
-    let start = match bundle {
-        Some(_) => Some(nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ctx("pipe")?),
-        None => None,
+    // A detached exec learns the same way whether its command started.
+    let start = match bundle.is_some() || detach {
+        true => Some(nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ctx("pipe")?),
+        false => None,
     };
     // The child says here when its namespaces are made (closed unsaid at
     // its exec or exit): then its mount namespace can be opened.
@@ -91,6 +114,9 @@ pub fn run(
     match unsafe { fork() }.ctx("fork")? {
         ForkResult::Child => {
             drop(alive_w);
+            if let Some((_, ends)) = relay {
+                ends.install();
+            }
             // Held open (by this binding) until the exec: the chain writes to it.
             let _start_w = start.map(|(r, w)| {
                 drop(r);
@@ -110,8 +136,10 @@ pub fn run(
                 // SAFETY: leave without running the parent's atexit work.
                 unsafe { libc::_exit(code) }
             };
-            // SAFETY: prctl with integer arguments.
-            unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
+            if !detach {
+                // SAFETY: prctl with integer arguments.
+                unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
+            }
             let mut pfd = libc::pollfd {
                 fd: alive_r.as_raw_fd(),
                 events: libc::POLLIN,
@@ -121,6 +149,11 @@ pub fn run(
             if unsafe { libc::poll(&mut pfd, 1, 0) } != 0 {
                 // SAFETY: leave without running the parent's atexit work.
                 unsafe { libc::_exit(125) };
+            }
+            if detach {
+                if let Err(e) = detach_child() {
+                    fail(e.msg, e.code);
+                }
             }
             if let Err(e) = setup() {
                 fail(e.msg, e.code);
@@ -145,10 +178,17 @@ pub fn run(
         }
         ForkResult::Parent { child } => {
             drop(alive_r);
+            let relay = relay.map(|(r, ends)| {
+                drop(ends);
+                r
+            });
             let start_r = start.map(|(r, w)| {
                 drop(w);
                 r
             });
+            if detach {
+                return started(child, start_r);
+            }
             let before = match bundle {
                 Some(b) => match state::running(b, child.as_raw()) {
                     Ok(before) => Some(before),
@@ -168,7 +208,7 @@ pub fn run(
                     _ => None,
                 }
             });
-            let code = wait(child, &set)?;
+            let code = wait(child, &set, relay)?;
             if let Some(b) = bundle {
                 // A failing tool wrote before it exited, so what it wrote is
                 // in the pipe now. Non-blocking: without a pid namespace a
@@ -197,24 +237,120 @@ pub fn run(
     }
 }
 
-/// Forward signals until the child is gone; its exit status, or 128+N.
-fn wait(child: Pid, set: &SigSet) -> Result<i32> {
+/// The detached child: its own session, nothing of our stdio (errors
+/// still reach the start channel).
+fn detach_child() -> Result<()> {
+    let _ = nix::unistd::setsid();
+    let null = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+        .ctx("open /dev/null")?;
+    for fd in 0..3 {
+        nix::unistd::dup2(null.as_raw_fd(), fd).ctx("redirect stdio to /dev/null")?;
+    }
+    Ok(())
+}
+
+/// A detached start: the channel closes unsaid at the command's exec;
+/// a message means the chain failed, and the child's status follows it.
+fn started(child: Pid, start_r: Option<std::os::fd::OwnedFd>) -> Result<Ended> {
+    let mut msg = Vec::new();
+    if let Some(r) = start_r {
+        let _ = std::fs::File::from(r).read_to_end(&mut msg);
+    }
+    let msg = String::from_utf8_lossy(&msg);
+    if msg.trim().is_empty() {
+        return Ok(Ended {
+            code: 0,
+            mount_ns: None,
+        });
+    }
+    eprintln!("{}", msg.trim());
+    let code = loop {
+        match waitpid(child, None) {
+            Ok(WaitStatus::Exited(_, code)) => break code,
+            Ok(WaitStatus::Signaled(_, s, _)) => break 128 + s as i32,
+            Ok(_) | Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(Error::new(format!("wait for pid {child}: {}", e.desc()))),
+        }
+    };
+    Ok(Ended {
+        code,
+        mount_ns: None,
+    })
+}
+
+/// Forward signals and relay the output until the child is gone; its
+/// exit status, or 128+N.
+fn wait(child: Pid, set: &SigSet, mut relay: Option<&mut Relay>) -> Result<i32> {
+    use nix::sys::signalfd::{SfdFlags, SignalFd};
+    let sfd = SignalFd::with_flags(set, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)
+        .ctx("signalfd")?;
+    let mut fds = Vec::new();
+    let mut slots = Vec::new();
     loop {
-        let sig = set.wait().ctx("wait for signals")?;
-        if sig != Signal::SIGCHLD {
-            // The child may just have exited: ESRCH is fine.
-            let _ = nix::sys::signal::kill(child, sig);
+        fds.clear();
+        slots.clear();
+        fds.push(libc::pollfd {
+            fd: sfd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        });
+        if let Some(r) = relay.as_deref() {
+            r.fds(&mut fds, &mut slots);
+        }
+        // SAFETY: poll on our vector of pollfds.
+        if unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) } < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.raw_os_error() == Some(libc::EINTR) {
+                continue;
+            }
+            return Err(Error::new(format!("poll: {e}")));
+        }
+        if let Some(r) = relay.as_deref_mut() {
+            for sig in r.ready(&fds[1..], &slots) {
+                // SAFETY: kill(2) of our child with a number a client gave.
+                unsafe { libc::kill(child.as_raw(), sig) };
+            }
+        }
+        if fds[0].revents == 0 {
             continue;
         }
-        loop {
-            match waitpid(child, Some(WaitPidFlag::WNOHANG)) {
-                Ok(WaitStatus::Exited(_, code)) => return Ok(code),
-                Ok(WaitStatus::Signaled(_, s, _)) => return Ok(128 + s as i32),
-                Ok(WaitStatus::StillAlive) => break,
-                Ok(_) => continue,
-                Err(nix::errno::Errno::EINTR) => continue,
-                Err(e) => return Err(Error::new(format!("wait for pid {child}: {}", e.desc()))),
+        let mut ended = None;
+        while let Ok(Some(si)) = sfd.read_signal() {
+            let sig = si.ssi_signo as i32;
+            if sig == libc::SIGWINCH {
+                if let Some(r) = relay.as_deref() {
+                    r.pass_size();
+                }
+            } else if sig != libc::SIGCHLD {
+                // The child may just have exited: ESRCH is fine.
+                // SAFETY: kill(2) of our child.
+                unsafe { libc::kill(child.as_raw(), sig) };
+            } else if ended.is_none() {
+                ended = reap(child)?;
             }
+        }
+        if let Some(code) = ended {
+            if let Some(r) = relay {
+                r.drain();
+            }
+            return Ok(code);
+        }
+    }
+}
+
+/// The child's status when it has ended.
+fn reap(child: Pid) -> Result<Option<i32>> {
+    loop {
+        match waitpid(child, Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::Exited(_, code)) => return Ok(Some(code)),
+            Ok(WaitStatus::Signaled(_, s, _)) => return Ok(Some(128 + s as i32)),
+            Ok(WaitStatus::StillAlive) => return Ok(None),
+            Ok(_) => continue,
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(Error::new(format!("wait for pid {child}: {}", e.desc()))),
         }
     }
 }

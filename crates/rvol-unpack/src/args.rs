@@ -28,6 +28,7 @@ Options:
   --network none|host     network namespace (default none: only lo)
   --no-image-volumes      no volume for the image's Volumes (a build's RUN:
                           what it writes there stays in the container's layer)
+  -t, --tty               the command gets a terminal (process.terminal)
   --help                  this text
 
 Environment:
@@ -46,6 +47,8 @@ pub struct Flags {
     pub hostname: Option<String>,
     pub network: Option<String>,
     pub no_image_volumes: bool,
+    /// `-t`: `process.terminal`.
+    pub tty: bool,
 }
 
 #[derive(Debug)]
@@ -70,32 +73,6 @@ pub struct Args {
     pub command: Command,
 }
 
-fn env_item(kv: String, out: &mut Vec<String>) {
-    if kv.contains('=') {
-        out.push(kv);
-    } else if let Some(v) = std::env::var_os(&kv) {
-        out.push(format!("{kv}={}", v.to_string_lossy()));
-    }
-}
-
-fn env_file(path: &str, out: &mut Vec<String>) -> Result<()> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| Error::new(format!("open {path}: {e}")))?;
-    for line in text.lines() {
-        let line = line.trim_start();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if line.starts_with('=') {
-            return Err(Error::new(format!(
-                "{path}: invalid environment variable: {line}"
-            )));
-        }
-        env_item(line.to_string(), out);
-    }
-    Ok(())
-}
-
 pub fn parse() -> Result<Args> {
     parse_from(std::env::args_os().skip(1))
 }
@@ -118,13 +95,18 @@ pub fn parse_from(argv: impl IntoIterator<Item = std::ffi::OsString>) -> Result<
                 })
             }
             Long("entrypoint") => flags.entrypoint = Some(str_of(p.value()?)?),
-            Short('e') | Long("env") => env_item(str_of(p.value()?)?, &mut flags.env),
-            Long("env-file") => env_file(&str_of(p.value()?)?, &mut flags.env)?,
+            Short('e') | Long("env") => flags
+                .env
+                .extend(rvol_state::env::item(&str_of(p.value()?)?)),
+            Long("env-file") => flags
+                .env
+                .extend(rvol_state::env::file(&str_of(p.value()?)?)?),
             Short('w') | Long("workdir") => flags.workdir = Some(str_of(p.value()?)?),
             Short('u') | Long("user") => flags.user = Some(str_of(p.value()?)?),
             Short('h') | Long("hostname") => flags.hostname = Some(str_of(p.value()?)?),
             Long("network") | Long("net") => flags.network = Some(str_of(p.value()?)?),
             Long("no-image-volumes") => flags.no_image_volumes = true,
+            Short('t') | Long("tty") => flags.tty = true,
             Value(v) => {
                 let first = str_of(v)?;
                 let rest: Vec<String> = p.raw_args()?.map(str_of).collect::<Result<_>>()?;

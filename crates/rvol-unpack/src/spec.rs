@@ -20,20 +20,6 @@ fn strings(v: &Value) -> Option<Vec<String>> {
     })
 }
 
-/// Image Env, then each override replacing the entry of the same key in
-/// place or adding to the end.
-fn merge_env(base: Vec<String>, overrides: &[String]) -> Vec<String> {
-    let mut env = base;
-    for kv in overrides {
-        let key = kv.split('=').next().unwrap_or(kv);
-        match env.iter_mut().find(|e| e.split('=').next() == Some(key)) {
-            Some(e) => *e = kv.clone(),
-            None => env.push(kv.clone()),
-        }
-    }
-    env
-}
-
 pub fn build(
     reference: &str,
     record: &ImageRecord,
@@ -64,7 +50,7 @@ pub fn build(
         return Err(Error::new("No command specified"));
     }
     let image_env = strings(&cfg["Env"]);
-    let env = merge_env(image_env.clone().unwrap_or_default(), &flags.env);
+    let env = rvol_state::env::merge(image_env.clone().unwrap_or_default(), &flags.env);
     let cwd = match &flags.workdir {
         Some(w) if !w.starts_with('/') => {
             return Err(Error::new(format!(
@@ -146,7 +132,7 @@ pub fn build(
     spec.insert(
         "process".into(),
         json!({
-            "terminal": false,
+            "terminal": flags.tty,
             "user": {"uid": 0, "gid": 0},
             "args": args,
             "env": env,
@@ -168,17 +154,4 @@ pub fn build(
         ))
     })?;
     Ok(spec)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[test]
-    fn env_merge() {
-        let e = merge_env(
-            vec!["A=1".into(), "B=2".into()],
-            &["B=3".into(), "C=4".into()],
-        );
-        assert_eq!(e, vec!["A=1", "B=3", "C=4"]);
-    }
 }
