@@ -464,7 +464,7 @@ fn failures_like_docker_leave_nothing() {
             .spawn()
             .unwrap();
     assert!(
-        eventually(10.0, || { b.r.rvol_ok(&["ps", "-q"]).trim().len() == 12 }),
+        eventually(30.0, || { b.r.rvol_ok(&["ps", "-q"]).trim().len() == 12 }),
         "the step's container runs"
     );
     rvol_tests::ok(Command::new("pkill").args([
