@@ -69,6 +69,20 @@ pub fn attach(bundle: &Path) -> Result<i32> {
     Ok(status(attach::run(sock, interactive(), false)?))
 }
 
+/// The supervisor failed before the container ran: its message and status
+/// to the front, which prints them (stderr and the exit status).
+pub fn report(front: &OwnedFd, e: &Error) {
+    let send = |m: &[u8]| {
+        let _ = nix::sys::socket::send(
+            front.as_raw_fd(),
+            m,
+            nix::sys::socket::MsgFlags::MSG_NOSIGNAL,
+        );
+    };
+    send(format!("{}rvol-ns: {}\n", crate::relay::STDERR as char, e.msg).as_bytes());
+    send(format!("{}{}", crate::relay::EXIT as char, e.code).as_bytes());
+}
+
 fn status(ended: Ended) -> i32 {
     match ended {
         Ended::Exited(code) => code,
