@@ -54,7 +54,11 @@ pub fn split() -> Result<Split> {
         }
         ForkResult::Parent { .. } => {
             drop(sup);
-            Ok(Split::Front(status(attach::run(front, true, true)?)))
+            Ok(Split::Front(status(attach::run(
+                front,
+                true,
+                attach::Role::Front,
+            )?)))
         }
     }
 }
@@ -66,7 +70,11 @@ pub fn attach(bundle: &Path) -> Result<i32> {
             Error::new("You cannot attach to a stopped container, start it first").with_code(1),
         );
     };
-    Ok(status(attach::run(sock, interactive(), false)?))
+    Ok(status(attach::run(
+        sock,
+        interactive(),
+        attach::Role::Attach,
+    )?))
 }
 
 /// The supervisor failed before the container ran: its message and status
