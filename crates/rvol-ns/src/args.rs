@@ -1,6 +1,7 @@
-//! Command line: `rvol-ns [--bundle DIR] [--mount] [--pid] [--uts] [--ipc]
-//! [--net] [--cgroup] [--user] -- CMD ARGS...`. The first positional ends
-//! our options: it and everything after it is the child's argv.
+//! Command line: `rvol-ns [--bundle DIR [--detach]] [--mount] [--pid]
+//! [--uts] [--ipc] [--net] [--cgroup] [--user] -- CMD ARGS...`, and
+//! `rvol-ns --attach --bundle DIR`. The first positional ends our options:
+//! it and everything after it is the child's argv.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
