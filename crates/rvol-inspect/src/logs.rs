@@ -54,25 +54,38 @@ fn now_nanos() -> i128 {
 /// `2006-01-02T15:04`, with or without a fraction and a zone: without
 /// one, the local zone, which on a machine of this kind is UTC), or Unix
 /// seconds with an optional fraction.
-pub fn timestamp(v: &str, now: i128) -> Option<i128> {
+pub fn timestamp(v: &str, now: i128) -> std::result::Result<i128, String> {
+    let generic = || format!("failed to parse value as time or duration: \"{v}\"");
     if v != "0" {
         if let Some(d) = crate::prune::go_duration(v) {
-            return Some(now - (d * 1e9) as i128);
+            return Ok(now - (d * 1e9) as i128);
         }
     }
-    if v.contains('-') && v.len() >= 10 {
-        return rfc3339ish(v);
+    if v.contains('-') {
+        // docker passes time.Parse's own error on for these
+        return rfc3339ish(v).map_err(|why| match why {
+            Some(field) => format!("parsing time \"{v}\": {field} out of range"),
+            None => generic(),
+        });
     }
     let (secs, frac) = v.split_once('.').unwrap_or((v, ""));
-    let s: i128 = secs.parse().ok()?;
+    let s: i128 = secs.parse().map_err(|_| generic())?;
     if !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+        return Err(generic());
     }
-    let n: i128 = format!("{frac:0<9}").get(..9)?.parse().ok()?;
-    Some(s * 1_000_000_000 + n)
+    let n: i128 = format!("{frac:0<9}")
+        .get(..9)
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(generic)?;
+    Ok(s * 1_000_000_000 + n)
 }
 
-fn rfc3339ish(v: &str) -> Option<i128> {
+/// Err(Some(field)) for a field out of its range (Go's `month out of
+/// range`), Err(None) for what does not have the form.
+fn rfc3339ish(v: &str) -> std::result::Result<i128, Option<&'static str>> {
+    if v.len() < 10 || !v.is_char_boundary(10) {
+        return Err(None);
+    }
     let (date, rest) = v.split_at(10);
     // The zone: Z, or ±HH:MM at the end.
     let (body, offset) = if let Some(b) = rest.strip_suffix(['Z', 'z']) {
@@ -80,9 +93,15 @@ fn rfc3339ish(v: &str) -> Option<i128> {
     } else if rest.len() >= 6 && matches!(rest.as_bytes()[rest.len() - 6], b'+' | b'-') {
         let z = &rest[rest.len() - 6..];
         let sign = if z.starts_with('-') { -1 } else { 1 };
-        let h: i128 = z.get(1..3)?.parse().ok()?;
-        let m: i128 = z.get(4..6)?.parse().ok()?;
-        (&rest[..rest.len() - 6], sign * (h * 3600 + m * 60))
+        let num = |r| {
+            z.get(r)
+                .and_then(|f: &str| f.parse::<i128>().ok())
+                .ok_or(None)
+        };
+        (
+            &rest[..rest.len() - 6],
+            sign * (num(1..3)? * 3600 + num(4..6)? * 60),
+        )
     } else {
         (rest, 0)
     };
@@ -95,42 +114,63 @@ fn rfc3339ish(v: &str) -> Option<i128> {
             [a] => h = a,
             [a, b] => (h, mi) = (a, b),
             [a, b, c] => (h, mi, s) = (a, b, c),
-            _ => return None,
+            _ => return Err(None),
         }
     } else if !body.is_empty() {
-        return None;
+        return Err(None);
     }
     let whole = format!("{date}T{h:0>2}:{mi:0>2}:{s:0>2}Z");
-    if whole.len() != 20 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+    let b = whole.as_bytes();
+    if whole.len() != 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(None);
     }
-    // Go's time.Parse checks each field's range.
-    let field = |r: std::ops::Range<usize>| whole.get(r).and_then(|f| f.parse::<u32>().ok());
-    let ranges = [
-        (5..7, 1, 12),
-        (8..10, 1, 31),
-        (11..13, 0, 23),
-        (14..16, 0, 59),
-        (17..19, 0, 59),
-    ];
-    for (r, lo, hi) in ranges {
-        if !field(r).is_some_and(|f| (lo..=hi).contains(&f)) {
-            return None;
+    let field = |r: std::ops::Range<usize>| {
+        whole
+            .get(r)
+            .filter(|f| f.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|f| f.parse::<u32>().ok())
+            .ok_or(None)
+    };
+    let (y, m, d) = (field(0..4)?, field(5..7)?, field(8..10)?);
+    // Go's order: month, hour, minute, second as parsed, the day last.
+    for (name, val, lo, hi) in [
+        ("month", m, 1, 12),
+        ("hour", field(11..13)?, 0, 23),
+        ("minute", field(14..16)?, 0, 59),
+        ("second", field(17..19)?, 0, 59),
+    ] {
+        if !(lo..=hi).contains(&val) {
+            return Err(Some(name));
         }
     }
-    let secs = rvol_state::time::parse_time(&whole)? as i128;
-    let n: i128 = format!("{frac:0<9}").get(..9)?.parse().ok()?;
-    Some((secs - offset) * 1_000_000_000 + n)
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if !(1..=days).contains(&d) {
+        return Err(Some("day"));
+    }
+    let secs = rvol_state::time::parse_time(&whole).ok_or(None)? as i128;
+    let n: i128 = format!("{frac:0<9}")
+        .get(..9)
+        .and_then(|n| n.parse().ok())
+        .ok_or(None)?;
+    Ok((secs - offset) * 1_000_000_000 + n)
 }
 
 fn bound(flag: &str, v: &Option<String>, now: i128) -> std::result::Result<Option<i128>, i32> {
     let Some(v) = v else { return Ok(None) };
     match timestamp(v, now) {
-        Some(t) => Ok(Some(t)),
-        None => {
-            eprintln!(
-                "invalid value for \"{flag}\": failed to parse value as time or duration: \"{v}\""
-            );
+        Ok(t) => Ok(Some(t)),
+        Err(why) => {
+            eprintln!("invalid value for \"{flag}\": {why}");
             Err(1)
         }
     }
@@ -281,15 +321,26 @@ mod tests {
     #[test]
     fn timestamps_as_docker_reads_them() {
         let s = 1_000_000_000i128;
-        assert_eq!(timestamp("1970-01-01", 0), Some(0));
-        assert_eq!(timestamp("1970-01-01T01", 0), Some(3600 * s));
-        assert_eq!(timestamp("1970-01-01T00:01Z", 0), Some(60 * s));
-        assert_eq!(timestamp("1970-01-01T00:00:01.5Z", 0), Some(s + s / 2));
-        assert_eq!(timestamp("1970-01-01T01:00:00+01:00", 0), Some(0));
-        assert_eq!(timestamp("12.25", 0), Some(12 * s + s / 4));
-        assert_eq!(timestamp("1m", 60 * s), Some(0));
-        assert_eq!(timestamp("0", 0), Some(0));
-        assert_eq!(timestamp("foo", 0), None);
-        assert_eq!(timestamp("2020-13-45", 0), None);
+        let t = |v| timestamp(v, 60 * s);
+        assert_eq!(t("1970-01-01"), Ok(0));
+        assert_eq!(t("1970-01-01T01"), Ok(3600 * s));
+        assert_eq!(t("1970-01-01T00:01Z"), Ok(60 * s));
+        assert_eq!(t("1970-01-01T00:00:01.5Z"), Ok(s + s / 2));
+        assert_eq!(t("1970-01-01T01:00:00+01:00"), Ok(0));
+        assert_eq!(t("12.25"), Ok(12 * s + s / 4));
+        assert_eq!(t("1m"), Ok(0));
+        assert_eq!(t("0"), Ok(0));
+        assert_eq!(
+            t("foo"),
+            Err("failed to parse value as time or duration: \"foo\"".into())
+        );
+        assert_eq!(
+            t("2020-13-45"),
+            Err("parsing time \"2020-13-45\": month out of range".into())
+        );
+        assert_eq!(
+            t("2021-02-29"),
+            Err("parsing time \"2021-02-29\": day out of range".into())
+        );
     }
 }

@@ -1,7 +1,8 @@
-//! Command line: `rvol-ns [--bundle DIR] [--mount] [--pid] [--uts] [--ipc]
-//! [--net] [--cgroup] [--user] -- CMD ARGS...`, or `rvol-ns --enter
-//! --bundle DIR [--detach] -- CMD ARGS...` (exec). The first positional
-//! ends our options: it and everything after it is the child's argv.
+//! Command line: `rvol-ns [--bundle DIR [--detach]] [--mount] [--pid]
+//! [--uts] [--ipc] [--net] [--cgroup] [--user] -- CMD ARGS...`,
+//! `rvol-ns --attach --bundle DIR`, and `rvol-ns --enter --bundle DIR
+//! [--detach] [--tty] -- CMD ARGS...` (exec). The first positional ends our
+//! options: it and everything after it is the child's argv.
 
 use std::ffi::OsString;
 use std::path::PathBuf;

@@ -56,14 +56,29 @@ pub fn connect(bundle: &Path) -> Result<Option<OwnedFd>> {
     }
 }
 
+/// Who we are to the container.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// `run -it`'s front: every signal goes on to the container.
+    Front,
+    /// `rvol attach`: signals go on to a container without a terminal
+    /// (docker's --sig-proxy, which it ignores for a tty); with one they
+    /// end this client. The first resize nudges a redraw.
+    Attach,
+}
+
 /// Relay the user's side over `sock` until the container ends or the user
 /// detaches. `interactive`: stdin is passed on (and, when it is a terminal
-/// and the container has one, put in raw mode). `pass_signals`: INT TERM
-/// HUP QUIT USR1 USR2 go to the container (run's front); else they end
-/// this client only (restoring the terminal first).
-pub fn run(sock: OwnedFd, interactive: bool, pass_signals: bool) -> Result<Ended> {
+/// and the container has one, put in raw mode). INT TERM HUP QUIT USR1
+/// USR2 go to the container or end this client only (restoring the
+/// terminal first), as `role` says.
+pub fn run(sock: OwnedFd, interactive: bool, role: Role) -> Result<Ended> {
     let mut set = SigSet::empty();
     for s in crate::supervise::FORWARDED {
+        // An ignored signal is dropped even while blocked (a background
+        // job's INT and QUIT): the default back first, as supervise.rs.
+        // SAFETY: setting a disposition; no handler is involved.
+        unsafe { libc::signal(s as libc::c_int, libc::SIG_DFL) };
         set.add(s);
     }
     set.add(Signal::SIGWINCH);
@@ -116,7 +131,7 @@ pub fn run(sock: OwnedFd, interactive: bool, pass_signals: bool) -> Result<Ended
                     if let Some(m) = &master {
                         terminal::pass_size(m.as_raw_fd());
                     }
-                } else if pass_signals {
+                } else if role == Role::Front || master.is_none() {
                     let _ = nix::sys::socket::send(
                         sock.as_raw_fd(),
                         &[relay::SIGNAL, sig as u8],
@@ -138,9 +153,9 @@ pub fn run(sock: OwnedFd, interactive: bool, pass_signals: bool) -> Result<Ended
             match buf[0] {
                 relay::MASTER => {
                     if let Some(m) = fd {
-                        match pass_signals {
-                            true => terminal::pass_size(m.as_raw_fd()),
-                            false => terminal::pass_size_redrawn(m.as_raw_fd()),
+                        match role {
+                            Role::Front => terminal::pass_size(m.as_raw_fd()),
+                            Role::Attach => terminal::pass_size_redrawn(m.as_raw_fd()),
                         }
                         // SAFETY: isatty on stdin.
                         if interactive && raw.is_none() && unsafe { libc::isatty(0) } == 1 {

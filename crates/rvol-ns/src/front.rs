@@ -70,7 +70,11 @@ fn split_with(status: fn(Ended) -> i32) -> Result<Split> {
         }
         ForkResult::Parent { .. } => {
             drop(sup);
-            Ok(Split::Front(status(attach::run(front, true, true)?)))
+            Ok(Split::Front(status(attach::run(
+                front,
+                true,
+                attach::Role::Front,
+            )?)))
         }
     }
 }
@@ -82,7 +86,25 @@ pub fn attach(bundle: &Path) -> Result<i32> {
             Error::new("You cannot attach to a stopped container, start it first").with_code(1),
         );
     };
-    Ok(status(attach::run(sock, interactive(), false)?))
+    Ok(status(attach::run(
+        sock,
+        interactive(),
+        attach::Role::Attach,
+    )?))
+}
+
+/// The supervisor failed before the container ran: its message and status
+/// to the front, which prints them (stderr and the exit status).
+pub fn report(front: &OwnedFd, e: &Error) {
+    let send = |m: &[u8]| {
+        let _ = nix::sys::socket::send(
+            front.as_raw_fd(),
+            m,
+            nix::sys::socket::MsgFlags::MSG_NOSIGNAL,
+        );
+    };
+    send(format!("{}rvol-ns: {}\n", crate::relay::STDERR as char, e.msg).as_bytes());
+    send(format!("{}{}", crate::relay::EXIT as char, e.code).as_bytes());
 }
 
 fn status(ended: Ended) -> i32 {

@@ -41,19 +41,25 @@ fn run(args: args::Args) -> rvol_state::Result<i32> {
         .and_then(|s| s.process().as_ref())
         .and_then(|p| p.terminal())
         .unwrap_or(false);
-    let mut detach = args.detach;
-    let mut client = None;
+    let detach = args.detach;
     if args.bundle.is_some() && terminal && !detach && front::interactive() {
         // -it: the user's side becomes an attach client, the rest of us
         // the container's supervisor, so that a detach leaves it running.
         match front::split()? {
             front::Split::Front(code) => return Ok(code),
             front::Split::Supervisor(c) => {
-                client = Some(c);
-                detach = true;
+                // Our own failure is the front's to print: our stderr is
+                // /dev/null now.
+                let report = c.try_clone().ok();
+                let r = supervisor(args, spec, terminal, true, Some(c));
+                if let (Err(e), Some(c)) = (&r, report) {
+                    front::report(&c, e);
+                }
+                return r;
             }
         }
-    } else if terminal && !detach {
+    }
+    if terminal && !detach {
         if let Some(ws) = terminal::user_size() {
             std::env::set_var(
                 rvol_state::console::SIZE_ENV,
@@ -61,6 +67,17 @@ fn run(args: args::Args) -> rvol_state::Result<i32> {
             );
         }
     }
+    supervisor(args, spec, terminal, detach, None)
+}
+
+/// The container's supervisor (or a plain rvol-ns without a bundle).
+fn supervisor(
+    args: args::Args,
+    spec: Option<oci_spec::runtime::Spec>,
+    terminal: bool,
+    detach: bool,
+    client: Option<std::os::fd::OwnedFd>,
+) -> rvol_state::Result<i32> {
     let plan = namespaces::Plan::new(args.flags, spec.as_ref())?;
     let poststop = spec.as_ref().map(hooks::poststop).unwrap_or_default();
     if let (Some(b), Some(spec)) = (&args.bundle, &spec) {

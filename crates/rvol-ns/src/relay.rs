@@ -266,7 +266,12 @@ impl Relay {
     /// is gone with its pid namespace; non-blocking all the same, so a
     /// descriptor that escaped it cannot hold us), then no more attaches.
     pub fn drain(&mut self) {
-        for fd in [&self.out, &self.err, &self.master].into_iter().flatten() {
+        // The console socket too: a command that is not rvol-exec may have
+        // kept the chain's end, and a child of it outlived the command.
+        for fd in [&self.out, &self.err, &self.master, &self.console]
+            .into_iter()
+            .flatten()
+        {
             // SAFETY: setting O_NONBLOCK on a descriptor we own.
             unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
         }
