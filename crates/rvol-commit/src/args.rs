@@ -12,6 +12,8 @@ usage: rvol-commit [--root DIR] [OPTIONS] CONTAINER [NAME[:TAG]]
        rvol-commit [--root DIR] save [-o FILE|DIR|oci:DIR[:TAG]] [--format docker-archive|oci] IMAGE...
        rvol-commit [--root DIR] rmi [-f] IMAGE...
        rvol-commit [--root DIR] tag SOURCE TARGET
+       rvol-commit [--root DIR] cp [-a] [-L] CONTAINER:SRC DEST|-
+       rvol-commit [--root DIR] cp [-a] [-L] SRC|- CONTAINER:DEST
        rvol-commit [--root DIR] image-prune [-a] [-f] [--filter until=T|label=K[=V]]...
 
 Create a new image from a container's changes (docker commit), write
@@ -53,6 +55,7 @@ pub enum Command {
         force: bool,
         filters: Vec<String>,
     },
+    Cp(crate::cp::CpArgs),
     Help,
 }
 
@@ -143,6 +146,12 @@ pub fn parse() -> Result<Args, lexopt::Error> {
             }
             Value(v) => {
                 let v = v.string()?;
+                if !save && positional.is_empty() && v == "cp" {
+                    return Ok(Args {
+                        root,
+                        command: parse_cp(&mut parser)?,
+                    });
+                }
                 if !save && positional.is_empty() && STORE_MODES.contains(&v.as_str()) {
                     return Ok(Args {
                         root,
@@ -220,4 +229,33 @@ fn parse_store(mode: &str, parser: &mut lexopt::Parser) -> Result<Command, lexop
         },
         _ => return Err("image-prune: takes no arguments".into()),
     })
+}
+
+/// `cp [-a] [-L] [--mounted] SRC DST` (docker cp; `--mounted`: the re-exec
+/// under rvol-mount apply, the container's bundle mounted for the copy).
+fn parse_cp(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
+    let mut a = crate::cp::CpArgs {
+        archive: false,
+        follow: false,
+        mounted: false,
+        src: String::new(),
+        dst: String::new(),
+    };
+    let mut operands = Vec::new();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Short('a') | Long("archive") => a.archive = true,
+            Short('L') | Long("follow-link") => a.follow = true,
+            Long("mounted") => a.mounted = true,
+            Short('h') | Long("help") => return Ok(Command::Help),
+            Value(v) => operands.push(v.string()?),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    if operands.len() != 2 {
+        return Err("cp: requires exactly 2 arguments: SRC DEST".into());
+    }
+    a.dst = operands.pop().unwrap_or_default();
+    a.src = operands.pop().unwrap_or_default();
+    Ok(Command::Cp(a))
 }

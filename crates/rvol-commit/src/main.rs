@@ -1,12 +1,19 @@
 //! rvol-commit: a container's changes as a new image (`docker commit`),
 //! and images out of the store as docker-archive or OCI layout (`docker save`);
 //! the store's names and their removal (`docker rmi`, `tag`, `image prune`)
-//! with the collection of what no image or container needs.
+//! with the collection of what no image or container needs; files between
+//! a container and the host (`docker cp`).
 
 mod args;
 mod blob;
 mod change;
 mod commit;
+mod cp;
+mod cphost;
+mod cppath;
+mod cpsink;
+mod cptree;
+mod cpview;
 mod gc;
 mod image;
 mod layer;
@@ -35,6 +42,7 @@ fn run() -> rvol_state::Result<i32> {
             println!("{id}");
             Ok(0)
         }
+        args::Command::Cp(c) => cp::cp(&root, &c),
         args::Command::Save(s) => save::save(&root, &s).map(|()| 0),
         args::Command::Rmi { force, images } => rmi::rmi(&root, force, &images),
         args::Command::Tag { source, target } => rmi::tag(&root, &source, &target),
