@@ -12,6 +12,7 @@ use std::io::Write;
 use std::os::unix::fs::{symlink, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 use rvol_tests::docker::{docker, docker_error, docker_ok, DockerObjects};
 use rvol_tests::hostile::tree;
@@ -508,4 +509,208 @@ fn cp_rules_running() {
 )]
 fn cp_rules_stopped() {
     rules(St::Stopped);
+}
+
+/// A container with links that point out of it: absolute to a host
+/// directory holding a secret, and relative ones climbing past its root.
+/// No copy in either direction reads or writes the host directory.
+#[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
+fn symlinks_stay_inside() {
+    let r = TestRoot::new("cp-esc");
+    r.import_busybox("bb:1");
+    let hostdir = r.host("secretdir");
+    std::fs::create_dir_all(&hostdir).unwrap();
+    std::fs::write(hostdir.join("secret"), "HOSTSECRET\n").unwrap();
+    let before = tree(&hostdir, &[]);
+    let hd = hostdir.display().to_string();
+    let script = format!(
+        "mkdir -p /data {hd} && ln -s {hd} /data/esc && ln -s ../../../../../../../..{hd} /data/up && ln -s / /data/root"
+    );
+    r.rvol_ok(&["run", "--name", "c1", "bb:1", "sh", "-c", &script]);
+    let out = r.tmp.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let o = |args: &[&str]| rvol_tests::run(&mut r.rvol(args));
+    for src in [
+        "c1:/data/esc/secret",
+        "c1:/data/up/secret",
+        "c1:/data/root", /* its own root */
+    ] {
+        let res = o(&["cp", "-L", src, out.join("x").to_str().unwrap()]);
+        if src.ends_with("secret") {
+            assert_eq!(res.status.code(), Some(1), "{src}");
+            assert!(
+                rvol_err(&res).starts_with("Could not find the file"),
+                "{src}: {}",
+                rvol_err(&res)
+            );
+        }
+    }
+    // Whatever came out is the container's, not the host's secret.
+    let found = rvol_tests::sh(&format!("grep -rl HOSTSECRET {} || true", out.display()));
+    assert_eq!(text(&found.stdout), "");
+    // Into the links: nothing lands in the host directory.
+    let f = r.tmp.join("evil");
+    std::fs::write(&f, "EVIL\n").unwrap();
+    for dst in [
+        "c1:/data/esc",
+        "c1:/data/esc/",
+        "c1:/data/up/",
+        "c1:/data/up/new",
+    ] {
+        let _ = o(&["cp", f.to_str().unwrap(), dst]);
+    }
+    // A tar stream through the links, and one climbing out with `..`.
+    let raw = |entries: &[rvol_tests::hostile::Raw]| rvol_tests::hostile::tar(entries);
+    use rvol_tests::hostile::Raw;
+    let through = raw(&[
+        Raw::file("esc/t1", b"EVIL\n"),
+        Raw::symlink("l", &hd),
+        Raw::file("l/t2", b"EVIL\n"),
+    ]);
+    let climb = raw(&[Raw::file(
+        "../../../../../../..".to_string().as_str(),
+        b"EVIL\n",
+    )]);
+    let dotdot = raw(&[Raw::file(
+        &format!("../../../../../../..{hd}/t3"),
+        b"EVIL\n",
+    )]);
+    for t in [&through, &climb, &dotdot] {
+        let _ = feed(r.rvol(&["cp", "-", "c1:/data"]), t);
+    }
+    assert_eq!(tree(&hostdir, &[]), before, "the host directory changed");
+    // The writes that were allowed went into the container.
+    let upper = r.rvol_ok(&["inspect", "-f", "{{.GraphDriver.Data.UpperDir}}", "c1"]);
+    let upper = PathBuf::from(upper.trim());
+    if upper.is_dir() {
+        let inside = upper.join(hd.trim_start_matches('/'));
+        assert!(
+            inside.join("t1").is_file() || inside.join("evil").is_file(),
+            "{}",
+            inside.display()
+        );
+    }
+}
+
+/// CVE-2018-15664: the container swaps a directory for a symlink to a
+/// host path while copies run, in both directions. Every copy reads the
+/// container's file or fails; none reads or writes the host's.
+#[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
+fn symlink_swapped_during_copies() {
+    let r = TestRoot::new("cp-swap");
+    r.import_busybox("bb:1");
+    let hostdir = r.host("target");
+    std::fs::create_dir_all(&hostdir).unwrap();
+    std::fs::write(hostdir.join("secret"), "HOSTSECRET\n").unwrap();
+    let before = tree(&hostdir, &[]);
+    let hd = hostdir.display().to_string();
+    let script = format!(
+        "mkdir -p /w/dir && echo INSIDE > /w/dir/secret && ln -s {hd} /w/sym && \
+         while :; do mv /w/dir /w/x; mv /w/sym /w/dir; mv /w/dir /w/sym; mv /w/x /w/dir; done"
+    );
+    r.rvol_ok(&["run", "-d", "--name", "sw", "bb:1", "sh", "-c", &script]);
+    struct Gone<'a>(&'a TestRoot);
+    impl Drop for Gone<'_> {
+        fn drop(&mut self) {
+            let _ = rvol_tests::run(&mut self.0.rvol(&["rm", "-f", "sw"]));
+        }
+    }
+    let _gone = Gone(&r);
+    let out = r.tmp.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let f = r.tmp.join("payload");
+    std::fs::write(&f, "EVIL\n").unwrap();
+    let (mut read_ok, mut inside) = (0, 0);
+    for n in 0..60 {
+        let dst = out.join(format!("s{n}"));
+        let o = rvol_tests::run(&mut r.rvol(&["cp", "sw:/w/dir/secret", dst.to_str().unwrap()]));
+        if o.status.success() {
+            read_ok += 1;
+            let got = std::fs::read_to_string(&dst).unwrap_or_default();
+            assert_ne!(got, "HOSTSECRET\n", "copy {n} read the host's file");
+            inside += (got == "INSIDE\n") as i32;
+        }
+        let d = out.join(format!("d{n}"));
+        let _ = rvol_tests::run(&mut r.rvol(&["cp", "sw:/w/dir", d.to_str().unwrap()]));
+        let _ = rvol_tests::run(&mut r.rvol(&["cp", f.to_str().unwrap(), "sw:/w/dir/"]));
+        let _ = rvol_tests::run(&mut r.rvol(&["cp", f.to_str().unwrap(), "sw:/w/dir/p"]));
+    }
+    let found = rvol_tests::sh(&format!("grep -rl HOSTSECRET {} || true", out.display()));
+    assert_eq!(text(&found.stdout), "", "a copy out read the host's file");
+    assert_eq!(
+        tree(&hostdir, &[]),
+        before,
+        "a copy in wrote into the host directory"
+    );
+    assert!(
+        read_ok > 0 && inside > 0,
+        "the race was never lost by the swapper: {read_ok} {inside}"
+    );
+}
+
+/// CVE-2019-14271: docker's copy loaded the container's libnss. rvol's
+/// copy is a static binary that runs nothing: programs and libraries the
+/// container plants where a copier might look never run.
+#[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
+fn copies_run_nothing_of_the_container() {
+    let r = TestRoot::new("cp-nss");
+    r.import_busybox("bb:1");
+    let marker = r.host("ran");
+    let m = marker.display().to_string();
+    let plant = format!(
+        "for p in /bin/tar /usr/bin/tar /lib/x86_64-linux-gnu/libnss_files.so.2 /lib/libnss_files.so.2 /usr/lib/libnss_files.so.2; do \
+         mkdir -p ${{p%/*}}; rm -f $p; printf '#!/bin/sh\\ntouch {m}\\n' > $p; chmod 755 $p; done; \
+         echo 'passwd: files' > /etc/nsswitch.conf; mkdir -p /data; echo d > /data/f"
+    );
+    r.rvol_ok(&["run", "--name", "c1", "bb:1", "sh", "-c", &plant]);
+    let out = r.tmp.join("out");
+    r.rvol_ok(&["cp", "c1:/data", out.to_str().unwrap()]);
+    r.rvol_ok(&["cp", out.to_str().unwrap(), "c1:/data2"]);
+    let o = r.rvol_ok(&["cp", "-a", "c1:/data/f", "-"]);
+    assert!(!o.is_empty());
+    r.rvol_ok(&["start", "-a", "c1"]);
+    assert!(!marker.exists() || text(&rvol_tests::sh(&format!("ls {m}")).stdout).is_empty());
+    // The planted programs did run when the container itself ran them
+    // (the plant works), but never from a copy: the host marker is absent.
+    assert!(!marker.exists(), "a copy ran a program of the container");
+}
+
+/// A copy killed with -9 leaves no half file under its final name: the
+/// file is whole or absent (its temporary name may stay).
+#[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
+fn killed_copy_leaves_no_half_file() {
+    let r = TestRoot::new("cp-kill");
+    r.import_busybox("bb:1");
+    r.rvol_ok(&["create", "--name", "c1", "-v", "kv:/vol", "bb:1", "true"]);
+    let big = r.tmp.join("big");
+    let size = 48u64 << 20;
+    {
+        let mut f = std::fs::File::create(&big).unwrap();
+        let chunk: Vec<u8> = (0..1 << 20).map(|i| (i * 7 % 251) as u8).collect();
+        for _ in 0..(size >> 20) {
+            f.write_all(&chunk).unwrap();
+        }
+    }
+    let data = r.path().join("volumes/kv/_data");
+    let mut hits = 0;
+    for delay in rvol_tests::hardening::delays(12, Duration::from_millis(400)) {
+        let _ = std::fs::remove_file(data.join("big"));
+        let (hit, _) = rvol_tests::hardening::kill_after(
+            &mut r.rvol(&["cp", big.to_str().unwrap(), "c1:/vol/big"]),
+            delay,
+        );
+        hits += hit as i32;
+        if let Ok(m) = std::fs::metadata(data.join("big")) {
+            assert_eq!(
+                m.len(),
+                size,
+                "a half file under its final name (kill after {delay:?})"
+            );
+        }
+    }
+    assert!(hits > 0, "no kill came while a copy ran");
 }
