@@ -14,6 +14,8 @@ usage: rvol-commit [--root DIR] [OPTIONS] CONTAINER [NAME[:TAG]]
        rvol-commit [--root DIR] tag SOURCE TARGET
        rvol-commit [--root DIR] cp [-a] [-L] CONTAINER:SRC DEST|-
        rvol-commit [--root DIR] cp [-a] [-L] SRC|- CONTAINER:DEST
+       rvol-commit [--root DIR] diff CONTAINER
+       rvol-commit [--root DIR] export [-o FILE] CONTAINER
        rvol-commit [--root DIR] image-prune [-a] [-f] [--filter until=T|label=K[=V]]...
 
 Create a new image from a container's changes (docker commit), write
@@ -56,6 +58,13 @@ pub enum Command {
         filters: Vec<String>,
     },
     Cp(crate::cp::CpArgs),
+    /// `diff CONTAINER`
+    Diff(String),
+    /// `export [-o FILE] CONTAINER`
+    Export {
+        output: Option<String>,
+        container: String,
+    },
     Help,
 }
 
@@ -146,6 +155,12 @@ pub fn parse() -> Result<Args, lexopt::Error> {
             }
             Value(v) => {
                 let v = v.string()?;
+                if !save && positional.is_empty() && (v == "diff" || v == "export") {
+                    return Ok(Args {
+                        root,
+                        command: parse_view(&v, &mut parser)?,
+                    });
+                }
                 if !save && positional.is_empty() && v == "cp" {
                     return Ok(Args {
                         root,
@@ -258,4 +273,29 @@ fn parse_cp(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
     a.dst = operands.pop().unwrap_or_default();
     a.src = operands.pop().unwrap_or_default();
     Ok(Command::Cp(a))
+}
+
+/// `diff CONTAINER`, `export [-o FILE] CONTAINER`.
+fn parse_view(mode: &str, parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
+    let mut output = None;
+    let mut operands = Vec::new();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Short('o') | Long("output") if mode == "export" => {
+                output = Some(parser.value()?.string()?)
+            }
+            Short('h') | Long("help") => return Ok(Command::Help),
+            Value(v) => operands.push(v.string()?),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    if operands.len() != 1 {
+        return Err(format!("{mode}: requires exactly 1 argument: CONTAINER").into());
+    }
+    let container = operands.pop().unwrap_or_default();
+    Ok(if mode == "diff" {
+        Command::Diff(container)
+    } else {
+        Command::Export { output, container }
+    })
 }

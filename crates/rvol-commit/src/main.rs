@@ -14,6 +14,8 @@ mod cppath;
 mod cpsink;
 mod cptree;
 mod cpview;
+mod diff;
+mod fsview;
 mod gc;
 mod image;
 mod layer;
@@ -43,6 +45,10 @@ fn run() -> rvol_state::Result<i32> {
             Ok(0)
         }
         args::Command::Cp(c) => cp::cp(&root, &c),
+        args::Command::Diff(c) => diff::diff(&root, &c),
+        args::Command::Export { output, container } => {
+            diff::export(&root, &container, output.as_deref())
+        }
         args::Command::Save(s) => save::save(&root, &s).map(|()| 0),
         args::Command::Rmi { force, images } => rmi::rmi(&root, force, &images),
         args::Command::Tag { source, target } => rmi::tag(&root, &source, &target),
