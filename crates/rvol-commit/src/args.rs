@@ -16,6 +16,8 @@ usage: rvol-commit [--root DIR] [OPTIONS] CONTAINER [NAME[:TAG]]
        rvol-commit [--root DIR] cp [-a] [-L] SRC|- CONTAINER:DEST
        rvol-commit [--root DIR] diff CONTAINER
        rvol-commit [--root DIR] export [-o FILE] CONTAINER
+       rvol-commit [--root DIR] volume-export [-o FILE] VOLUME
+       rvol-commit [--root DIR] volume-import VOLUME FILE|-
        rvol-commit [--root DIR] image-prune [-a] [-f] [--filter until=T|label=K[=V]]...
 
 Create a new image from a container's changes (docker commit), write
@@ -64,6 +66,16 @@ pub enum Command {
     Export {
         output: Option<String>,
         container: String,
+    },
+    /// `volume-export [-o FILE] VOLUME`
+    VolumeExport {
+        output: Option<String>,
+        volume: String,
+    },
+    /// `volume-import VOLUME FILE|-`
+    VolumeImport {
+        volume: String,
+        source: String,
     },
     Help,
 }
@@ -155,7 +167,13 @@ pub fn parse() -> Result<Args, lexopt::Error> {
             }
             Value(v) => {
                 let v = v.string()?;
-                if !save && positional.is_empty() && (v == "diff" || v == "export") {
+                if !save
+                    && positional.is_empty()
+                    && matches!(
+                        v.as_str(),
+                        "diff" | "export" | "volume-export" | "volume-import"
+                    )
+                {
                     return Ok(Args {
                         root,
                         command: parse_view(&v, &mut parser)?,
@@ -281,7 +299,7 @@ fn parse_view(mode: &str, parser: &mut lexopt::Parser) -> Result<Command, lexopt
     let mut operands = Vec::new();
     while let Some(arg) = parser.next()? {
         match arg {
-            Short('o') | Long("output") if mode == "export" => {
+            Short('o') | Long("output") if mode.ends_with("export") => {
                 output = Some(parser.value()?.string()?)
             }
             Short('h') | Long("help") => return Ok(Command::Help),
@@ -289,13 +307,30 @@ fn parse_view(mode: &str, parser: &mut lexopt::Parser) -> Result<Command, lexopt
             _ => return Err(arg.unexpected()),
         }
     }
-    if operands.len() != 1 {
-        return Err(format!("{mode}: requires exactly 1 argument: CONTAINER").into());
+    let want = if mode == "volume-import" { 2 } else { 1 };
+    if operands.len() != want {
+        let what = match mode {
+            "volume-import" => "exactly 2 arguments: VOLUME FILE|-",
+            "volume-export" => "exactly 1 argument: VOLUME",
+            _ => "exactly 1 argument: CONTAINER",
+        };
+        return Err(format!("{mode}: requires {what}").into());
     }
-    let container = operands.pop().unwrap_or_default();
-    Ok(if mode == "diff" {
-        Command::Diff(container)
-    } else {
-        Command::Export { output, container }
+    let mut it = operands.into_iter();
+    let first = it.next().unwrap_or_default();
+    Ok(match mode {
+        "diff" => Command::Diff(first),
+        "export" => Command::Export {
+            output,
+            container: first,
+        },
+        "volume-export" => Command::VolumeExport {
+            output,
+            volume: first,
+        },
+        _ => Command::VolumeImport {
+            volume: first,
+            source: it.next().unwrap_or_default(),
+        },
     })
 }

@@ -503,3 +503,38 @@ pub fn read_tar(input: impl Read, sink: &mut dyn Sink) -> Result<u64> {
     sink.finish()?;
     Ok(bytes)
 }
+
+/// A tar written by `write` to stdout, or to FILE: under a temporary
+/// name beside it, renamed when complete (never half an archive at FILE).
+pub fn tar_out(
+    output: Option<&str>,
+    write: impl FnOnce(&mut dyn Sink) -> Result<()>,
+) -> Result<()> {
+    let Some(path) = output else {
+        return write(&mut TarSink::new(std::io::stdout().lock()));
+    };
+    let tmp = format!("{path}.rvol-tmp-{}", std::process::id());
+    let f = File::create(&tmp).map_err(|e| Error::new(format!("create {tmp}: {e}")))?;
+    let r = write(&mut TarSink::new(&f)).and_then(|()| {
+        std::fs::rename(&tmp, path).map_err(|e| Error::new(format!("rename {tmp} to {path}: {e}")))
+    });
+    if r.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    r
+}
+
+/// The entries below `dir` (not `dir` itself), as docker's export and
+/// Podman's volume export name them: `a`, `dir/`, `dir/b`.
+pub fn write_children(
+    dir: &OwnedFd,
+    sink: &mut dyn Sink,
+    xattrs: crate::cptree::Xattrs,
+) -> Result<()> {
+    let names = crate::cptree::read_names(dir).map_err(|e| Error::new(format!("read /: {e}")))?;
+    let mut w = crate::cptree::Walker::new(sink, xattrs, Vec::new());
+    for n in names {
+        w.walk(fd_of(dir), Some(&n), &n)?;
+    }
+    w.sink.finish()
+}

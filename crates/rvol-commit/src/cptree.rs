@@ -29,7 +29,6 @@ pub enum Xattrs {
     /// docker's archiver: security.capability only.
     Capability,
     /// Every one but overlay's own (volume export).
-    #[allow(dead_code)]
     All,
 }
 

@@ -5,14 +5,13 @@
 //! volume or a bind shows only as its mount point, the image's files
 //! under it as they are (docs/docker-behaviour.md §15).
 
-use std::fs::File;
 use std::io::Write;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 
 use rvol_state::{container, Error, Result, ResultExt, Root};
 
-use crate::cpsink::TarSink;
-use crate::cptree::{cstr, lstat_at, openat, read_names, Sink, Walker, Xattrs};
+use crate::cpsink::{tar_out, write_children};
+use crate::cptree::{cstr, lstat_at, openat, read_names, Xattrs};
 use crate::fsview;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -195,28 +194,8 @@ pub fn export(root: &Root, name: &str, output: Option<&str>) -> Result<i32> {
     let id = container::find(root, name).map_err(|e| e.with_code(1))?;
     let v = fsview::mount_views(&root.container(&id))?;
     let merged: OwnedFd = v.merged.into();
-    match output {
-        None => write_tree(&merged, &mut TarSink::new(std::io::stdout().lock())),
-        Some(path) => {
-            let tmp = format!("{path}.rvol-export-{}", std::process::id());
-            let f = File::create(&tmp).with_ctx(|| format!("create {tmp}"))?;
-            let r = write_tree(&merged, &mut TarSink::new(&f)).and_then(|()| {
-                std::fs::rename(&tmp, path).with_ctx(|| format!("rename {tmp} to {path}"))
-            });
-            if r.is_err() {
-                let _ = std::fs::remove_file(&tmp);
-            }
-            r
-        }
-    }?;
+    tar_out(output, |sink| {
+        write_children(&merged, sink, Xattrs::Capability)
+    })?;
     Ok(0)
-}
-
-fn write_tree(dir: &OwnedFd, sink: &mut dyn Sink) -> Result<()> {
-    let names = read_names(dir).ctx("read /")?;
-    let mut w = Walker::new(sink, Xattrs::Capability, Vec::new());
-    for n in names {
-        w.walk(dir.as_fd(), Some(&n), &n)?;
-    }
-    w.sink.finish()
 }

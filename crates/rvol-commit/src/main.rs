@@ -24,6 +24,7 @@ mod prune;
 mod rmi;
 mod save;
 mod tarfmt;
+mod volxfer;
 
 use rvol_state::{Error, Root};
 
@@ -49,6 +50,10 @@ fn run() -> rvol_state::Result<i32> {
         args::Command::Export { output, container } => {
             diff::export(&root, &container, output.as_deref())
         }
+        args::Command::VolumeExport { output, volume } => {
+            volxfer::export(&root, &volume, output.as_deref())
+        }
+        args::Command::VolumeImport { volume, source } => volxfer::import(&root, &volume, &source),
         args::Command::Save(s) => save::save(&root, &s).map(|()| 0),
         args::Command::Rmi { force, images } => rmi::rmi(&root, force, &images),
         args::Command::Tag { source, target } => rmi::tag(&root, &source, &target),
