@@ -38,10 +38,9 @@ struct ImageUse {
 
 /// docker's `SIZE (PCT%)`, the percentage truncated; no percentage of 0.
 fn with_pct(part: u64, total: u64) -> String {
-    if total > 0 {
-        format!("{} ({}%)", human_size(part as f64), part * 100 / total)
-    } else {
-        human_size(part as f64)
+    match (part * 100).checked_div(total) {
+        Some(pct) => format!("{} ({pct}%)", human_size(part as f64)),
+        None => human_size(part as f64),
     }
 }
 
