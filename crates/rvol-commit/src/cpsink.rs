@@ -34,6 +34,7 @@ pub enum Owner {
 pub struct TarSink<W: Write> {
     out: BufWriter<W>,
     pub bytes: u64,
+    bar: rvol_state::progress::Bar,
 }
 
 impl<W: Write> TarSink<W> {
@@ -41,6 +42,7 @@ impl<W: Write> TarSink<W> {
         TarSink {
             out: BufWriter::with_capacity(1 << 17, w),
             bytes: 0,
+            bar: rvol_state::progress::bytes("Copying"),
         }
     }
 }
@@ -70,10 +72,12 @@ impl<W: Write> Sink for TarSink<W> {
             self.out
                 .write_all(&[0u8; tarfmt::BLOCK][..tarfmt::padding(e.size)])?;
             self.bytes += e.size;
+            self.bar.inc(e.size);
         }
         Ok(())
     }
     fn finish(&mut self) -> Result<()> {
+        self.bar.finish();
         tarfmt::write_end(&mut self.out)?;
         self.out.flush()?;
         Ok(())
@@ -93,6 +97,7 @@ pub struct DirSink {
     dir_times: Vec<(OwnedFd, i64)>,
     tmp_seq: u64,
     pub bytes: u64,
+    bar: rvol_state::progress::Bar,
 }
 
 fn cvt(r: libc::c_int) -> io::Result<()> {
@@ -145,6 +150,7 @@ impl DirSink {
             dir_times: Vec::new(),
             tmp_seq: 0,
             bytes: 0,
+            bar: rvol_state::progress::bytes("Copying"),
         })
     }
 
@@ -268,6 +274,7 @@ impl DirSink {
                     let n = io::copy(&mut r.take(e.size), &mut f)
                         .map_err(|err| Error::new(format!("write {name}: {err}")))?;
                     self.bytes += n;
+                    self.bar.inc(n);
                 }
                 if let Some((u, g)) = owner {
                     chown_fd(f.as_raw_fd(), u, g)
@@ -444,6 +451,7 @@ impl Sink for DirSink {
     }
 
     fn finish(&mut self) -> Result<()> {
+        self.bar.finish();
         for (fd, t) in self.dir_times.drain(..).rev() {
             // SAFETY: an fd we own.
             let _ = cvt(unsafe { libc::futimens(fd.as_raw_fd(), times(t).as_ptr()) });

@@ -18,6 +18,7 @@ pub mod layerlock;
 pub mod mountopt;
 pub mod path;
 pub mod process;
+pub mod progress;
 pub mod record;
 pub mod root;
 pub mod start_fd;
