@@ -714,3 +714,55 @@ fn killed_copy_leaves_no_half_file() {
     }
     assert!(hits > 0, "no kill came while a copy ran");
 }
+
+/// Into a --read-only container's root, or a read-only bind: docker's
+/// refusals; a writable volume of the same container takes the copy.
+#[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and a Docker daemon"
+)]
+fn read_only_targets_refused_as_docker() {
+    let r = TestRoot::new("cp-ro");
+    r.import_busybox("bb:1");
+    let mut junk = DockerObjects::new();
+    let bb = junk.import_busybox(&r.tmp);
+    let b = r.host("robind");
+    std::fs::create_dir_all(&b).unwrap();
+    let bind = format!("{}:/robind:ro", b.display());
+    let dc = fresh("cpro");
+    r.rvol_ok(&[
+        "create",
+        "--name",
+        "ro1",
+        "--read-only",
+        "-v",
+        &bind,
+        "-v",
+        "/rwvol",
+        "bb:1",
+        "true",
+    ]);
+    docker_ok(&[
+        "create",
+        "--name",
+        &dc,
+        "--read-only",
+        "-v",
+        &bind,
+        "-v",
+        "/rwvol",
+        &bb,
+        "true",
+    ]);
+    junk.containers.push(dc.clone());
+    let f = r.tmp.join("f");
+    std::fs::write(&f, "f\n").unwrap();
+    for d in ["/tmp/", "/robind/", "/rwvol/"] {
+        let o = rvol_tests::run(&mut r.rvol(&["cp", f.to_str().unwrap(), &format!("ro1:{d}")]));
+        let k = docker(&["cp", f.to_str().unwrap(), &format!("{dc}:{d}")]);
+        assert_eq!(o.status.code(), k.status.code(), "{d}");
+        assert_eq!(rvol_err(&o), docker_err(&k), "{d}");
+    }
+    assert_eq!(std::fs::read_dir(&b).unwrap().count(), 0);
+}

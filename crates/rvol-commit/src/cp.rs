@@ -218,9 +218,31 @@ fn extract_point(v: Option<&View>, name: &str, path: &str, owner: Owner) -> Resu
     let v = v.ok_or_else(|| fail(format!("No such container: {name}")))?;
     let abs = cppath::preserve_trailing(&cppath::join("/", path), path);
     let root = rvol_state::inroot::open(v.root.as_fd(), "/", libc::O_PATH | libc::O_DIRECTORY)?;
-    DirSink::new(root, &abs, owner).map_err(|e| match e.raw_os_error() {
-        Some(libc::ENOENT) => cpview::not_found(path, name),
-        Some(libc::ENOTDIR) => fail("extraction point is not a directory"),
-        _ => fail(format!("{abs}: {}", cpview::go_msg(&e))),
-    })
+    let at = rvol_state::inroot::open(v.root.as_fd(), &abs, libc::O_PATH | libc::O_DIRECTORY)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ENOENT) => cpview::not_found(path, name),
+            Some(libc::ENOTDIR) => fail("extraction point is not a directory"),
+            _ => fail(format!("{abs}: {}", cpview::go_msg(&e))),
+        })?;
+    // docker's checks: the root file system of a --read-only container,
+    // a volume or bind mounted read-only.
+    let on_root = rvol_state::inroot::fstat(at.as_fd())?.st_dev
+        == rvol_state::inroot::fstat(root.as_fd())?.st_dev;
+    if on_root && v.readonly_rootfs {
+        return Err(fail("container rootfs is marked read-only"));
+    }
+    if read_only(&at) {
+        return Err(fail(if on_root {
+            "container rootfs is marked read-only"
+        } else {
+            "mounted volume is marked read-only"
+        }));
+    }
+    DirSink::new(root, &abs, owner).map_err(|e| fail(format!("{abs}: {}", cpview::go_msg(&e))))
+}
+
+fn read_only(fd: &OwnedFd) -> bool {
+    // SAFETY: zeroed statvfs is a valid out-buffer; an fd we hold.
+    let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
+    (unsafe { libc::fstatvfs(fd.as_raw_fd(), &mut s) } == 0) && s.f_flag & libc::ST_RDONLY != 0
 }

@@ -24,6 +24,8 @@ use crate::cptree::{cstr, lstat_at, readlink_at};
 pub struct View {
     pub root: OwnedFd,
     pub running: bool,
+    /// `--read-only`: its root file system takes no copy.
+    pub readonly_rootfs: bool,
     /// As the user named it, for docker's messages.
     pub name: String,
 }
@@ -73,12 +75,19 @@ pub fn open(
     mounted: bool,
     reexec: &[String],
 ) -> Result<View> {
+    let readonly_rootfs = rvol_state::bundle::Container::at(bundle.to_path_buf())
+        .annotations()
+        .ok()
+        .and_then(|a| a.hostconfig().ok().flatten())
+        .and_then(|h| h.get("ReadonlyRootfs").and_then(|v| v.as_bool()))
+        .unwrap_or(false);
     if mounted {
         let rootfs = bundle.join("rootfs");
         let fd = std::fs::File::open(&rootfs).with_ctx(|| format!("open {}", rootfs.display()))?;
         return Ok(View {
             root: fd.into(),
             running: false,
+            readonly_rootfs,
             name: name.to_string(),
         });
     }
@@ -89,6 +98,7 @@ pub fn open(
             return Ok(View {
                 root: fd.into(),
                 running: true,
+                readonly_rootfs,
                 name: name.to_string(),
             });
         }
