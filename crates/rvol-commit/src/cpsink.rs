@@ -11,13 +11,13 @@
 //! no half file under a name the source has.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 use rvol_state::inroot;
 use rvol_state::{Error, Result};
 
-use crate::cptree::{cstr, lstat_at, openat, Sink};
+use crate::cptree::{cstr, lstat_at, openat, Data, Sink};
 use crate::tarfmt::{self, Entry, Kind};
 
 /// Whose files the copy makes.
@@ -48,7 +48,7 @@ impl<W: Write> TarSink<W> {
 }
 
 impl<W: Write> Sink for TarSink<W> {
-    fn put(&mut self, e: &Entry, data: Option<&mut dyn Read>) -> Result<()> {
+    fn put(&mut self, e: &Entry, data: Option<Data>) -> Result<()> {
         let mut h;
         let e = if e.kind == Kind::Dir && !e.name.ends_with(b"/") {
             h = Entry::new(e.name.clone(), Kind::Dir);
@@ -63,9 +63,12 @@ impl<W: Write> Sink for TarSink<W> {
             e
         };
         tarfmt::write_header(&mut self.out, e)?;
-        if let Some(r) = data {
+        if let Some(d) = data {
             // Exactly the header's size, whatever the file did meanwhile.
-            let n = io::copy(&mut r.take(e.size), &mut self.out)?;
+            let n = match d {
+                Data::File(f) => io::copy(&mut f.take(e.size), &mut self.out)?,
+                Data::Stream(r) => io::copy(&mut r.take(e.size), &mut self.out)?,
+            };
             if n < e.size {
                 io::copy(&mut io::repeat(0).take(e.size - n), &mut self.out)?;
             }
@@ -230,13 +233,7 @@ impl DirSink {
 
     /// Make a non-directory under a temporary name in `dir`, then rename it
     /// over `leaf`.
-    fn place(
-        &mut self,
-        dir: RawFd,
-        leaf: &[u8],
-        e: &Entry,
-        data: Option<&mut dyn Read>,
-    ) -> Result<()> {
+    fn place(&mut self, dir: RawFd, leaf: &[u8], e: &Entry, data: Option<Data>) -> Result<()> {
         let tmp = self.tmp_name();
         let made = self.make(dir, &tmp, e, data);
         let r = made.and_then(|()| {
@@ -257,7 +254,7 @@ impl DirSink {
         dir: RawFd,
         tmp: &std::ffi::CStr,
         e: &Entry,
-        data: Option<&mut dyn Read>,
+        data: Option<Data>,
     ) -> Result<()> {
         let name = show(&e.name);
         let owner = self.owner_of(e);
@@ -270,9 +267,15 @@ impl DirSink {
                 )
                 .map_err(|err| Error::new(format!("create {name}: {err}")))?;
                 let mut f = File::from(fd);
-                if let Some(r) = data {
-                    let n = io::copy(&mut r.take(e.size), &mut f)
-                        .map_err(|err| Error::new(format!("write {name}: {err}")))?;
+                if let Some(d) = data {
+                    let n = match d {
+                        Data::File(src) => copy_range(src, &f, e.size),
+                        Data::Stream(r) => io::copy(
+                            &mut BufReader::with_capacity(1 << 17, r.take(e.size)),
+                            &mut f,
+                        ),
+                    }
+                    .map_err(|err| Error::new(format!("write {name}: {err}")))?;
                     self.bytes += n;
                     self.bar.inc(n);
                 }
@@ -358,6 +361,50 @@ impl DirSink {
     }
 }
 
+/// `size` bytes of `src` into `dst`: copy_file_range(2) (no copy through
+/// user space; a reflink where the file system has them), else read and
+/// write when the kernel cannot between these two file systems.
+fn copy_range(src: &File, dst: &File, size: u64) -> io::Result<u64> {
+    let mut done = 0u64;
+    while done < size {
+        let want = (size - done).min(1 << 30) as usize;
+        // SAFETY: two fds we hold; null offsets use and move the files' own.
+        let n = unsafe {
+            libc::copy_file_range(
+                src.as_raw_fd(),
+                std::ptr::null_mut(),
+                dst.as_raw_fd(),
+                std::ptr::null_mut(),
+                want,
+                0,
+            )
+        };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            match e.raw_os_error() {
+                Some(libc::EINTR) => continue,
+                Some(
+                    libc::EXDEV | libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP | libc::EPERM,
+                ) if done == 0 => {
+                    let mut s = src;
+                    let mut d = dst;
+                    return io::copy(
+                        &mut BufReader::with_capacity(1 << 17, (&mut s).take(size)),
+                        &mut d,
+                    );
+                }
+                _ => return Err(e),
+            }
+        }
+        if n == 0 {
+            // The file shrank: what it has is what is copied.
+            break;
+        }
+        done += n as u64;
+    }
+    Ok(done)
+}
+
 fn fd_of(fd: &OwnedFd) -> BorrowedFd<'_> {
     // SAFETY: borrowed for as long as its owner.
     unsafe { BorrowedFd::borrow_raw(fd.as_raw_fd()) }
@@ -393,7 +440,7 @@ fn set_xattrs(fd: RawFd, xattrs: &[(Vec<u8>, Vec<u8>)]) -> Result<()> {
 }
 
 impl Sink for DirSink {
-    fn put(&mut self, e: &Entry, data: Option<&mut dyn Read>) -> Result<()> {
+    fn put(&mut self, e: &Entry, data: Option<Data>) -> Result<()> {
         let comps = components(&e.name)?;
         let Some((leaf, parent)) = comps.split_last() else {
             // The destination itself (`.`): docker leaves it as it is.
@@ -503,7 +550,7 @@ pub fn read_tar(input: impl Read, sink: &mut dyn Sink) -> Result<u64> {
         }
         bytes += e.size;
         if kind == Kind::File {
-            sink.put(&e, Some(&mut ent))?;
+            sink.put(&e, Some(Data::Stream(&mut ent)))?;
         } else {
             sink.put(&e, None)?;
         }

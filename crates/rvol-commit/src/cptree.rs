@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::ffi::{CStr, CString};
 use std::fs::File;
 use std::io::{self, Read};
+
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 use rvol_state::{Error, Result};
@@ -16,10 +17,17 @@ use rvol_state::{Error, Result};
 use crate::cppath::Rebase;
 use crate::tarfmt::{Entry, Kind};
 
+/// A regular file's content: an open file (copied in the kernel where it
+/// can be) or a stream (a tar entry).
+pub enum Data<'a> {
+    File(&'a File),
+    Stream(&'a mut dyn Read),
+}
+
 /// Where the entries go.
 pub trait Sink {
     /// One entry; a regular file's content is `data`, `e.size` bytes.
-    fn put(&mut self, e: &Entry, data: Option<&mut dyn Read>) -> Result<()>;
+    fn put(&mut self, e: &Entry, data: Option<Data>) -> Result<()>;
     fn finish(&mut self) -> Result<()>;
 }
 
@@ -240,7 +248,7 @@ impl<'a> Walker<'a> {
                 self.sink.put(&e, None)
             }
             Opened::Other => self.sink.put(&e, None),
-            Opened::File(mut f) => {
+            Opened::File(f) => {
                 if st.st_nlink > 1 {
                     let key = (st.st_dev, st.st_ino);
                     if let Some(first) = self.links.get(&key) {
@@ -254,7 +262,7 @@ impl<'a> Walker<'a> {
                 e.size = st.st_size as u64;
                 self.bytes += e.size;
                 self.sink
-                    .put(&e, Some(&mut f))
+                    .put(&e, Some(Data::File(&f)))
                     .map_err(|err| err.context(shown()))
             }
             Opened::Dir(fd) => {
