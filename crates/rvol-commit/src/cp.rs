@@ -46,7 +46,7 @@ pub fn cp(root: &Root, a: &CpArgs) -> Result<i32> {
 }
 
 /// The arguments of the same copy, for the re-exec under apply.
-fn reexec_args(a: &CpArgs, bundle: &std::path::Path) -> Vec<String> {
+fn reexec_args(a: &CpArgs) -> Vec<String> {
     let mut v = vec!["cp".to_string(), "--mounted".into()];
     if a.archive {
         v.push("-a".into());
@@ -54,7 +54,6 @@ fn reexec_args(a: &CpArgs, bundle: &std::path::Path) -> Vec<String> {
     if a.follow {
         v.push("-L".into());
     }
-    let _ = bundle;
     v.extend(["--".into(), a.src.clone(), a.dst.clone()]);
     v
 }
@@ -62,7 +61,7 @@ fn reexec_args(a: &CpArgs, bundle: &std::path::Path) -> Vec<String> {
 fn view(root: &Root, a: &CpArgs, name: &str) -> Result<View> {
     let id = container::find(root, name).map_err(|e| e.with_code(1))?;
     let bundle = root.container(&id);
-    cpview::open(root, &bundle, name, a.mounted, &reexec_args(a, &bundle))
+    cpview::open(root, &bundle, name, a.mounted, &reexec_args(a))
 }
 
 fn host_root() -> Result<OwnedFd> {
@@ -195,7 +194,6 @@ fn to_container(root: &Root, a: &CpArgs, name: &str, src: &str, dst: &str) -> Re
         .map_err(|e| fail(format!("open {src_dir}: {}", cpview::go_msg(&e))))?;
     let leaf = (src_base != ".").then_some(src_base.as_str());
     let dir: OwnedFd = dir.into();
-    let _ = dir.as_raw_fd();
     walk(&mut sink, rebases, &dir, leaf, &src_base)?;
     Ok(0)
 }
