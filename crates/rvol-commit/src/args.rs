@@ -12,6 +12,12 @@ usage: rvol-commit [--root DIR] [OPTIONS] CONTAINER [NAME[:TAG]]
        rvol-commit [--root DIR] save [-o FILE|DIR|oci:DIR[:TAG]] [--format docker-archive|oci] IMAGE...
        rvol-commit [--root DIR] rmi [-f] IMAGE...
        rvol-commit [--root DIR] tag SOURCE TARGET
+       rvol-commit [--root DIR] cp [-a] [-L] CONTAINER:SRC DEST|-
+       rvol-commit [--root DIR] cp [-a] [-L] SRC|- CONTAINER:DEST
+       rvol-commit [--root DIR] diff CONTAINER
+       rvol-commit [--root DIR] export [-o FILE] CONTAINER
+       rvol-commit [--root DIR] volume-export [-o FILE] VOLUME
+       rvol-commit [--root DIR] volume-import VOLUME FILE|-
        rvol-commit [--root DIR] image-prune [-a] [-f] [--filter until=T|label=K[=V]]...
        rvol-commit [--root DIR] build [-t NAME]... [-f FILE] [--build-arg K[=V]]... [-q]
                    [--no-cache] [--label K=V]... [--compat-volumes] PATH|-
@@ -67,6 +73,24 @@ pub enum Command {
         rootfs: PathBuf,
         to: PathBuf,
         srcs: Vec<String>,
+    },
+    Cp(crate::cp::CpArgs),
+    /// `diff CONTAINER`
+    Diff(String),
+    /// `export [-o FILE] CONTAINER`
+    Export {
+        output: Option<String>,
+        container: String,
+    },
+    /// `volume-export [-o FILE] VOLUME`
+    VolumeExport {
+        output: Option<String>,
+        volume: String,
+    },
+    /// `volume-import VOLUME FILE|-`
+    VolumeImport {
+        volume: String,
+        source: String,
     },
     Help,
 }
@@ -200,6 +224,24 @@ pub fn parse() -> Result<Args, lexopt::Error> {
                         _ => Err("copy-out: requires --rootfs DIR and --to DIR".into()),
                     };
                 }
+                if !save
+                    && positional.is_empty()
+                    && matches!(
+                        v.as_str(),
+                        "diff" | "export" | "volume-export" | "volume-import"
+                    )
+                {
+                    return Ok(Args {
+                        root,
+                        command: parse_view(&v, &mut parser)?,
+                    });
+                }
+                if !save && positional.is_empty() && v == "cp" {
+                    return Ok(Args {
+                        root,
+                        command: parse_cp(&mut parser)?,
+                    });
+                }
                 if !save && positional.is_empty() && STORE_MODES.contains(&v.as_str()) {
                     return Ok(Args {
                         root,
@@ -276,5 +318,76 @@ fn parse_store(mode: &str, parser: &mut lexopt::Parser) -> Result<Command, lexop
             filters,
         },
         _ => return Err("image-prune: takes no arguments".into()),
+    })
+}
+
+/// `cp [-a] [-L] [--mounted] SRC DST` (docker cp; `--mounted`: the re-exec
+/// under rvol-mount apply, the container's bundle mounted for the copy).
+fn parse_cp(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
+    let mut a = crate::cp::CpArgs {
+        archive: false,
+        follow: false,
+        mounted: false,
+        src: String::new(),
+        dst: String::new(),
+    };
+    let mut operands = Vec::new();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Short('a') | Long("archive") => a.archive = true,
+            Short('L') | Long("follow-link") => a.follow = true,
+            Long("mounted") => a.mounted = true,
+            Short('h') | Long("help") => return Ok(Command::Help),
+            Value(v) => operands.push(v.string()?),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    if operands.len() != 2 {
+        return Err("cp: requires exactly 2 arguments: SRC DEST".into());
+    }
+    a.dst = operands.pop().unwrap_or_default();
+    a.src = operands.pop().unwrap_or_default();
+    Ok(Command::Cp(a))
+}
+
+/// `diff CONTAINER`, `export [-o FILE] CONTAINER`.
+fn parse_view(mode: &str, parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
+    let mut output = None;
+    let mut operands = Vec::new();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Short('o') | Long("output") if mode.ends_with("export") => {
+                output = Some(parser.value()?.string()?)
+            }
+            Short('h') | Long("help") => return Ok(Command::Help),
+            Value(v) => operands.push(v.string()?),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    let want = if mode == "volume-import" { 2 } else { 1 };
+    if operands.len() != want {
+        let what = match mode {
+            "volume-import" => "exactly 2 arguments: VOLUME FILE|-",
+            "volume-export" => "exactly 1 argument: VOLUME",
+            _ => "exactly 1 argument: CONTAINER",
+        };
+        return Err(format!("{mode}: requires {what}").into());
+    }
+    let mut it = operands.into_iter();
+    let first = it.next().unwrap_or_default();
+    Ok(match mode {
+        "diff" => Command::Diff(first),
+        "export" => Command::Export {
+            output,
+            container: first,
+        },
+        "volume-export" => Command::VolumeExport {
+            output,
+            volume: first,
+        },
+        _ => Command::VolumeImport {
+            volume: first,
+            source: it.next().unwrap_or_default(),
+        },
     })
 }

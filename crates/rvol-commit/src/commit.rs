@@ -74,7 +74,12 @@ pub fn commit(root: &Root, a: &CommitArgs) -> Result<String> {
         };
         let mut w = LayerWriter::create(&store, a.compression)?;
         let lower: Vec<std::path::PathBuf> = rec.lower_dirs.iter().map(Into::into).collect();
-        layer::pack(&upper, &lower, &mut w).ctx(format!("container {id}"))?;
+        let mut counted = rvol_state::progress::CountedW {
+            inner: &mut w,
+            bar: rvol_state::progress::bytes("Committing"),
+        };
+        layer::pack(&upper, &lower, &mut counted).ctx(format!("container {id}"))?;
+        counted.bar.finish();
         w.finish()?
     };
 

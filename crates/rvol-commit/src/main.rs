@@ -1,7 +1,8 @@
 //! rvol-commit: a container's changes as a new image (`docker commit`),
 //! and images out of the store as docker-archive or OCI layout (`docker save`);
 //! the store's names and their removal (`docker rmi`, `tag`, `image prune`)
-//! with the collection of what no image or container needs.
+//! with the collection of what no image or container needs; files between
+//! a container and the host (`docker cp`).
 
 mod args;
 mod blob;
@@ -9,6 +10,14 @@ mod build;
 mod change;
 mod commit;
 mod dockerfile;
+mod cp;
+mod cphost;
+mod cppath;
+mod cpsink;
+mod cptree;
+mod cpview;
+mod diff;
+mod fsview;
 mod gc;
 mod image;
 mod layer;
@@ -17,6 +26,7 @@ mod prune;
 mod rmi;
 mod save;
 mod tarfmt;
+mod volxfer;
 
 use rvol_state::{Error, Root};
 
@@ -37,6 +47,15 @@ fn run() -> rvol_state::Result<i32> {
             println!("{id}");
             Ok(0)
         }
+        args::Command::Cp(c) => cp::cp(&root, &c),
+        args::Command::Diff(c) => diff::diff(&root, &c),
+        args::Command::Export { output, container } => {
+            diff::export(&root, &container, output.as_deref())
+        }
+        args::Command::VolumeExport { output, volume } => {
+            volxfer::export(&root, &volume, output.as_deref())
+        }
+        args::Command::VolumeImport { volume, source } => volxfer::import(&root, &volume, &source),
         args::Command::Save(s) => save::save(&root, &s).map(|()| 0),
         args::Command::Rmi { force, images } => rmi::rmi(&root, force, &images),
         args::Command::Tag { source, target } => rmi::tag(&root, &source, &target),

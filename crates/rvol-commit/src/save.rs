@@ -271,8 +271,14 @@ fn spool_file() -> Result<File> {
 
 /// Plain, gzip or zstd, told by the first bytes.
 fn decompress(blob: File, out: &mut impl Write) -> io::Result<()> {
+    // On a terminal: the layer's bytes as they go out (docker save shows none).
+    let mut counted = rvol_state::progress::CountedW {
+        inner: out,
+        bar: rvol_state::progress::bytes("Saving layer"),
+    };
     let mut d = compress::sniff_decoder(BufReader::with_capacity(1 << 20, blob))?;
-    io::copy(&mut d, out)?;
+    io::copy(&mut d, &mut counted)?;
+    counted.bar.finish();
     Ok(())
 }
 

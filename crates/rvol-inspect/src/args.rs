@@ -20,6 +20,8 @@ pub enum Command {
     Ps(PsArgs),
     Images(ListArgs),
     VolumeLs(ListArgs),
+    /// `df [-v] [--format F]` (docker system df)
+    Df(crate::df::DfArgs),
     Info(SystemArgs),
     Version(SystemArgs),
     Prunable(PruneArgs),
@@ -300,6 +302,7 @@ fn parse_from(args: Vec<OsString>) -> rvol_state::Result<Command> {
                         "version" => return parse_system(p, root, "version"),
                         "prunable" => return parse_prunable(p, root),
                         "logs" => return parse_logs(p, root),
+                        "df" => return parse_df(p, root),
                         _ => {}
                     }
                 }
@@ -626,4 +629,45 @@ fn parse_logs(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command> 
     }
     a.container = names.remove(0);
     Ok(Command::Logs(a))
+}
+
+const DF_HELP: &str = "
+Usage:  rvol system df [OPTIONS]
+
+Show rvol disk usage
+
+Options:
+      --format string   Format output using a custom template:
+                        'table':            Print output in table format
+                        with column headers (default)
+                        'table TEMPLATE':   Print output in table format
+                        using the given Go template
+                        'json':             Print in JSON format
+  -v, --verbose         Show detailed information on space usage
+";
+
+/// `df [-v] [--format F]`: docker system df.
+fn parse_df(mut p: lexopt::Parser, root: Root) -> rvol_state::Result<Command> {
+    let (mut verbose, mut format) = (false, None);
+    let usage = |msg| Usage {
+        msg,
+        verb: "system df",
+        synopsis: "[OPTIONS]",
+    };
+    loop {
+        match p.next() {
+            Ok(None) => break,
+            Ok(Some(Short('v') | Long("verbose"))) => verbose = true,
+            Ok(Some(Long("format"))) => format = Some(value(&mut p, "system df", "[OPTIONS]")?),
+            Ok(Some(Long("help") | Short('h'))) => return Ok(Command::Help(DF_HELP)),
+            Ok(Some(Value(_))) => too_many("system df", "[OPTIONS]", 0),
+            Ok(Some(other)) => usage(docker_text(other.unexpected())).print_and_exit(),
+            Err(e) => usage(docker_text(e)).print_and_exit(),
+        }
+    }
+    Ok(Command::Df(crate::df::DfArgs {
+        root,
+        verbose,
+        format,
+    }))
 }

@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod container;
+pub mod df;
 pub mod image;
 pub mod listfmt;
 pub mod logs;

@@ -2,7 +2,7 @@
 //! `docker volume ls|inspect`, `docker info` and `docker version` print,
 //! read from the rvol state root alone.
 
-use rvol_inspect::{args, image, logs, output, prune, ps, system, volume};
+use rvol_inspect::{args, df, image, logs, output, prune, ps, system, volume};
 
 fn main() {
     let r = args::parse().and_then(run);
@@ -24,5 +24,6 @@ fn run(cmd: args::Command) -> rvol_state::Result<i32> {
         Version(a) => system::version(&a),
         Prunable(a) => prune::run(&a),
         Logs(a) => logs::run(&a),
+        Df(a) => df::run(&a),
     }
 }

@@ -65,7 +65,7 @@ const TITLES: &[(&str, &str)] = &[
 ];
 
 /// The row docker's `--format` sees for one container.
-fn context(c: &Container, no_trunc: bool) -> Map<String, Value> {
+pub(crate) fn context(c: &Container, no_trunc: bool) -> Map<String, Value> {
     let cmd = command(c);
     let cmd = if no_trunc { cmd } else { ellipsis(&cmd, 20) };
     let image = c

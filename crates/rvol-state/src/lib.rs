@@ -24,6 +24,7 @@ pub mod mntns_fd;
 pub mod mountopt;
 pub mod path;
 pub mod process;
+pub mod progress;
 pub mod record;
 pub mod root;
 pub mod start_fd;

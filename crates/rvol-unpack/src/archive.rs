@@ -129,13 +129,16 @@ fn read_contents(store: &Store, input: Box<dyn Read + Send>) -> Result<Contents>
                 let mut f = HashingWriter::new(f);
                 let mut head = [0u8; MAGIC_LEN];
                 let mut buf = vec![0u8; 1 << 20];
+                let bar = layer_bar(&name, entry.size());
                 loop {
                     let k = entry
                         .read(&mut buf)
                         .map_err(|e| Error::new(format!("read archive: {name}: {e}")))?;
                     if k == 0 {
+                        bar.finish();
                         break;
                     }
+                    bar.inc(k as u64);
                     // The first bytes tell a layer's compression.
                     let at = f.size() as usize;
                     if at < MAGIC_LEN {
@@ -227,6 +230,20 @@ impl Contents {
             std::fs::hard_link(&f.tmp, &dest).or_else(|_| std::fs::copy(&f.tmp, &dest).map(drop));
         r.map_err(|e| Error::new(format!("store blob {}: {e}", f.digest)))
     }
+}
+
+/// On a terminal, docker load's `ID: Loading layer [==> ] DONE/SIZE` for
+/// what looks like a layer: a docker archive's `ID/layer.tar`, an OCI
+/// blob past the size of a config or manifest.
+fn layer_bar(name: &str, size: u64) -> rvol_state::progress::Bar {
+    let id = if let Some(d) = name.strip_suffix("/layer.tar") {
+        d.rsplit('/').next().unwrap_or(d)
+    } else if name.starts_with("blobs/") && size >= 64 << 10 {
+        name.rsplit('/').next().unwrap_or(name)
+    } else {
+        return rvol_state::progress::Bar::default();
+    };
+    rvol_state::progress::layer(id, size)
 }
 
 /// Read an archive and put every image it holds into the store (untagged:

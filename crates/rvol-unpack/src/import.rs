@@ -37,7 +37,17 @@ impl<R: Read> Read for Tee<R> {
 /// Import a rootfs tar (plain, gzip or zstd) as image `name`; returns the image id.
 pub fn import(local: &Store, file: &str, name: &str) -> Result<String> {
     store::check_name(name)?;
-    let mut input = BufReader::with_capacity(1 << 20, open_input(Some(file))?);
+    let total = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    let bar = if file != "-" && total > 0 {
+        rvol_state::progress::layer(file, total)
+    } else {
+        rvol_state::progress::bytes("Importing")
+    };
+    let counted = rvol_state::progress::Counted {
+        inner: open_input(Some(file))?,
+        bar: bar.clone(),
+    };
+    let mut input = BufReader::with_capacity(1 << 20, counted);
     let empty = input
         .fill_buf()
         .map_err(|e| Error::new(format!("read {file}: {e}")))?

@@ -85,7 +85,13 @@ fn unpack_into(
     blob: &dyn Fn() -> Result<std::fs::File>,
 ) -> Result<()> {
     // Before anything is made: the magic bytes must agree with the media type.
-    let stream = Stream::start(blob()?, &layer.media_type)?;
+    // On a terminal, docker's `ID: Loading layer [==>  ] DONE/SIZE`.
+    let bar = rvol_state::progress::layer(&layer.digest, layer.size);
+    let counted = rvol_state::progress::Counted {
+        inner: blob()?,
+        bar: bar.clone(),
+    };
+    let stream = Stream::start(counted, &layer.media_type)?;
     let root: OwnedFd = std::fs::File::open(tmp)
         .map_err(|e| Error::new(format!("open {}: {e}", tmp.display())))?
         .into();
@@ -122,6 +128,7 @@ fn unpack_into(
             sums.diff_id, layer.diff_id
         )));
     }
+    bar.finish();
     // Complete also after a crash: the data reaches the disk before the
     // rename publishes it.
     fsat::syncfs(root.as_raw_fd())
