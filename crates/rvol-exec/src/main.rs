@@ -1,7 +1,8 @@
 //! rvol-exec: become the container process. Inside the namespaces rvol-ns
 //! made (and after rvol-mount apply mounted the root), pivot_root into the
 //! bundle's rootfs, mount /proc /dev /sys as Docker does, set the hostname,
-//! resolve the user, drop to Docker's default capabilities, and execve the
+//! resolve the user, set the spec's capabilities (Docker's default set and
+//! the user's --cap-add/--cap-drop) and seccomp filter, and execve the
 //! command. Exit 127 not found, 126 cannot run, 125 our own failure.
 
 mod args;
@@ -12,6 +13,7 @@ mod keep;
 mod kernelfs;
 mod pivot;
 mod plan;
+mod seccomp;
 mod sys;
 mod user;
 
@@ -27,6 +29,7 @@ fn main() {
 
 fn run(args: args::Args) -> Result<i32> {
     let plan = plan::Plan::new(args)?;
+    let filter = seccomp::Filter::compile(plan.seccomp.as_ref(), plan.no_new_privileges)?;
     // Setup needs exact modes (0666 devices); the command gets docker's 022.
     // SAFETY: umask(2) cannot fail.
     unsafe { libc::umask(0) };
@@ -51,8 +54,19 @@ fn run(args: args::Args) -> Result<i32> {
     sys::new_session(plan.terminal)?;
     sys::close_fds_on_exec()?;
     let chdir_again = command::chdir_as_root(&plan.cwd)?;
-    caps::drop_bounding()?;
-    user::switch(&user)?;
-    caps::settle(user.uid)?;
-    command::exec(&plan, &user, chdir_again)
+    restrict(&plan, &user, &filter)?;
+    command::exec(&plan, &user, chdir_again, &filter)
+}
+
+/// runc's order (standard_init_linux.go): no_new_privs, the seccomp filter
+/// when it needs our CAP_SYS_ADMIN to load (no no-new-privileges), then
+/// the bounding set, the user, the capability sets. With
+/// no-new-privileges the filter waits for the last step before execve
+/// (command::exec).
+fn restrict(plan: &plan::Plan, user: &user::User, filter: &seccomp::Filter) -> Result<()> {
+    seccomp::set_no_new_privileges(plan.no_new_privileges)?;
+    filter.load_before_capabilities()?;
+    caps::drop_bounding(&plan.caps)?;
+    user::switch(user)?;
+    caps::settle(&plan.caps, user.uid)
 }

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use crate::etcfiles;
 use crate::mountspec::{self, Kind, MountPoint};
 use crate::plan::{Flags, Plan};
+use crate::security::Security;
 
 /// What the spec names that create has made or chosen.
 pub struct Given<'a> {
@@ -25,6 +26,8 @@ pub struct Given<'a> {
     pub created: String,
     /// `--rm`: `HostConfig.AutoRemove`, with its poststop hook.
     pub auto_remove: Option<Value>,
+    /// Capabilities, no-new-privileges, seccomp (and their HostConfig keys).
+    pub security: &'a Security,
 }
 
 /// `spec` (rvol-unpack's) with the container's root, hostname, mounts,
@@ -66,8 +69,10 @@ pub fn build(mut spec: Value, flags: &Flags, plan: &Plan, given: &Given) -> Resu
         keys.sort();
         Value::Object(keys.into_iter().map(|v| (v, json!({}))).collect())
     };
+    given.security.write_spec(&mut spec);
     let mut hostcfg = host_config(&spec, flags, plan)?;
     hostcfg["AutoRemove"] = json!(given.auto_remove.is_some());
+    given.security.write_host_config(&mut hostcfg);
     let docker_mounts: Vec<DockerMount> = plan.mounts.iter().map(docker_mount).collect();
     let anns = spec["annotations"]
         .as_object_mut()
@@ -204,6 +209,8 @@ mod tests {
     }
 
     fn given() -> Given<'static> {
+        static NONE: std::sync::OnceLock<Security> = std::sync::OnceLock::new();
+        let security = NONE.get_or_init(|| crate::security::resolve(&Default::default()).unwrap());
         Given {
             id: "0123456789ab0123456789ab0123456789ab0123456789ab0123456789abcdef",
             name: "n",
@@ -211,6 +218,7 @@ mod tests {
             hostname: "h",
             created: "T".into(),
             auto_remove: None,
+            security,
         }
     }
 
@@ -232,7 +240,7 @@ mod tests {
         let h = hostconfig(&spec);
         assert_eq!(
             h.to_string(),
-            r#"{"NetworkMode":"none","Binds":null,"VolumesFrom":null,"ReadonlyRootfs":false,"AutoRemove":false}"#
+            r#"{"NetworkMode":"none","Binds":null,"VolumesFrom":null,"ReadonlyRootfs":false,"AutoRemove":false,"CapAdd":null,"CapDrop":null,"SecurityOpt":null}"#
         );
         assert_eq!(spec["root"]["path"], "/r/containers/x/rootfs");
         assert_eq!(spec["mounts"].as_array().unwrap().len(), 3);

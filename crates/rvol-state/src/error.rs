@@ -97,3 +97,14 @@ pub fn exit_with(tool: &str, r: Result<i32>) -> ! {
         }
     }
 }
+
+/// An errno as Go's syscall.Errno prints it, the way docker's texts carry
+/// it: `no such file or directory`, `operation not permitted`.
+pub fn errno_text(errno: i32) -> String {
+    let s = nix::errno::Errno::from_raw(errno).desc();
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}

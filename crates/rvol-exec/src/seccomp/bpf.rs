@@ -1,0 +1,416 @@
+//! The OCI `linux.seccomp` compiled to classic BPF as runc (libseccomp
+//! 2.5, plus runc's -ENOSYS stub) builds it: per architecture of the
+//! filter, a syscall the kernel has but the profile is too old to know
+//! (a number past the largest it names) gets ENOSYS, so that libcs fall
+//! back (clone3, fchmodat2); a syscall with a rule gets that rule's action
+//! when its argument conditions hold; anything else the default action.
+//! A wrong architecture is killed (libseccomp's default).
+//!
+//! Layout, for each arch (x86_64 and x32 share AUDIT_ARCH_X86_64 and are
+//! told apart by the x32 bit of the number):
+//!
+//! ```text
+//!   ld arch; jeq ARCH -> block; ...; ret KILL
+//! block:
+//!   ld nr; [jgt LAST -> ret ENOSYS]; jeq N1 -> ret ACT1; jeq N2 -> ja rules2; ...; ret DEFAULT
+//! rules2:
+//!   (ld arg; jeq/jgt/and...)* ret ACT   (a failed condition: the next rule); ret DEFAULT
+//! ```
+//!
+//! Conditional jumps reach at most 255 instructions, so every syscall
+//! test is `jeq N, 0, 1` followed by its own one-instruction outcome
+//! (`ret` or a long `ja`).
+
+use oci_spec::runtime::{Arch, LinuxSeccomp, LinuxSeccompAction, LinuxSeccompOperator};
+use rvol_state::{Error, Result};
+
+use super::syscalls;
+
+const LD_W_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
+const JEQ_K: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
+const JGT_K: u16 = 0x25;
+const JGE_K: u16 = 0x35;
+const JA: u16 = 0x05;
+const AND_K: u16 = 0x54; // BPF_ALU | BPF_AND | BPF_K
+const RET_K: u16 = 0x06;
+
+const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+const AUDIT_ARCH_I386: u32 = 0x4000_0003;
+const X32_SYSCALL_BIT: u32 = 0x4000_0000;
+
+const RET_KILL_THREAD: u32 = 0x0000_0000;
+const RET_KILL_PROCESS: u32 = 0x8000_0000;
+const RET_TRAP: u32 = 0x0003_0000;
+const RET_ERRNO: u32 = 0x0005_0000;
+const RET_TRACE: u32 = 0x7ff0_0000;
+const RET_LOG: u32 = 0x7ffc_0000;
+const RET_ALLOW: u32 = 0x7fff_0000;
+
+/// The kernel's limit (BPF_MAXINSNS).
+const MAX_INSNS: usize = 4096;
+
+// struct seccomp_data offsets
+const OFF_NR: u32 = 0;
+const OFF_ARCH: u32 = 4;
+const OFF_ARGS: u32 = 16;
+
+pub type Program = Vec<libc::sock_filter>;
+
+fn stmt(code: u16, k: u32) -> libc::sock_filter {
+    libc::sock_filter {
+        code,
+        jt: 0,
+        jf: 0,
+        k,
+    }
+}
+
+fn jump(code: u16, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
+    libc::sock_filter { code, jt, jf, k }
+}
+
+/// One ABI the filter covers.
+#[derive(Clone, Copy, PartialEq)]
+enum Abi {
+    X86_64,
+    X32,
+    I386,
+}
+
+impl Abi {
+    fn audit(self) -> u32 {
+        match self {
+            Abi::X86_64 | Abi::X32 => AUDIT_ARCH_X86_64,
+            Abi::I386 => AUDIT_ARCH_I386,
+        }
+    }
+
+    /// The number the kernel sees for `name`, if this ABI has it.
+    fn number(self, name: &str) -> Option<u32> {
+        let (table, bias) = match self {
+            Abi::X86_64 => (syscalls::X86_64, 0),
+            Abi::X32 => (syscalls::X32, X32_SYSCALL_BIT),
+            Abi::I386 => (syscalls::X86, 0),
+        };
+        table
+            .binary_search_by(|(n, _)| (*n).cmp(name))
+            .ok()
+            .map(|i| table[i].1 | bias)
+    }
+
+    /// Arguments are 64 bits wide (i386's are 32: only the low word).
+    fn wide_args(self) -> bool {
+        self != Abi::I386
+    }
+}
+
+fn abi_of(arch: Arch) -> Result<Abi> {
+    match arch {
+        Arch::ScmpArchNative | Arch::ScmpArchX86_64 if cfg!(target_arch = "x86_64") => {
+            Ok(Abi::X86_64)
+        }
+        Arch::ScmpArchX86 if cfg!(target_arch = "x86_64") => Ok(Abi::I386),
+        Arch::ScmpArchX32 if cfg!(target_arch = "x86_64") => Ok(Abi::X32),
+        other => Err(Error::new(format!(
+            "error validating Seccomp architecture: {other}: not supported by rvol-exec"
+        ))),
+    }
+}
+
+/// runc's getAction: an errno defaults to EPERM, and so does trace's.
+fn action(act: LinuxSeccompAction, errno: Option<u32>) -> Result<u32> {
+    let data = |e: Option<u32>| e.unwrap_or(libc::EPERM as u32) & 0xffff;
+    Ok(match act {
+        LinuxSeccompAction::ScmpActKill | LinuxSeccompAction::ScmpActKillThread => RET_KILL_THREAD,
+        LinuxSeccompAction::ScmpActKillProcess => RET_KILL_PROCESS,
+        LinuxSeccompAction::ScmpActTrap => RET_TRAP,
+        LinuxSeccompAction::ScmpActErrno => RET_ERRNO | data(errno),
+        LinuxSeccompAction::ScmpActTrace => RET_TRACE | data(errno),
+        LinuxSeccompAction::ScmpActLog => RET_LOG,
+        LinuxSeccompAction::ScmpActAllow => RET_ALLOW,
+        LinuxSeccompAction::ScmpActNotify => {
+            return Err(Error::new("seccomp notify is not supported by rvol-exec"))
+        }
+    })
+}
+
+#[derive(Clone)]
+struct Cond {
+    index: u32,
+    op: LinuxSeccompOperator,
+    value: u64,
+    value_two: u64,
+}
+
+/// The rules of one syscall: (action, conditions all of which must hold).
+struct Entry {
+    nr: u32,
+    rules: Vec<(u32, Vec<Cond>)>,
+}
+
+/// The syscall entries for one ABI, in the profile's order of first
+/// mention; a syscall named in several rules gathers them.
+fn entries(seccomp: &LinuxSeccomp, abi: Abi, default: u32) -> Result<Vec<Entry>> {
+    let mut out: Vec<Entry> = Vec::new();
+    for call in seccomp.syscalls().iter().flatten() {
+        let act = action(call.action(), call.errno_ret())?;
+        if act == default {
+            continue; // runc: redundant, skipped
+        }
+        let conds: Vec<Cond> = call
+            .args()
+            .iter()
+            .flatten()
+            .map(|a| Cond {
+                index: a.index() as u32,
+                op: a.op(),
+                value: a.value(),
+                value_two: a.value_two().unwrap_or(0),
+            })
+            .collect();
+        if conds.iter().any(|c| c.index > 5) {
+            return Err(Error::new("seccomp: a syscall argument index past 5"));
+        }
+        // runc: two conditions on one argument are separate rules (either).
+        let mut idx: Vec<u32> = conds.iter().map(|c| c.index).collect();
+        idx.sort_unstable();
+        let repeated = idx.windows(2).any(|w| w[0] == w[1]);
+        let rules: Vec<Vec<Cond>> = if repeated {
+            conds.into_iter().map(|c| vec![c]).collect()
+        } else {
+            vec![conds]
+        };
+        for name in call.names() {
+            // A name this ABI lacks is skipped for it (libseccomp resolves
+            // each name per arch of a filter: socketcall only on i386).
+            let Some(nr) = abi.number(name) else { continue };
+            let e = match out.iter_mut().position(|e| e.nr == nr) {
+                Some(i) => &mut out[i],
+                None => {
+                    out.push(Entry {
+                        nr,
+                        rules: Vec::new(),
+                    });
+                    out.last_mut().unwrap()
+                }
+            };
+            e.rules.extend(rules.iter().map(|r| (act, r.clone())));
+        }
+    }
+    Ok(out)
+}
+
+/// A check of one condition, jumping `fail` instructions past its own end
+/// when it does not hold (falling through when it does).
+fn condition(c: &Cond, wide: bool, out: &mut Program, fail_to: &mut Vec<usize>) {
+    let lo = OFF_ARGS + 8 * c.index;
+    let hi = lo + 4;
+    let (vhi, vlo) = ((c.value >> 32) as u32, c.value as u32);
+    // Each `jf`/`jt` marked in fail_to is patched to the rule's end.
+    let mut j = |out: &mut Program, code, k, on_fail_true: bool| {
+        fail_to.push(out.len());
+        let mut ins = jump(code, k, 0, 0);
+        // mark which branch fails: jt when on_fail_true, else jf
+        ins.jt = on_fail_true as u8;
+        out.push(ins);
+    };
+    use LinuxSeccompOperator as Op;
+    match c.op {
+        Op::ScmpCmpEq | Op::ScmpCmpNe | Op::ScmpCmpMaskedEq => {
+            let masked = c.op == Op::ScmpCmpMaskedEq;
+            let (thi, tlo) = if masked {
+                ((c.value_two >> 32) as u32, c.value_two as u32)
+            } else {
+                (vhi, vlo)
+            };
+            let ne = c.op == Op::ScmpCmpNe;
+            if wide {
+                out.push(stmt(LD_W_ABS, hi));
+                if masked {
+                    out.push(stmt(AND_K, vhi));
+                }
+                if ne {
+                    // high words differ: the condition holds, skip the low test
+                    let skip = if masked { 3 } else { 2 };
+                    out.push(jump(JEQ_K, thi, 0, skip));
+                } else {
+                    j(out, JEQ_K, thi, false);
+                }
+            }
+            out.push(stmt(LD_W_ABS, lo));
+            if masked {
+                out.push(stmt(AND_K, vlo));
+            }
+            j(out, JEQ_K, tlo, ne);
+        }
+        Op::ScmpCmpGt | Op::ScmpCmpGe | Op::ScmpCmpLt | Op::ScmpCmpLe => {
+            // unsigned 64-bit: decide on the high word unless it is equal
+            let greater = matches!(c.op, Op::ScmpCmpGt | Op::ScmpCmpGe);
+            let strict_lo = matches!(c.op, Op::ScmpCmpGt | Op::ScmpCmpLe);
+            if wide {
+                out.push(stmt(LD_W_ABS, hi));
+                if greater {
+                    // hi > v: holds (skip jeq, ld, test); hi < v: fails
+                    out.push(jump(JGT_K, vhi, 3, 0));
+                    j(out, JEQ_K, vhi, false);
+                } else {
+                    // hi > v: fails; hi < v: holds
+                    j(out, JGT_K, vhi, true);
+                    out.push(jump(JEQ_K, vhi, 0, 2));
+                }
+            }
+            out.push(stmt(LD_W_ABS, lo));
+            let code = if strict_lo { JGT_K } else { JGE_K };
+            // Gt/Ge: the low test must hold; Lt/Le: Lt = !(lo >= v), Le = !(lo > v)
+            j(out, code, vlo, !greater);
+        }
+    }
+}
+
+/// The block of one ABI, the syscall number loaded: its tests, then the
+/// rule blocks they jump to.
+fn abi_block(
+    abi: Abi,
+    entries: &[Entry],
+    default: u32,
+    enosys_past: Option<u32>,
+) -> Result<Program> {
+    let mut out = Program::new();
+    if let Some(last) = enosys_past {
+        out.push(jump(JGT_K, last, 0, 1));
+        out.push(stmt(RET_K, RET_ERRNO | libc::ENOSYS as u32));
+    }
+    let mut long_jumps = Vec::new(); // (index of ja, entry)
+    for (i, e) in entries.iter().enumerate() {
+        out.push(jump(JEQ_K, e.nr, 0, 1));
+        match e.rules.iter().find(|(_, c)| c.is_empty()) {
+            Some((act, _)) => out.push(stmt(RET_K, *act)),
+            None => {
+                long_jumps.push((out.len(), i));
+                out.push(stmt(JA, 0));
+            }
+        }
+    }
+    out.push(stmt(RET_K, default));
+    for (at, i) in long_jumps {
+        out[at].k = (out.len() - at - 1) as u32;
+        for (act, conds) in &entries[i].rules {
+            let start = out.len();
+            let mut fail_to = Vec::new();
+            for c in conds {
+                condition(c, abi.wide_args(), &mut out, &mut fail_to);
+            }
+            out.push(stmt(RET_K, *act));
+            let end = out.len(); // the next rule
+            for f in fail_to {
+                let off = end - f - 1;
+                let off: u8 = off
+                    .try_into()
+                    .map_err(|_| Error::new("seccomp: a rule too long for a BPF jump"))?;
+                if out[f].jt == 1 {
+                    out[f].jt = off;
+                } else {
+                    out[f].jf = off;
+                }
+            }
+            debug_assert!(end > start);
+        }
+        out.push(stmt(RET_K, default));
+    }
+    Ok(out)
+}
+
+/// The whole program for `seccomp`.
+pub fn compile(seccomp: &LinuxSeccomp) -> Result<Program> {
+    let default = action(seccomp.default_action(), seccomp.default_errno_ret())?;
+    let mut abis: Vec<Abi> = Vec::new();
+    let arches = seccomp.architectures().clone().unwrap_or_default();
+    for a in if arches.is_empty() {
+        vec![Arch::ScmpArchNative]
+    } else {
+        arches
+    } {
+        let abi = abi_of(a)?;
+        if !abis.contains(&abi) {
+            abis.push(abi);
+        }
+    }
+    // runc's -ENOSYS stub: not for a permissive default, nor when the
+    // default already is ENOSYS.
+    let stub = !matches!(
+        seccomp.default_action(),
+        LinuxSeccompAction::ScmpActAllow
+            | LinuxSeccompAction::ScmpActLog
+            | LinuxSeccompAction::ScmpActTrace
+    ) && seccomp.default_errno_ret() != Some(libc::ENOSYS as u32);
+    let mut blocks = Vec::new();
+    for &abi in &abis {
+        let list = entries(seccomp, abi, default)?;
+        let last = seccomp
+            .syscalls()
+            .iter()
+            .flatten()
+            .flat_map(|c| c.names())
+            .filter_map(|n| abi.number(n))
+            .max();
+        blocks.push((abi, abi_block(abi, &list, default, last.filter(|_| stub))?));
+    }
+
+    // The dispatch on the arch, then per audit arch the number (x32's
+    // carry the x32 bit; x86_64 without x32, or x32 alone, kills the other).
+    let mut prog = vec![stmt(LD_W_ABS, OFF_ARCH)];
+    let mut audits: Vec<u32> = abis.iter().map(|a| a.audit()).collect();
+    audits.dedup();
+    let mut bodies: Vec<Program> = Vec::new();
+    for audit in &audits {
+        let mut body = vec![stmt(LD_W_ABS, OFF_NR)];
+        let of = |want: Abi| blocks.iter().find(|(a, _)| *a == want).map(|(_, b)| b);
+        if *audit == AUDIT_ARCH_X86_64 {
+            let (native, x32) = (of(Abi::X86_64), of(Abi::X32));
+            match (native, x32) {
+                (Some(n), Some(x)) => {
+                    body.push(jump(JGE_K, X32_SYSCALL_BIT, 0, 1));
+                    body.push(stmt(JA, n.len() as u32));
+                    body.extend_from_slice(n);
+                    body.extend_from_slice(x);
+                }
+                (Some(n), None) => {
+                    body.push(jump(JGE_K, X32_SYSCALL_BIT, 0, 1));
+                    body.push(stmt(RET_K, RET_KILL_THREAD));
+                    body.extend_from_slice(n);
+                }
+                (None, Some(x)) => {
+                    body.push(jump(JGE_K, X32_SYSCALL_BIT, 1, 0));
+                    body.push(stmt(RET_K, RET_KILL_THREAD));
+                    body.extend_from_slice(x);
+                }
+                (None, None) => {}
+            }
+        } else if let Some(b) = of(Abi::I386) {
+            body.extend_from_slice(b);
+        }
+        bodies.push(body);
+    }
+    // jeq AUDIT, 0, 1; ja body  ... ; ret KILL
+    let dispatch = 2 * audits.len() + 1;
+    let mut offset = 0usize;
+    for (i, audit) in audits.iter().enumerate() {
+        prog.push(jump(JEQ_K, *audit, 0, 1));
+        // from after this ja to the body: the rest of the dispatch, then
+        // the bodies before this one
+        let rest = dispatch - 2 * i - 2;
+        prog.push(stmt(JA, (rest + offset) as u32));
+        offset += bodies[i].len();
+    }
+    prog.push(stmt(RET_K, RET_KILL_THREAD));
+    for b in bodies {
+        prog.extend(b);
+    }
+    if prog.len() > MAX_INSNS {
+        return Err(Error::new(format!(
+            "seccomp: the filter needs {} BPF instructions, more than the kernel's {MAX_INSNS}",
+            prog.len()
+        )));
+    }
+    Ok(prog)
+}
