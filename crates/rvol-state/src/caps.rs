@@ -91,28 +91,31 @@ fn docker_all() -> impl Iterator<Item = &'static str> {
     NAMES[..=DOCKER_LAST].iter().copied()
 }
 
-/// moby's NormalizeLegacyCapabilities: upper case, `CAP_` added when
-/// missing, `ALL` kept; an unknown one is docker's `unknown capability:
-/// "CAP_X"`.
+/// What docker's client sends (its normalizeCapabilities: upper case,
+/// `CAP_` added when missing, `ALL` kept, each once, sorted) and the
+/// daemon then checks (NormalizeLegacyCapabilities): an unknown one is
+/// docker's `unknown capability: "CAP_X"`.
 pub fn normalize(list: &[String]) -> Result<Vec<String>, String> {
-    list.iter()
+    let mut out: Vec<String> = list
+        .iter()
         .map(|c| {
             let c = c.to_uppercase();
-            if c == "ALL" {
-                return Ok(c);
-            }
-            let c = if c.starts_with("CAP_") {
+            if c == "ALL" || c.starts_with("CAP_") {
                 c
             } else {
                 format!("CAP_{c}")
-            };
-            if docker_all().any(|n| n == c) {
-                Ok(c)
-            } else {
-                Err(format!("unknown capability: {c:?}"))
             }
         })
-        .collect()
+        .collect();
+    out.sort();
+    out.dedup();
+    match out
+        .iter()
+        .find(|c| *c != "ALL" && !docker_all().any(|n| n == *c))
+    {
+        Some(c) => Err(format!("unknown capability: {c:?}")),
+        None => Ok(out),
+    }
 }
 
 /// moby's TweakCapabilities over docker's default set, with `adds` and
@@ -165,8 +168,8 @@ mod tests {
     #[test]
     fn normalize_as_docker() {
         assert_eq!(
-            normalize(&s(&["net_admin", "CAP_chown", "all"])).unwrap(),
-            s(&["CAP_NET_ADMIN", "CAP_CHOWN", "ALL"])
+            normalize(&s(&["net_admin", "CAP_chown", "all", "chown"])).unwrap(),
+            s(&["ALL", "CAP_CHOWN", "CAP_NET_ADMIN"])
         );
         assert_eq!(
             normalize(&s(&["NOT_A_CAP"])).unwrap_err(),

@@ -414,3 +414,140 @@ pub fn compile(seccomp: &LinuxSeccomp) -> Result<Program> {
     }
     Ok(prog)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kernel's classic-BPF semantics for the instructions we emit,
+    /// run over one seccomp_data.
+    fn run(p: &Program, arch: u32, nr: u32, args: [u64; 6]) -> u32 {
+        let word = |off: u32| -> u32 {
+            match off {
+                OFF_NR => nr,
+                OFF_ARCH => arch,
+                o if o >= OFF_ARGS => {
+                    let i = ((o - OFF_ARGS) / 8) as usize;
+                    if (o - OFF_ARGS) % 8 == 0 {
+                        args[i] as u32
+                    } else {
+                        (args[i] >> 32) as u32
+                    }
+                }
+                _ => panic!("load at {off}"),
+            }
+        };
+        let (mut pc, mut a) = (0usize, 0u32);
+        loop {
+            let i = p[pc];
+            pc += 1;
+            let cond = |t: bool| if t { i.jt as usize } else { i.jf as usize };
+            match i.code {
+                LD_W_ABS => a = word(i.k),
+                AND_K => a &= i.k,
+                JA => pc += i.k as usize,
+                JEQ_K => pc += cond(a == i.k),
+                JGT_K => pc += cond(a > i.k),
+                JGE_K => pc += cond(a >= i.k),
+                RET_K => return i.k,
+                c => panic!("opcode {c:#x}"),
+            }
+        }
+    }
+
+    fn profile(json: &str) -> Program {
+        compile(&serde_json::from_str::<LinuxSeccomp>(json).unwrap()).unwrap()
+    }
+
+    const X64: u32 = AUDIT_ARCH_X86_64;
+    const EPERM: u32 = RET_ERRNO | 1;
+
+    #[test]
+    fn actions_by_syscall_and_arch() {
+        let p = profile(
+            r#"{"defaultAction":"SCMP_ACT_ERRNO",
+                "architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_X32"],
+                "syscalls":[{"names":["read","write","socketcall"],"action":"SCMP_ACT_ALLOW"},
+                            {"names":["clone3"],"action":"SCMP_ACT_ERRNO","errnoRet":38},
+                            {"names":["mkdir"],"action":"SCMP_ACT_ERRNO"}]}"#,
+        );
+        let z = [0; 6];
+        assert_eq!(run(&p, X64, 0, z), RET_ALLOW); // read
+        assert_eq!(run(&p, X64, 435, z), RET_ERRNO | 38); // clone3
+        assert_eq!(run(&p, X64, 83, z), EPERM); // mkdir: the default's action, skipped
+        assert_eq!(run(&p, X64, 2, z), EPERM); // open: default
+                                               // runc's stub: past the largest number the profile names, ENOSYS
+        assert_eq!(run(&p, X64, 452, z), RET_ERRNO | libc::ENOSYS as u32);
+        // i386: its own numbers (read is 3, socketcall 102)
+        assert_eq!(run(&p, AUDIT_ARCH_I386, 3, z), RET_ALLOW);
+        assert_eq!(run(&p, AUDIT_ARCH_I386, 102, z), RET_ALLOW);
+        assert_eq!(run(&p, AUDIT_ARCH_I386, 0, z), EPERM);
+        // x32: the x32 bit
+        assert_eq!(run(&p, X64, X32_SYSCALL_BIT, z), RET_ALLOW);
+        // another arch
+        assert_eq!(run(&p, 0xc00000b7, 0, z), RET_KILL_THREAD);
+        let only64 = profile(
+            r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_KILL_PROCESS"}]}"#,
+        );
+        assert_eq!(run(&only64, X64, 0, z), RET_KILL_PROCESS);
+        assert_eq!(run(&only64, X64, 1, z), RET_ALLOW); // no stub for an allow default
+        assert_eq!(run(&only64, X64, X32_SYSCALL_BIT, z), RET_KILL_THREAD);
+    }
+
+    #[test]
+    fn argument_conditions() {
+        let p = profile(
+            r#"{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
+                {"names":["personality"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":8,"op":"SCMP_CMP_EQ"}]},
+                {"names":["personality"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":4294967295,"op":"SCMP_CMP_EQ"}]},
+                {"names":["clone"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":2114060288,"valueTwo":0,"op":"SCMP_CMP_MASKED_EQ"}]},
+                {"names":["read"],"action":"SCMP_ACT_ALLOW","args":[{"index":2,"value":4294967296,"op":"SCMP_CMP_GT"}]},
+                {"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":1,"value":4294967296,"op":"SCMP_CMP_LE"},{"index":0,"value":7,"op":"SCMP_CMP_NE"}]},
+                {"names":["close"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":5,"op":"SCMP_CMP_GE"},{"index":0,"value":2,"op":"SCMP_CMP_LT"}]}]}"#,
+        );
+        let a0 = |v: u64| [v, 0, 0, 0, 0, 0];
+        let pers = 135;
+        assert_eq!(run(&p, X64, pers, a0(8)), RET_ALLOW);
+        assert_eq!(run(&p, X64, pers, a0(0xffff_ffff)), RET_ALLOW);
+        assert_eq!(run(&p, X64, pers, a0(0x1_0000_0008)), EPERM);
+        assert_eq!(run(&p, X64, pers, a0(9)), EPERM);
+        let clone = 56;
+        assert_eq!(run(&p, X64, clone, a0(0x0011_0000 | 17)), RET_ALLOW); // CLONE_THREAD...
+        assert_eq!(run(&p, X64, clone, a0(0x2000_0000)), EPERM); // CLONE_NEWUSER
+        assert_eq!(run(&p, X64, clone, a0(0x0002_0000)), EPERM); // CLONE_NEWNS
+        let read = |c: u64| run(&p, X64, 0, [0, 0, c, 0, 0, 0]);
+        assert_eq!(read(0x1_0000_0001), RET_ALLOW);
+        assert_eq!(read(0x1_0000_0000), EPERM);
+        assert_eq!(read(0xffff_ffff), EPERM);
+        assert_eq!(read(0x2_0000_0000), RET_ALLOW);
+        let write = |a: u64, b: u64| run(&p, X64, 1, [a, b, 0, 0, 0, 0]);
+        assert_eq!(write(0, 0x1_0000_0000), RET_ALLOW);
+        assert_eq!(write(0, 0xffff_ffff), RET_ALLOW);
+        assert_eq!(write(0, 0x1_0000_0001), EPERM);
+        assert_eq!(write(7, 1), EPERM);
+        assert_eq!(write(0x1_0000_0007, 1), RET_ALLOW);
+        // two conditions on one argument: either (runc)
+        let close = |a: u64| run(&p, X64, 3, a0(a));
+        assert_eq!(close(1), RET_ALLOW);
+        assert_eq!(close(5), RET_ALLOW);
+        assert_eq!(close(3), EPERM);
+    }
+
+    #[test]
+    fn dockers_default_profile_fits() {
+        let default = include_str!("../../../../profiles/seccomp/default.json");
+        let v: serde_json::Value = serde_json::from_str(default).unwrap();
+        // the names of every rule, unconditionally, as a worst case
+        let mut names = Vec::new();
+        for s in v["syscalls"].as_array().unwrap() {
+            names.extend(s["names"].as_array().unwrap().iter().cloned());
+        }
+        let p = profile(
+            &serde_json::json!({"defaultAction": "SCMP_ACT_ERRNO",
+                "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+                "syscalls": [{"names": names, "action": "SCMP_ACT_ALLOW"}]})
+            .to_string(),
+        );
+        assert!(p.len() < MAX_INSNS, "{}", p.len());
+    }
+}
