@@ -104,16 +104,14 @@ impl Abi {
     }
 }
 
-fn abi_of(arch: Arch) -> Result<Abi> {
+/// The ABI of a filter's arch on this host; None for another CPU's, which
+/// this kernel never reports (libseccomp still takes them: nothing to do).
+fn abi_of(arch: Arch) -> Option<Abi> {
     match arch {
-        Arch::ScmpArchNative | Arch::ScmpArchX86_64 if cfg!(target_arch = "x86_64") => {
-            Ok(Abi::X86_64)
-        }
-        Arch::ScmpArchX86 if cfg!(target_arch = "x86_64") => Ok(Abi::I386),
-        Arch::ScmpArchX32 if cfg!(target_arch = "x86_64") => Ok(Abi::X32),
-        other => Err(Error::new(format!(
-            "error validating Seccomp architecture: {other}: not supported by rvol-exec"
-        ))),
+        Arch::ScmpArchNative | Arch::ScmpArchX86_64 => Some(Abi::X86_64),
+        Arch::ScmpArchX86 => Some(Abi::I386),
+        Arch::ScmpArchX32 => Some(Abi::X32),
+        _ => None,
     }
 }
 
@@ -322,17 +320,20 @@ fn abi_block(
 
 /// The whole program for `seccomp`.
 pub fn compile(seccomp: &LinuxSeccomp) -> Result<Program> {
+    if !cfg!(target_arch = "x86_64") {
+        return Err(Error::new(
+            "seccomp: rvol-exec has syscall tables for x86_64 hosts only",
+        ));
+    }
     let default = action(seccomp.default_action(), seccomp.default_errno_ret())?;
-    let mut abis: Vec<Abi> = Vec::new();
-    let arches = seccomp.architectures().clone().unwrap_or_default();
-    for a in if arches.is_empty() {
-        vec![Arch::ScmpArchNative]
-    } else {
-        arches
-    } {
-        let abi = abi_of(a)?;
-        if !abis.contains(&abi) {
-            abis.push(abi);
+    // libseccomp's filter always holds the native arch; runc adds the
+    // spec's architectures to it.
+    let mut abis: Vec<Abi> = vec![Abi::X86_64];
+    for a in seccomp.architectures().iter().flatten() {
+        if let Some(abi) = abi_of(*a) {
+            if !abis.contains(&abi) {
+                abis.push(abi);
+            }
         }
     }
     // runc's -ENOSYS stub: not for a permissive default, nor when the
