@@ -429,7 +429,7 @@ mod tests {
                 OFF_ARCH => arch,
                 o if o >= OFF_ARGS => {
                     let i = ((o - OFF_ARGS) / 8) as usize;
-                    if (o - OFF_ARGS) % 8 == 0 {
+                    if (o - OFF_ARGS).is_multiple_of(8) {
                         args[i] as u32
                     } else {
                         (args[i] >> 32) as u32
