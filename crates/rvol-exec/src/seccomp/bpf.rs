@@ -12,14 +12,15 @@
 //! ```text
 //!   ld arch; jeq ARCH -> block; ...; ret KILL
 //! block:
-//!   ld nr; [jgt LAST -> ret ENOSYS]; jeq N1 -> ret ACT1; jeq N2 -> ja rules2; ...; ret DEFAULT
-//! rules2:
+//!   ld nr; [jgt LAST -> ret ENOSYS]; a binary search on the number down
+//!   to leaves of a few `jeq N -> ret ACT` or `jeq N -> ja rulesN`, each
+//!   leaf ending in ret DEFAULT
+//! rulesN:
 //!   (ld arg; jeq/jgt/and...)* ret ACT   (a failed condition: the next rule); ret DEFAULT
 //! ```
 //!
-//! Conditional jumps reach at most 255 instructions, so every syscall
-//! test is `jeq N, 0, 1` followed by its own one-instruction outcome
-//! (`ret` or a long `ja`).
+//! Conditional jumps reach at most 255 instructions: the tree's nodes and
+//! the rules are reached by `ja`, whose reach is unbounded.
 
 use oci_spec::runtime::{Arch, LinuxSeccomp, LinuxSeccompAction, LinuxSeccompOperator};
 use rvol_state::{Error, Result};
@@ -265,6 +266,70 @@ fn condition(c: &Cond, wide: bool, out: &mut Program, fail_to: &mut Vec<usize>) 
     }
 }
 
+/// Syscalls per leaf of the search tree: a leaf tests each in turn.
+const LEAF: usize = 8;
+
+/// What a matched number leads to: a return, or the jump to its rules.
+#[derive(PartialEq)]
+enum Outcome {
+    Ret(u32),
+    Rules(usize),
+}
+
+/// A binary search over the numbers (`order`: entry indexes sorted by
+/// number), so that a syscall takes a dozen tests, not hundreds: the
+/// kernel emulates the filter for every syscall number when it loads it
+/// (its allow-cache), and that walk was most of what loading cost.
+/// Node: `jge MID, 0, 1; ja RIGHT; LEFT...; RIGHT...`. Leaf: `jeq N, k, 0`
+/// per syscall to its outcome at the leaf's end, after `ret DEFAULT`.
+fn tree(
+    entries: &[Entry],
+    order: &[usize],
+    default: u32,
+    out: &mut Program,
+    long_jumps: &mut Vec<(usize, usize)>,
+) {
+    if order.len() > LEAF {
+        let mid = order.len() / 2;
+        out.push(jump(JGE_K, entries[order[mid]].nr, 0, 1));
+        let ja = out.len();
+        out.push(stmt(JA, 0));
+        tree(entries, &order[..mid], default, out, long_jumps);
+        out[ja].k = (out.len() - ja - 1) as u32;
+        tree(entries, &order[mid..], default, out, long_jumps);
+        return;
+    }
+    let outcome = |i: usize| match entries[i].rules.iter().find(|(_, c)| c.is_empty()) {
+        Some((act, _)) => Outcome::Ret(*act),
+        None => Outcome::Rules(i),
+    };
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    for &i in order {
+        let o = outcome(i);
+        if !outcomes.contains(&o) {
+            outcomes.push(o);
+        }
+    }
+    let tests = out.len();
+    for (k, &i) in order.iter().enumerate() {
+        let slot = outcomes.iter().position(|o| *o == outcome(i)).unwrap();
+        // to slot: past the remaining tests and the default's ret
+        let jt = (order.len() - k - 1) + 1 + slot;
+        out.push(jump(JEQ_K, entries[i].nr, jt as u8, 0));
+    }
+    debug_assert_eq!(out.len() - tests, order.len());
+    out.push(stmt(RET_K, default));
+    for o in outcomes {
+        match o {
+            Outcome::Ret(act) => out.push(stmt(RET_K, act)),
+            Outcome::Rules(i) => {
+                long_jumps.push((out.len(), i));
+                out.push(stmt(JA, 0));
+            }
+        }
+    }
+}
+
 /// The block of one ABI, the syscall number loaded: its tests, then the
 /// rule blocks they jump to.
 fn abi_block(
@@ -278,18 +343,10 @@ fn abi_block(
         out.push(jump(JGT_K, last, 0, 1));
         out.push(stmt(RET_K, RET_ERRNO | libc::ENOSYS as u32));
     }
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by_key(|&i| entries[i].nr);
     let mut long_jumps = Vec::new(); // (index of ja, entry)
-    for (i, e) in entries.iter().enumerate() {
-        out.push(jump(JEQ_K, e.nr, 0, 1));
-        match e.rules.iter().find(|(_, c)| c.is_empty()) {
-            Some((act, _)) => out.push(stmt(RET_K, *act)),
-            None => {
-                long_jumps.push((out.len(), i));
-                out.push(stmt(JA, 0));
-            }
-        }
-    }
-    out.push(stmt(RET_K, default));
+    tree(entries, &order, default, &mut out, &mut long_jumps);
     for (at, i) in long_jumps {
         out[at].k = (out.len() - at - 1) as u32;
         for (act, conds) in &entries[i].rules {
@@ -550,5 +607,30 @@ mod tests {
             .to_string(),
         );
         assert!(p.len() < MAX_INSNS, "{}", p.len());
+        // every number of every ABI lands where it should
+        let listed: Vec<&str> = names.iter().map(|n| n.as_str().unwrap()).collect();
+        for (abi, audit) in [
+            (Abi::X86_64, X64),
+            (Abi::X32, X64),
+            (Abi::I386, AUDIT_ARCH_I386),
+        ] {
+            let table = match abi {
+                Abi::X86_64 => syscalls::X86_64,
+                Abi::X32 => syscalls::X32,
+                Abi::I386 => syscalls::X86,
+            };
+            let last = listed.iter().filter_map(|n| abi.number(n)).max().unwrap();
+            for (name, _) in table {
+                let nr = abi.number(name).unwrap();
+                let want = if listed.contains(name) {
+                    RET_ALLOW
+                } else if nr > last {
+                    RET_ERRNO | libc::ENOSYS as u32
+                } else {
+                    EPERM
+                };
+                assert_eq!(run(&p, audit, nr, [0; 6]), want, "{name} {nr:#x}");
+            }
+        }
     }
 }
