@@ -417,8 +417,12 @@ pub fn compile(seccomp: &LinuxSeccomp) -> Result<Program> {
     // The dispatch on the arch, then per audit arch the number (x32's
     // carry the x32 bit; x86_64 without x32, or x32 alone, kills the other).
     let mut prog = vec![stmt(LD_W_ABS, OFF_ARCH)];
-    let mut audits: Vec<u32> = abis.iter().map(|a| a.audit()).collect();
-    audits.dedup();
+    let mut audits: Vec<u32> = Vec::new();
+    for a in &abis {
+        if !audits.contains(&a.audit()) {
+            audits.push(a.audit());
+        }
+    }
     let mut bodies: Vec<Program> = Vec::new();
     for audit in &audits {
         let mut body = vec![stmt(LD_W_ABS, OFF_NR)];
@@ -606,7 +610,8 @@ mod tests {
                 "syscalls": [{"names": names, "action": "SCMP_ACT_ALLOW"}]})
             .to_string(),
         );
-        assert!(p.len() < MAX_INSNS, "{}", p.len());
+        // x86_64 and x32 share one arch test and one body: each block once
+        assert!(p.len() < 2000, "{}", p.len());
         // every number of every ABI lands where it should
         let listed: Vec<&str> = names.iter().map(|n| n.as_str().unwrap()).collect();
         for (abi, audit) in [
