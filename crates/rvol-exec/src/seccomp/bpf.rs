@@ -12,15 +12,14 @@
 //! ```text
 //!   ld arch; jeq ARCH -> block; ...; ret KILL
 //! block:
-//!   ld nr; [jgt LAST -> ret ENOSYS]; a binary search on the number down
-//!   to leaves of a few `jeq N -> ret ACT` or `jeq N -> ja rulesN`, each
-//!   leaf ending in ret DEFAULT
-//! rulesN:
+//!   ld nr; a binary search on the number over ranges of one outcome
+//!   (ret ACT, or a syscall's rules; past the profile's last: ret ENOSYS)
+//! a syscall's rules, inline at its leaf:
 //!   (ld arg; jeq/jgt/and...)* ret ACT   (a failed condition: the next rule); ret DEFAULT
 //! ```
 //!
-//! Conditional jumps reach at most 255 instructions: the tree's nodes and
-//! the rules are reached by `ja`, whose reach is unbounded.
+//! Conditional jumps reach at most 255 instructions: a tree node past
+//! that adds a `ja`, whose reach is unbounded.
 
 use oci_spec::runtime::{Arch, LinuxSeccomp, LinuxSeccompAction, LinuxSeccompOperator};
 use rvol_state::{Error, Result};
@@ -266,113 +265,125 @@ fn condition(c: &Cond, wide: bool, out: &mut Program, fail_to: &mut Vec<usize>) 
     }
 }
 
-/// Syscalls per leaf of the search tree: a leaf tests each in turn.
-const LEAF: usize = 8;
-
-/// What a matched number leads to: a return, or the jump to its rules.
-#[derive(PartialEq)]
+/// What a range of syscall numbers leads to: a return, or the rules of
+/// one syscall.
+#[derive(PartialEq, Clone, Copy)]
 enum Outcome {
     Ret(u32),
     Rules(usize),
 }
 
-/// A binary search over the numbers (`order`: entry indexes sorted by
-/// number), so that a syscall takes a dozen tests, not hundreds: the
-/// kernel emulates the filter for every syscall number when it loads it
-/// (its allow-cache), and that walk was most of what loading cost.
-/// Node: `jge MID, 0, 1; ja RIGHT; LEFT...; RIGHT...`. Leaf: `jeq N, k, 0`
-/// per syscall to its outcome at the leaf's end, after `ret DEFAULT`.
-fn tree(
-    entries: &[Entry],
-    order: &[usize],
-    default: u32,
-    out: &mut Program,
-    long_jumps: &mut Vec<(usize, usize)>,
-) {
-    if order.len() > LEAF {
-        let mid = order.len() / 2;
-        out.push(jump(JGE_K, entries[order[mid]].nr, 0, 1));
-        let ja = out.len();
-        out.push(stmt(JA, 0));
-        tree(entries, &order[..mid], default, out, long_jumps);
-        out[ja].k = (out.len() - ja - 1) as u32;
-        tree(entries, &order[mid..], default, out, long_jumps);
-        return;
-    }
-    let outcome = |i: usize| match entries[i].rules.iter().find(|(_, c)| c.is_empty()) {
-        Some((act, _)) => Outcome::Ret(*act),
-        None => Outcome::Rules(i),
+/// The number line of one ABI cut into ranges of one outcome each: from
+/// each start to the next. Docker's allow list is dense, so x86_64's 333
+/// allowed syscalls are 36 ranges (x86's and x32's about 80).
+fn ranges(entries: &[Entry], default: u32, enosys_past: Option<u32>) -> Vec<(u32, Outcome)> {
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by_key(|&i| entries[i].nr);
+    let mut out: Vec<(u32, Outcome)> = vec![(0, Outcome::Ret(default))];
+    let push = |start: u32, o: Outcome, out: &mut Vec<(u32, Outcome)>| {
+        if let Some(last) = out.last_mut() {
+            if last.0 == start {
+                *last = (start, o);
+            } else if last.1 == o {
+                return;
+            } else {
+                out.push((start, o));
+            }
+        }
+        // merge with the range before when this one became its twin
+        let n = out.len();
+        if n >= 2 && out[n - 2].1 == out[n - 1].1 {
+            out.pop();
+        }
     };
-    let mut outcomes: Vec<Outcome> = Vec::new();
-    for &i in order {
-        let o = outcome(i);
-        if !outcomes.contains(&o) {
-            outcomes.push(o);
+    for i in order {
+        let e = &entries[i];
+        let o = match e.rules.iter().find(|(_, c)| c.is_empty()) {
+            Some((act, _)) => Outcome::Ret(*act),
+            None => Outcome::Rules(i),
+        };
+        push(e.nr, o, &mut out);
+        push(e.nr + 1, Outcome::Ret(default), &mut out);
+    }
+    if let Some(last) = enosys_past {
+        push(
+            last + 1,
+            Outcome::Ret(RET_ERRNO | libc::ENOSYS as u32),
+            &mut out,
+        );
+    }
+    out
+}
+
+/// A binary search over `ranges` (the number loaded), self-contained:
+/// `jge START, k, 0` over the lower half to the upper one (`jge; ja` when
+/// the lower half is past a conditional jump's reach), a range's outcome
+/// at each leaf: its `ret`, or its syscall's rules inline. A syscall takes
+/// a handful of tests, and the kernel, which emulates the filter for
+/// every syscall number when it loads it (its allow-cache) and compiles it
+/// to machine code, has a few hundred instructions to go through.
+fn tree(abi: Abi, entries: &[Entry], ranges: &[(u32, Outcome)], default: u32) -> Result<Program> {
+    if ranges.len() == 1 {
+        return match ranges[0].1 {
+            Outcome::Ret(act) => Ok(vec![stmt(RET_K, act)]),
+            Outcome::Rules(i) => rules(abi, &entries[i], default),
+        };
+    }
+    let mid = ranges.len() / 2;
+    let low = tree(abi, entries, &ranges[..mid], default)?;
+    let high = tree(abi, entries, &ranges[mid..], default)?;
+    let mut out = Program::with_capacity(low.len() + high.len() + 2);
+    match u8::try_from(low.len()) {
+        Ok(skip) => out.push(jump(JGE_K, ranges[mid].0, skip, 0)),
+        Err(_) => {
+            out.push(jump(JGE_K, ranges[mid].0, 0, 1));
+            out.push(stmt(JA, low.len() as u32));
         }
     }
-    let tests = out.len();
-    for (k, &i) in order.iter().enumerate() {
-        let slot = outcomes.iter().position(|o| *o == outcome(i)).unwrap();
-        // to slot: past the remaining tests and the default's ret
-        let jt = (order.len() - k - 1) + 1 + slot;
-        out.push(jump(JEQ_K, entries[i].nr, jt as u8, 0));
-    }
-    debug_assert_eq!(out.len() - tests, order.len());
-    out.push(stmt(RET_K, default));
-    for o in outcomes {
-        match o {
-            Outcome::Ret(act) => out.push(stmt(RET_K, act)),
-            Outcome::Rules(i) => {
-                long_jumps.push((out.len(), i));
-                out.push(stmt(JA, 0));
+    out.extend(low);
+    out.extend(high);
+    Ok(out)
+}
+
+/// One syscall's rules in turn (a failed condition: the next rule), then
+/// the default.
+fn rules(abi: Abi, e: &Entry, default: u32) -> Result<Program> {
+    let mut out = Program::new();
+    for (act, conds) in &e.rules {
+        let mut fail_to = Vec::new();
+        for c in conds {
+            condition(c, abi.wide_args(), &mut out, &mut fail_to);
+        }
+        out.push(stmt(RET_K, *act));
+        let end = out.len(); // the next rule
+        for f in fail_to {
+            let off: u8 = (end - f - 1)
+                .try_into()
+                .map_err(|_| Error::new("seccomp: a rule too long for a BPF jump"))?;
+            if out[f].jt == 1 {
+                out[f].jt = off;
+            } else {
+                out[f].jf = off;
             }
         }
     }
+    out.push(stmt(RET_K, default));
+    Ok(out)
 }
 
-/// The block of one ABI, the syscall number loaded: its tests, then the
-/// rule blocks they jump to.
+/// The block of one ABI, the syscall number loaded.
 fn abi_block(
     abi: Abi,
     entries: &[Entry],
     default: u32,
     enosys_past: Option<u32>,
 ) -> Result<Program> {
-    let mut out = Program::new();
-    if let Some(last) = enosys_past {
-        out.push(jump(JGT_K, last, 0, 1));
-        out.push(stmt(RET_K, RET_ERRNO | libc::ENOSYS as u32));
-    }
-    let mut order: Vec<usize> = (0..entries.len()).collect();
-    order.sort_by_key(|&i| entries[i].nr);
-    let mut long_jumps = Vec::new(); // (index of ja, entry)
-    tree(entries, &order, default, &mut out, &mut long_jumps);
-    for (at, i) in long_jumps {
-        out[at].k = (out.len() - at - 1) as u32;
-        for (act, conds) in &entries[i].rules {
-            let start = out.len();
-            let mut fail_to = Vec::new();
-            for c in conds {
-                condition(c, abi.wide_args(), &mut out, &mut fail_to);
-            }
-            out.push(stmt(RET_K, *act));
-            let end = out.len(); // the next rule
-            for f in fail_to {
-                let off = end - f - 1;
-                let off: u8 = off
-                    .try_into()
-                    .map_err(|_| Error::new("seccomp: a rule too long for a BPF jump"))?;
-                if out[f].jt == 1 {
-                    out[f].jt = off;
-                } else {
-                    out[f].jf = off;
-                }
-            }
-            debug_assert!(end > start);
-        }
-        out.push(stmt(RET_K, default));
-    }
-    Ok(out)
+    tree(
+        abi,
+        entries,
+        &ranges(entries, default, enosys_past),
+        default,
+    )
 }
 
 /// The whole program for `seccomp`.
@@ -611,7 +622,7 @@ mod tests {
             .to_string(),
         );
         // x86_64 and x32 share one arch test and one body: each block once
-        assert!(p.len() < 2000, "{}", p.len());
+        assert!(p.len() < 600, "{}", p.len());
         // every number of every ABI lands where it should
         let listed: Vec<&str> = names.iter().map(|n| n.as_str().unwrap()).collect();
         for (abi, audit) in [

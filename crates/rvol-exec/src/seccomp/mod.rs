@@ -111,3 +111,81 @@ mod tests {
         }
     }
 }
+
+/// What the filter costs a start, measured (`cargo test --release -p
+/// rvol-exec -- --ignored --nocapture filter_cost`): compiling Docker's
+/// profile (every rule's names, all three ABIs) and loading it, each in a
+/// fresh child (filters stack). Figures in scripts/bench-run's notes.
+#[cfg(test)]
+mod cost {
+    use super::*;
+    use std::time::Instant;
+
+    fn profile() -> LinuxSeccomp {
+        let v: serde_json::Value =
+            serde_json::from_str(include_str!("../../../../profiles/seccomp/default.json"))
+                .unwrap();
+        let syscalls: Vec<serde_json::Value> = v["syscalls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| serde_json::json!({"names": s["names"], "action": "SCMP_ACT_ALLOW"}))
+            .collect();
+        let spec = serde_json::json!({"defaultAction": "SCMP_ACT_ERRNO",
+            "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+            "syscalls": syscalls});
+        serde_json::from_value(spec).unwrap()
+    }
+
+    fn median(mut v: Vec<f64>) -> f64 {
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        v[v.len() / 2]
+    }
+
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn filter_cost() {
+        let spec = profile();
+        let text = serde_json::to_string(&spec).unwrap();
+        let mut compile = Vec::new();
+        for _ in 0..200 {
+            let t = Instant::now();
+            let s: LinuxSeccomp = serde_json::from_str(&text).unwrap();
+            let p = bpf::compile(&s).unwrap();
+            compile.push(t.elapsed().as_secs_f64() * 1e6);
+            assert!(!p.is_empty());
+        }
+        let p = bpf::compile(&spec).unwrap();
+        let mut load = Vec::new();
+        for _ in 0..100 {
+            let (r, w) = nix::unistd::pipe().unwrap();
+            // SAFETY: the child only loads the filter, writes and exits.
+            match unsafe { libc::fork() } {
+                0 => {
+                    let f = Filter {
+                        program: Some(p.clone()),
+                        no_new_privileges: false,
+                    };
+                    let t = Instant::now();
+                    f.load().unwrap();
+                    let us = t.elapsed().as_secs_f64() * 1e6;
+                    let _ = nix::unistd::write(&w, &us.to_ne_bytes());
+                    unsafe { libc::_exit(0) };
+                }
+                pid => {
+                    drop(w);
+                    let mut b = [0u8; 8];
+                    let _ = nix::unistd::read(std::os::fd::AsRawFd::as_raw_fd(&r), &mut b);
+                    unsafe { libc::waitpid(pid, std::ptr::null_mut(), 0) };
+                    load.push(f64::from_ne_bytes(b));
+                }
+            }
+        }
+        eprintln!(
+            "{} instructions; median compile (JSON + BPF) {:.0} us, load {:.0} us",
+            p.len(),
+            median(compile),
+            median(load)
+        );
+    }
+}
