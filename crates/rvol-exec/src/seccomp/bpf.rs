@@ -85,17 +85,20 @@ impl Abi {
         }
     }
 
-    /// The number the kernel sees for `name`, if this ABI has it.
-    fn number(self, name: &str) -> Option<u32> {
-        let (table, bias) = match self {
-            Abi::X86_64 => (syscalls::X86_64, 0),
-            Abi::X32 => (syscalls::X32, X32_SYSCALL_BIT),
-            Abi::I386 => (syscalls::X86, 0),
+    /// The number the kernel sees for a syscall of `row` (its numbers in
+    /// the three ABIs), if this ABI has it.
+    fn number_of(self, row: &[u32; 3]) -> Option<u32> {
+        let (col, bias) = match self {
+            Abi::X86_64 => (0, 0),
+            Abi::I386 => (1, 0),
+            Abi::X32 => (2, X32_SYSCALL_BIT),
         };
-        table
-            .binary_search_by(|(n, _)| (*n).cmp(name))
-            .ok()
-            .map(|i| table[i].1 | bias)
+        (row[col] != syscalls::NONE).then(|| row[col] | bias)
+    }
+
+    #[cfg(test)]
+    fn number(self, name: &str) -> Option<u32> {
+        lookup(name).and_then(|r| self.number_of(r))
     }
 
     /// Arguments are 64 bits wide (i386's are 32: only the low word).
@@ -106,6 +109,17 @@ impl Abi {
 
 /// The ABI of a filter's arch on this host; None for another CPU's, which
 /// this kernel never reports (libseccomp still takes them: nothing to do).
+/// A name's numbers in the three ABIs.
+fn lookup(name: &str) -> Option<&'static [u32; 3]> {
+    let t = syscalls::SYSCALLS;
+    t.binary_search_by(|(n, _)| (*n).cmp(name))
+        .ok()
+        .map(|i| &t[i].1)
+}
+
+/// Every name of every rule, looked up once: [rule][name].
+type Resolved = Vec<Vec<Option<&'static [u32; 3]>>>;
+
 fn abi_of(arch: Arch) -> Option<Abi> {
     match arch {
         Arch::ScmpArchNative | Arch::ScmpArchX86_64 => Some(Abi::X86_64),
@@ -148,9 +162,16 @@ struct Entry {
 
 /// The syscall entries for one ABI, in the profile's order of first
 /// mention; a syscall named in several rules gathers them.
-fn entries(seccomp: &LinuxSeccomp, abi: Abi, default: u32) -> Result<Vec<Entry>> {
+fn entries(
+    seccomp: &LinuxSeccomp,
+    resolved: &Resolved,
+    abi: Abi,
+    default: u32,
+) -> Result<Vec<Entry>> {
     let mut out: Vec<Entry> = Vec::new();
-    for call in seccomp.syscalls().iter().flatten() {
+    // number -> its entry in `out`
+    let mut at = std::collections::HashMap::new();
+    for (call, rows) in seccomp.syscalls().iter().flatten().zip(resolved) {
         let act = action(call.action(), call.errno_ret())?;
         if act == default {
             continue; // runc: redundant, skipped
@@ -178,21 +199,20 @@ fn entries(seccomp: &LinuxSeccomp, abi: Abi, default: u32) -> Result<Vec<Entry>>
         } else {
             vec![conds]
         };
-        for name in call.names() {
+        for row in rows.iter().flatten() {
             // A name this ABI lacks is skipped for it (libseccomp resolves
             // each name per arch of a filter: socketcall only on i386).
-            let Some(nr) = abi.number(name) else { continue };
-            let e = match out.iter_mut().position(|e| e.nr == nr) {
-                Some(i) => &mut out[i],
-                None => {
-                    out.push(Entry {
-                        nr,
-                        rules: Vec::new(),
-                    });
-                    out.last_mut().unwrap()
-                }
+            let Some(nr) = abi.number_of(row) else {
+                continue;
             };
-            e.rules.extend(rules.iter().map(|r| (act, r.clone())));
+            let i = *at.entry(nr).or_insert_with(|| {
+                out.push(Entry {
+                    nr,
+                    rules: Vec::new(),
+                });
+                out.len() - 1
+            });
+            out[i].rules.extend(rules.iter().map(|r| (act, r.clone())));
         }
     }
     Ok(out)
@@ -412,15 +432,20 @@ pub fn compile(seccomp: &LinuxSeccomp) -> Result<Program> {
             | LinuxSeccompAction::ScmpActLog
             | LinuxSeccompAction::ScmpActTrace
     ) && seccomp.default_errno_ret() != Some(libc::ENOSYS as u32);
+    let resolved: Resolved = seccomp
+        .syscalls()
+        .iter()
+        .flatten()
+        .map(|c| c.names().iter().map(|n| lookup(n)).collect())
+        .collect();
     let mut blocks = Vec::new();
     for &abi in &abis {
-        let list = entries(seccomp, abi, default)?;
-        let last = seccomp
-            .syscalls()
+        let list = entries(seccomp, &resolved, abi, default)?;
+        let last = resolved
             .iter()
             .flatten()
-            .flat_map(|c| c.names())
-            .filter_map(|n| abi.number(n))
+            .flatten()
+            .filter_map(|r| abi.number_of(r))
             .max();
         blocks.push((abi, abi_block(abi, &list, default, last.filter(|_| stub))?));
     }
@@ -630,14 +655,9 @@ mod tests {
             (Abi::X32, X64),
             (Abi::I386, AUDIT_ARCH_I386),
         ] {
-            let table = match abi {
-                Abi::X86_64 => syscalls::X86_64,
-                Abi::X32 => syscalls::X32,
-                Abi::I386 => syscalls::X86,
-            };
             let last = listed.iter().filter_map(|n| abi.number(n)).max().unwrap();
-            for (name, _) in table {
-                let nr = abi.number(name).unwrap();
+            for (name, _) in syscalls::SYSCALLS {
+                let Some(nr) = abi.number(name) else { continue };
                 let want = if listed.contains(name) {
                     RET_ALLOW
                 } else if nr > last {
