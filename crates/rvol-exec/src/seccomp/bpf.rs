@@ -168,9 +168,10 @@ fn entries(
     abi: Abi,
     default: u32,
 ) -> Result<Vec<Entry>> {
-    let mut out: Vec<Entry> = Vec::new();
+    let names: usize = resolved.iter().map(Vec::len).sum();
+    let mut out: Vec<Entry> = Vec::with_capacity(names);
     // number -> its entry in `out`
-    let mut at = std::collections::HashMap::new();
+    let mut at = std::collections::HashMap::with_capacity(names);
     for (call, rows) in seccomp.syscalls().iter().flatten().zip(resolved) {
         let act = action(call.action(), call.errno_ret())?;
         if act == default {
