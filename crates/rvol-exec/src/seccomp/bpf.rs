@@ -154,8 +154,12 @@ struct Cond {
     value_two: u64,
 }
 
-/// The rules of one syscall: (action, conditions all of which must hold).
+/// The rules of one syscall: an unconditional one's action (which wins,
+/// as in libseccomp), else (action, conditions all of which must hold).
+/// Kept apart because nearly every rule is unconditional: no allocation
+/// for those (a fresh process's heap pages are faults, dear here).
 struct Entry {
+    uncond: Option<u32>,
     nr: u32,
     rules: Vec<(u32, Vec<Cond>)>,
 }
@@ -209,11 +213,17 @@ fn entries(
             let i = *at.entry(nr).or_insert_with(|| {
                 out.push(Entry {
                     nr,
+                    uncond: None,
                     rules: Vec::new(),
                 });
                 out.len() - 1
             });
-            out[i].rules.extend(rules.iter().map(|r| (act, r.clone())));
+            let e = &mut out[i];
+            if rules.iter().any(Vec::is_empty) {
+                e.uncond.get_or_insert(act);
+            } else {
+                e.rules.extend(rules.iter().map(|r| (act, r.clone())));
+            }
         }
     }
     Ok(out)
@@ -319,8 +329,8 @@ fn ranges(entries: &[Entry], default: u32, enosys_past: Option<u32>) -> Vec<(u32
     };
     for i in order {
         let e = &entries[i];
-        let o = match e.rules.iter().find(|(_, c)| c.is_empty()) {
-            Some((act, _)) => Outcome::Ret(*act),
+        let o = match e.uncond {
+            Some(act) => Outcome::Ret(act),
             None => Outcome::Rules(i),
         };
         push(e.nr, o, &mut out);
