@@ -7,9 +7,10 @@
 //!
 //! What it costs a start (the `cost` test below, release build, on a
 //! loaded 2-core VM): parsing the profile ~25 us, compiling it ~150 us,
-//! the kernel's load ~145 us for Docker's 405 instructions: ~0.33 ms, under
-//! the 0.5 ms target, so nothing is kept precompiled in the bundle (a
-//! bundle's config.json stays the one source of its filter).
+//! the kernel's load ~145 us for Docker's 405 instructions; a start also
+//! pays ~20 more page faults here (README, "Speed"). Not precompiled into
+//! the bundle: create, which a run also pays, would do the same work, and
+//! a bundle's config.json stays the one source of its filter.
 //!
 //! Our own compiler rather than a crate: libseccomp is C (the binaries
 //! are static, no C libraries), and seccompiler, the pure-Rust one, has
