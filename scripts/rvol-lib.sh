@@ -353,13 +353,14 @@ RUN_SYN='[OPTIONS] IMAGE [COMMAND] [ARG...]'
 
 # parse_create VERB ARGS...: docker's run/create flags sorted for the tools.
 # Sets ufl (rvol-unpack's process flags), mfl (rvol-mount create's mount
-# flags, --name, --rm), detach, interactive, tty, and rest: IMAGE [CMD
+# flags, --name, --rm, and the security flags --cap-add, --cap-drop,
+# --security-opt, which create records in HostConfig), detach, interactive, tty, and rest: IMAGE [CMD
 # ARGS...] quoted for `eval set -- $rest`. A usage error exits (125), --help
 # calls the verb's help and exits 0.
 parse_create() {
     _verb=$1
     shift
-    normalize_to evwuh '--env --env-file --workdir --user --hostname --network --net --entrypoint --volume --mount --tmpfs --volumes-from --name' "$@"
+    normalize_to evwuh '--env --env-file --workdir --user --hostname --network --net --entrypoint --volume --mount --tmpfs --volumes-from --name --cap-add --cap-drop --security-opt' "$@"
     eval "set -- $_out"
     _u=''
     _m=''
@@ -391,7 +392,7 @@ parse_create() {
             qa _u "$2"
             shift 2
             ;;
-        -v | --volume | --mount | --tmpfs | --volumes-from | --name)
+        -v | --volume | --mount | --tmpfs | --volumes-from | --name | --cap-add | --cap-drop | --security-opt)
             needs_value "$_verb" "$RUN_SYN" "$1" $#
             _f=$1
             [ "$_f" = -v ] && _f=--volume

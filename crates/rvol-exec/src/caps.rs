@@ -1,20 +1,21 @@
-//! Docker's default capability set (docs/docker-behaviour.md §9): CHOWN DAC_OVERRIDE
-//! FOWNER FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE NET_RAW
-//! SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP, as bounding, permitted and
-//! effective set for root, nothing but the bounding set for another user
-//! (as docker shows: CapEff 0 for `-u 1000`). No CAP_SYS_ADMIN, so `:ro`
-//! and `--read-only` cannot be remounted away. Two syscalls (prctl,
-//! capset) through libc: too little to need the `caps` crate.
+//! The container's capabilities as the spec's `process.capabilities`
+//! gives them (rvol-mount create: docker's default set with `--cap-add` /
+//! `--cap-drop`, docs/docker-behaviour.md §13): the bounding set first,
+//! then effective and permitted for root; another user keeps nothing but
+//! the bounding set (as docker shows: CapEff 0 for `-u 1000`). Without
+//! CAP_SYS_ADMIN, `:ro` and `--read-only` cannot be remounted away. Two
+//! syscalls (prctl, capset) through libc: too little to need the `caps`
+//! crate.
 
 use rvol_state::{Error, Result};
 
-pub const DOCKER_DEFAULT: u64 = 0x00000000a80425fb;
+use crate::plan::Caps;
 
-/// Drop every capability outside docker's set from the bounding set. Done
-/// while still root with CAP_SETPCAP.
-pub fn drop_bounding() -> Result<()> {
+/// Drop every capability outside the bounding set. Done while still root
+/// with CAP_SETPCAP.
+pub fn drop_bounding(caps: &Caps) -> Result<()> {
     for cap in 0..64u64 {
-        if DOCKER_DEFAULT & (1 << cap) != 0 {
+        if caps.bounding & (1 << cap) != 0 {
             continue;
         }
         // SAFETY: prctl with integer arguments.
@@ -47,10 +48,12 @@ struct Data {
 
 const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
 
-/// After the user switch: root keeps docker's set as permitted and
-/// effective; any other uid already lost them in setuid. Inheritable and
-/// ambient sets are emptied.
-pub fn settle(uid: u32) -> Result<()> {
+/// After the user switch: root gets the spec's effective and permitted
+/// sets, as runc sets them (a capability the host does not give us fails
+/// as runc's does: `unable to apply caps: operation not permitted`); any
+/// other uid already lost them in setuid. Inheritable and ambient sets are
+/// emptied.
+pub fn settle(caps: &Caps, uid: u32) -> Result<()> {
     // SAFETY: prctl with integer arguments.
     unsafe {
         libc::prctl(
@@ -65,38 +68,30 @@ pub fn settle(uid: u32) -> Result<()> {
         version: LINUX_CAPABILITY_VERSION_3,
         pid: 0,
     };
-    // capset can only lower the permitted set: keep what we lack out of it.
-    let mut cur = [Data::default(); 2];
-    // SAFETY: capget(2) with a v3 header into two data words.
-    if unsafe { libc::syscall(libc::SYS_capget, &mut hdr, cur.as_mut_ptr()) } < 0 {
-        return Err(Error::new(format!(
-            "read capabilities: {}",
-            std::io::Error::last_os_error()
-        )));
-    }
-    let permitted = cur[0].permitted as u64 | (cur[1].permitted as u64) << 32;
-    let set = if uid == 0 {
-        DOCKER_DEFAULT & permitted
+    let (effective, permitted) = if uid == 0 {
+        (caps.effective, caps.permitted)
     } else {
-        0
+        (0, 0)
     };
     let data = [
         Data {
-            effective: set as u32,
-            permitted: set as u32,
+            effective: effective as u32,
+            permitted: permitted as u32,
             inheritable: 0,
         },
         Data {
-            effective: (set >> 32) as u32,
-            permitted: (set >> 32) as u32,
+            effective: (effective >> 32) as u32,
+            permitted: (permitted >> 32) as u32,
             inheritable: 0,
         },
     ];
     // SAFETY: capset(2) with a v3 header and two data words, as the ABI wants.
     if unsafe { libc::syscall(libc::SYS_capset, &mut hdr, data.as_ptr()) } < 0 {
         return Err(Error::new(format!(
-            "set capabilities: {}",
-            std::io::Error::last_os_error()
+            "unable to apply caps: {}",
+            rvol_state::error::errno_text(
+                std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+            )
         )));
     }
     Ok(())

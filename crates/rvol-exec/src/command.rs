@@ -16,13 +16,8 @@ use crate::user::User;
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// An errno as Go prints it: `no such file or directory`.
-fn errno_text(errno: i32) -> String {
-    let s = nix::errno::Errno::from_raw(errno).desc();
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().chain(c).collect(),
-        None => String::new(),
-    }
+pub fn errno_text(errno: i32) -> String {
+    rvol_state::error::errno_text(errno)
 }
 
 /// docker's exit status for a start failure: by what its text says.
@@ -129,7 +124,12 @@ pub fn chdir_as_root(cwd: &str) -> Result<bool> {
     }
 }
 
-pub fn exec(plan: &Plan, user: &User, chdir_again: bool) -> Result<i32> {
+pub fn exec(
+    plan: &Plan,
+    user: &User,
+    chdir_again: bool,
+    filter: &crate::seccomp::Filter,
+) -> Result<i32> {
     let fail = |msg: String| {
         let code = status_for(&msg);
         Error::new(msg).with_code(code)
@@ -159,6 +159,9 @@ pub fn exec(plan: &Plan, user: &User, chdir_again: bool) -> Result<i32> {
     // SAFETY: umask(2) cannot fail; docker's processes start with 022.
     unsafe { libc::umask(0o022) };
     crate::sys::reset_signals();
+    // runc: with no-new-privileges, the filter as the last step (after
+    // the command is found, so few syscalls follow it).
+    filter.load_before_execve()?;
     let e = nix::unistd::execve(&file, &argv, &envp).unwrap_err();
     let shown = String::from_utf8_lossy(arg0);
     Err(fail(format!("exec: {shown:?}: {}", errno_text(e as i32))))

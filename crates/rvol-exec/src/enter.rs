@@ -51,10 +51,12 @@ pub fn run(args: Args) -> Result<i32> {
         rvol_state::error::EXIT_OWN => e.context("rvol-exec"),
         _ => e,
     })?;
+    // The container's filter, as a run's process gets it (docker's exec).
+    let filter = crate::seccomp::Filter::compile(plan.seccomp.as_ref(), plan.no_new_privileges)?;
     rvol_state::mntns_fd::join().map_err(start_failed)?;
     // --tty: the pty in the container's own devpts, its master to rvol-ns.
     crate::console::take(&plan, false).map_err(start_failed)?;
     let user = crate::user::resolve(&plan.user, &plan.additional_gids)
         .map_err(|e| e.with_code(EXIT_CANNOT_RUN))?;
-    crate::process::start(&plan, &user).map_err(start_failed)
+    crate::process::start(&plan, &user, &filter).map_err(start_failed)
 }

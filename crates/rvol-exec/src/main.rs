@@ -1,7 +1,8 @@
 //! rvol-exec: become the container process. Inside the namespaces rvol-ns
 //! made (and after rvol-mount apply mounted the root), pivot_root into the
 //! bundle's rootfs, mount /proc /dev /sys as Docker does, set the hostname,
-//! resolve the user, drop to Docker's default capabilities, and execve the
+//! resolve the user, set the spec's capabilities (Docker's default set and
+//! the user's --cap-add/--cap-drop) and seccomp filter, and execve the
 //! command. Exit 127 not found, 126 cannot run, 125 our own failure.
 //! With `--enter`, start a command in a running container instead (exec).
 
@@ -16,6 +17,7 @@ mod kernelfs;
 mod pivot;
 mod plan;
 mod process;
+mod seccomp;
 mod sys;
 mod user;
 
@@ -41,6 +43,7 @@ fn main() {
 
 fn run(args: args::Args) -> Result<i32> {
     let plan = plan::Plan::new(args)?;
+    let filter = seccomp::Filter::compile(plan.seccomp.as_ref(), plan.no_new_privileges)?;
     // Setup needs exact modes (0666 devices); the command gets docker's 022.
     // SAFETY: umask(2) cannot fail.
     unsafe { libc::umask(0) };
@@ -63,5 +66,5 @@ fn run(args: args::Args) -> Result<i32> {
     if plan.readonly {
         pivot::remount_root_readonly()?;
     }
-    process::start(&plan, &user)
+    process::start(&plan, &user, &filter)
 }

@@ -6,7 +6,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use oci_spec::runtime::Spec;
+use oci_spec::runtime::{Capability, LinuxCapabilities, LinuxSeccomp, Spec};
 use rvol_state::{Error, Result};
 
 use crate::args::{Args, Exec};
@@ -25,6 +25,50 @@ pub struct Plan {
     pub terminal: bool,
     /// Destinations of the spec's own mounts (already made by apply).
     pub user_mounts: Vec<String>,
+    /// `process.capabilities` as masks (docker's default set for a bundle
+    /// without them, and for a bare ROOTFS).
+    pub caps: Caps,
+    pub no_new_privileges: bool,
+    /// `linux.seccomp`: none is unconfined.
+    pub seccomp: Option<LinuxSeccomp>,
+}
+
+/// The capability sets, one bit per capability number.
+#[derive(Clone, Copy)]
+pub struct Caps {
+    pub bounding: u64,
+    pub effective: u64,
+    pub permitted: u64,
+}
+
+impl Caps {
+    fn docker_default() -> Caps {
+        let m = rvol_state::caps::mask(&rvol_state::caps::DOCKER_DEFAULT.map(String::from));
+        Caps {
+            bounding: m,
+            effective: m,
+            permitted: m,
+        }
+    }
+
+    fn of(c: &LinuxCapabilities) -> Result<Caps> {
+        let set = |s: &Option<std::collections::HashSet<Capability>>| -> Result<u64> {
+            let mut m = 0u64;
+            for cap in s.iter().flatten() {
+                // its serde name is the spec's: CAP_CHOWN
+                let name = serde_json::to_value(cap)?.as_str().unwrap_or("").to_owned();
+                let n = rvol_state::caps::number(&name)
+                    .ok_or_else(|| Error::new(format!("unknown capability {name:?}")))?;
+                m |= 1 << n;
+            }
+            Ok(m)
+        };
+        Ok(Caps {
+            bounding: set(c.bounding())?,
+            effective: set(c.effective())?,
+            permitted: set(c.permitted())?,
+        })
+    }
 }
 
 impl Plan {
@@ -42,6 +86,9 @@ impl Plan {
                 readonly: false,
                 terminal: false,
                 user_mounts: Vec::new(),
+                caps: Caps::docker_default(),
+                no_new_privileges: false,
+                seccomp: None,
             },
         };
         if let Some(x) = &args.enter {
@@ -165,5 +212,19 @@ fn from_bundle(bundle: &Path) -> Result<Plan> {
             .and_then(|p| p.terminal())
             .unwrap_or(false),
         user_mounts,
+        caps: match spec
+            .process()
+            .as_ref()
+            .and_then(|p| p.capabilities().as_ref())
+        {
+            Some(c) => Caps::of(c)?,
+            None => Caps::docker_default(),
+        },
+        no_new_privileges: spec
+            .process()
+            .as_ref()
+            .and_then(|p| p.no_new_privileges())
+            .unwrap_or(false),
+        seccomp: spec.linux().as_ref().and_then(|l| l.seccomp().clone()),
     })
 }

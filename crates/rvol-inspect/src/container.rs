@@ -118,6 +118,9 @@ fn hostconfig_default(key: &str) -> Option<Value> {
         "NetworkMode" => json!("default"),
         "AutoRemove" => json!(false),
         "VolumesFrom" => Value::Null,
+        // docs/docker-behaviour.md §13: null when no flag gave them (and
+        // for a bundle made before create recorded them).
+        "CapAdd" | "CapDrop" | "SecurityOpt" => Value::Null,
         "Privileged" => json!(false),
         "ReadonlyRootfs" => json!(false),
         _ => return None,

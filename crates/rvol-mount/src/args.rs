@@ -13,7 +13,8 @@ use crate::volcmd::VolumeCmd;
 
 pub const USAGE: &str = "usage:
   rvol-mount create [--root DIR] [--name NAME] [--rm] [--quiet-empty] [-v SRC:DST[:OPTS]|DST]... [--mount KEY=VAL,...]...
-                    [--tmpfs DST[:OPTS]]... [--volumes-from C[:ro|:rw]]... [--read-only] < config.json
+                    [--tmpfs DST[:OPTS]]... [--volumes-from C[:ro|:rw]]... [--read-only]
+                    [--cap-add CAP]... [--cap-drop CAP]... [--security-opt OPT]... < config.json
   rvol-mount apply [--bundle DIR | < config.json] [-- CMD ARGS...]
   rvol-mount rm [--root DIR] [-v] [-f] [--background] NAME|ID...
   rvol-mount volume create [NAME] [--label K=V]... [-o|--opt K=V]... | rm [-f] NAME...
@@ -56,6 +57,7 @@ pub fn parse() -> Result<Command, lexopt::Error> {
 
 fn create(p: &mut lexopt::Parser, mut root: Option<PathBuf>) -> Result<Command, lexopt::Error> {
     let mut flags = Flags::default();
+    let mut security = crate::security::Flags::default();
     let mut name = None;
     let mut auto_remove = false;
     let mut quiet_empty = false;
@@ -78,6 +80,14 @@ fn create(p: &mut lexopt::Parser, mut root: Option<PathBuf>) -> Result<Command, 
             Long("tmpfs") => flags.tmpfs.push(p.value()?.string()?),
             Long("volumes-from") => flags.volumes_from.push(p.value()?.string()?),
             Long("read-only") => flags.read_only = true,
+            Long("cap-add") => security.cap_add.push(p.value()?.string()?),
+            Long("cap-drop") => security.cap_drop.push(p.value()?.string()?),
+            Long("security-opt") => {
+                let v = p.value()?.string()?;
+                // The CLI's checks (and its read of a profile file), before any work.
+                let opt = crate::security::cli_security_opt(&v).map_err(lexopt::Error::from)?;
+                security.security_opt.push(opt);
+            }
             _ => return Err(arg.unexpected()),
         }
     }
@@ -87,6 +97,7 @@ fn create(p: &mut lexopt::Parser, mut root: Option<PathBuf>) -> Result<Command, 
         auto_remove,
         quiet_empty,
         flags,
+        security,
     }))
 }
 

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use crate::etcfiles;
 use crate::mountspec::{self, Kind, MountPoint};
 use crate::plan::{Flags, Plan};
+use crate::security::Security;
 
 /// What the spec names that create has made or chosen.
 pub struct Given<'a> {
@@ -28,6 +29,8 @@ pub struct Given<'a> {
     /// The local driver's mounts: `volume mount` before the start
     /// (`createRuntime`), `volume release` after the end (`poststop`).
     pub volume_hooks: Option<(Value, Value)>,
+    /// Capabilities, no-new-privileges, seccomp (and their HostConfig keys).
+    pub security: &'a Security,
 }
 
 /// `spec` (rvol-unpack's) with the container's root, hostname, mounts,
@@ -80,8 +83,10 @@ pub fn build(mut spec: Value, flags: &Flags, plan: &Plan, given: &Given) -> Resu
         keys.sort();
         Value::Object(keys.into_iter().map(|v| (v, json!({}))).collect())
     };
+    given.security.write_spec(&mut spec);
     let mut hostcfg = host_config(&spec, flags, plan)?;
     hostcfg["AutoRemove"] = json!(given.auto_remove.is_some());
+    given.security.write_host_config(&mut hostcfg);
     let docker_mounts: Vec<DockerMount> = plan.mounts.iter().map(docker_mount).collect();
     let anns = spec["annotations"]
         .as_object_mut()
@@ -233,6 +238,8 @@ mod tests {
     }
 
     fn given() -> Given<'static> {
+        static NONE: std::sync::OnceLock<Security> = std::sync::OnceLock::new();
+        let security = NONE.get_or_init(|| crate::security::resolve(&Default::default()).unwrap());
         Given {
             id: "0123456789ab0123456789ab0123456789ab0123456789ab0123456789abcdef",
             name: "n",
@@ -241,6 +248,7 @@ mod tests {
             created: "T".into(),
             auto_remove: None,
             volume_hooks: None,
+            security,
         }
     }
 
@@ -262,7 +270,7 @@ mod tests {
         let h = hostconfig(&spec);
         assert_eq!(
             h.to_string(),
-            r#"{"NetworkMode":"none","Binds":null,"VolumesFrom":null,"ReadonlyRootfs":false,"AutoRemove":false}"#
+            r#"{"NetworkMode":"none","Binds":null,"VolumesFrom":null,"ReadonlyRootfs":false,"AutoRemove":false,"CapAdd":null,"CapDrop":null,"SecurityOpt":null}"#
         );
         assert_eq!(spec["root"]["path"], "/r/containers/x/rootfs");
         assert_eq!(spec["mounts"].as_array().unwrap().len(), 3);

@@ -31,6 +31,8 @@ pub struct CreateArgs {
     /// An empty stdin fails without a message (the stage before has said why).
     pub quiet_empty: bool,
     pub flags: Flags,
+    /// `--cap-add`, `--cap-drop`, `--security-opt`.
+    pub security: crate::security::Flags,
 }
 
 /// What was made so far, taken back in reverse on failure.
@@ -94,6 +96,7 @@ pub fn run(args: CreateArgs) -> Result<i32> {
             Error::new("config.json: no org.rvol.image annotation (is it rvol-unpack's output?)")
         })?;
     let plan = plan::build(root, &args.flags, &image_volumes(&spec))?;
+    let security = crate::security::resolve(&args.security)?;
     let id = container::new_id()?;
     let bundle = root.container(&id);
     // The image view (a private mount namespace and a detached mount) only
@@ -126,6 +129,7 @@ pub fn run(args: CreateArgs) -> Result<i32> {
         &mut spec,
         plan,
         view.as_ref(),
+        &security,
         &mut made,
     );
     match r {
@@ -216,6 +220,7 @@ fn make(
     spec: &mut Value,
     mut plan: Plan,
     view: Option<&ImageView>,
+    security: &crate::security::Security,
     made: &mut Made,
 ) -> Result<()> {
     names::sweep_dead_creates(root);
@@ -353,6 +358,7 @@ fn make(
             created: rvol_state::time::now_nanos(),
             auto_remove,
             volume_hooks,
+            security,
         },
     )?;
 

@@ -15,6 +15,8 @@ pub mod mountspec;
 pub mod names;
 pub mod plan;
 pub mod rm;
+pub mod seccomp_profile;
+pub mod security;
 pub mod specjson;
 pub mod volcmd;
 pub mod volhook;

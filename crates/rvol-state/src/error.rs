@@ -101,6 +101,9 @@ pub fn exit_with(tool: &str, r: Result<i32>) -> ! {
 /// An errno as Go prints it (`no such file or directory`): docker's texts
 /// quote the Go error, Rust's adds ` (os error N)` and a capital.
 pub fn go_text(e: &std::io::Error) -> String {
+    if let Some(n) = e.raw_os_error() {
+        return errno_text(n);
+    }
     let s = e.to_string();
     let s = s.split(" (os error").next().unwrap_or(&s);
     let mut c = s.chars();
@@ -120,5 +123,15 @@ pub fn cli_start_status(msg: &str) -> i32 {
         EXIT_CANNOT_RUN
     } else {
         EXIT_OWN
+    }
+}
+/// An errno as Go's syscall.Errno prints it, the way docker's texts carry
+/// it: `no such file or directory`, `operation not permitted`.
+pub fn errno_text(errno: i32) -> String {
+    let s = nix::errno::Errno::from_raw(errno).desc();
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod annotation;
 pub mod bundle;
+pub mod caps;
 pub mod compress;
 pub mod console;
 pub mod container;
