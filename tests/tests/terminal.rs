@@ -52,11 +52,19 @@ fn shell_session(t: &Tmux) -> String {
     wait_end(t, "24 80\n/ #");
     t.line("sleep 100");
     wait_end(t, "/ # sleep 100");
+    // The line echoed is not yet sleep running: busybox's line editing
+    // gives the terminal back (ISIG on) just before it forks, and a ctrl-c
+    // typed before that is a plain byte in its queue.
+    std::thread::sleep(std::time::Duration::from_millis(500));
     t.keys(&["C-c"]);
     wait_end(t, "^C\n/ #");
     t.line("echo rc=$?");
     wait_end(t, "rc=130\n/ #");
     t.resize(100, 30);
+    // The new size reaches the container by a SIGWINCH relayed through the
+    // front and the supervisor (docker's: through its CLI and daemon): not
+    // at once.
+    std::thread::sleep(std::time::Duration::from_millis(500));
     t.line("stty size");
     wait_end(t, "30 100\n/ #");
     t.line("sleep 100 &");
@@ -83,6 +91,9 @@ fn shell_session(t: &Tmux) -> String {
 fn run_it_gives_a_terminal_as_docker_does() {
     let r = TestRoot::new("tty-shell");
     r.import_busybox("bb:tty");
+    // Its layer unpacked now: a first unpack on a terminal draws its
+    // progress (as docker's pull would), which is not what is compared.
+    r.rvol_ok(&["run", "--rm", "bb:tty", "true"]);
     let mut d = DockerObjects::new();
     let dimg = d.import_busybox(&r.tmp);
 
@@ -149,6 +160,9 @@ fn detach_session(t: &Tmux) -> String {
 fn ctrl_p_ctrl_q_detaches_and_attach_comes_back_as_docker() {
     let r = TestRoot::new("tty-detach");
     r.import_busybox("bb:tty");
+    // Its layer unpacked now: a first unpack on a terminal draws its
+    // progress (as docker's pull would), which is not what is compared.
+    r.rvol_ok(&["run", "--rm", "bb:tty", "true"]);
     let mut d = DockerObjects::new();
     let dimg = d.import_busybox(&r.tmp);
     let ours = side(&r, "rvol", "bb:tty");
@@ -203,6 +217,9 @@ fn ctrl_p_ctrl_q_detaches_and_attach_comes_back_as_docker() {
 fn it_without_a_terminal_and_t_alone_as_docker() {
     let r = TestRoot::new("tty-flags");
     r.import_busybox("bb:tty");
+    // Its layer unpacked now: a first unpack on a terminal draws its
+    // progress (as docker's pull would), which is not what is compared.
+    r.rvol_ok(&["run", "--rm", "bb:tty", "true"]);
     let mut d = DockerObjects::new();
     let dimg = d.import_busybox(&r.tmp);
     let null = || std::fs::File::open("/dev/null").unwrap();
