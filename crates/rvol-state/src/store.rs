@@ -399,6 +399,10 @@ impl Store {
         let full = normalize_name(name);
         self.edit_index(|list| {
             let is_name = |m: &Value| m["annotations"][REF_NAME].as_str() == Some(full.as_str());
+            // Already so (a rebuild from the cache): nothing to write.
+            if list.iter().any(|m| is_name(m) && m["digest"] == manifest_digest) {
+                return false;
+            }
             // The image the name leaves stays, as docker's does: without
             // another name it is dangling (`<none>`), for `image prune`.
             let displaced: Vec<Value> = list

@@ -37,10 +37,13 @@ impl Cache {
         let v: Value = fsx::read_json(&self.dir.join(key)).ok()?;
         let id = v["Id"].as_str()?;
         let manifest = v["Manifest"].as_str()?;
-        let images = store.images().ok()?;
-        images
+        // In the index still (a manifest names its config: the id
+        // follows); the index alone is read, not every image.
+        let index = store.index().ok()?;
+        index["manifests"]
+            .as_array()?
             .iter()
-            .any(|i| i.id == id && i.manifests.iter().any(|m| m == manifest))
+            .any(|m| m["digest"] == manifest)
             .then(|| NewImage {
                 id: id.to_string(),
                 manifest_digest: manifest.to_string(),
