@@ -29,6 +29,24 @@ struct Both {
     junk: DockerObjects,
     rbase: String,
     dbase: String,
+    /// On every image docker builds here: a rebuild's old images (no
+    /// longer tagged) are found by it and go when the test ends.
+    label: String,
+    /// Every ` ---> <id>` docker printed (a first stage's last image
+    /// carries no label), removed last first when the test ends.
+    built: Vec<String>,
+}
+
+impl Drop for Both {
+    fn drop(&mut self) {
+        let ids = docker(&["images", "-q", "--filter", &format!("label={}", self.label)]);
+        for id in text(&ids.stdout).split_whitespace() {
+            let _ = docker(&["rmi", "-f", id]);
+        }
+        for id in self.built.iter().rev() {
+            let _ = docker(&["rmi", "-f", id]);
+        }
+    }
 }
 
 impl Both {
@@ -42,6 +60,8 @@ impl Both {
             junk,
             rbase: "bb:1".into(),
             dbase,
+            label: fresh("rvoltest-build"),
+            built: Vec::new(),
         }
     }
 
@@ -63,8 +83,10 @@ impl Both {
         )
     }
 
+    /// With the label docker's side gets (a step of its own on both).
     fn rvol_build(&self, args: &[&str], ctx: &Path) -> Output {
-        let mut a: Vec<&str> = vec!["build"];
+        let label = format!("{}=1", self.label);
+        let mut a: Vec<&str> = vec!["build", "--label", &label];
         a.extend(args);
         a.push(ctx.to_str().unwrap());
         self.r.rvol_run(&a)
@@ -79,11 +101,23 @@ impl Both {
             }
         }
         let mut c = Command::new("docker");
+        // --force-rm: a failed step's container goes too (rvol's always does).
         c.env("DOCKER_BUILDKIT", "0")
-            .arg("build")
+            .args([
+                "build",
+                "--force-rm",
+                "--label",
+                &format!("{}=1", self.label),
+            ])
             .args(args)
             .arg(ctx);
-        rvol_tests::run(&mut c)
+        let out = rvol_tests::run(&mut c);
+        for l in text(&out.stdout).lines() {
+            if let Some(id) = l.strip_prefix(" ---> ").filter(|i| i.len() == 12) {
+                self.built.push(id.to_string());
+            }
+        }
+        out
     }
 }
 
@@ -293,7 +327,7 @@ fn cache_like_docker() {
     // Nothing changed: every step from the cache, the same image.
     let again = b.rvol_build(&["-t", &tag], &rc);
     let dagain = b.docker_build(&["-t", &tag], &dc);
-    assert_eq!(count(&again), 5, "{}", text(&again.stdout));
+    assert_eq!(count(&again), 6, "{}", text(&again.stdout));
     assert_eq!(count(&again), count(&dagain));
     assert!(!text(&again.stdout).contains("Running in"));
     assert_eq!(b.r.rvol_ok(&["inspect", "-f", "{{.Id}}", &tag]), id1);

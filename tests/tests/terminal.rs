@@ -46,7 +46,7 @@ fn wait_end(t: &Tmux, end: &str) -> String {
 fn shell_session(t: &Tmux) -> String {
     t.line("S=$(stty -g)");
     wait_end(t, "$");
-    t.line("R run -it --rm $IMG sh");
+    t.line("R run -it --rm --name $N $IMG sh");
     wait_end(t, "\n/ #");
     t.line("tty; echo $TERM; stty size");
     wait_end(t, "24 80\n/ #");
@@ -102,6 +102,8 @@ fn run_it_gives_a_terminal_as_docker_does() {
     let rvol_screen = shell_session(&t);
     drop(t);
     let theirs = side(&r, "docker", &dimg);
+    // Removed if the test fails with it running (its --rm needs its CLI).
+    d.containers.push(theirs.name.clone());
     let t = Tmux::new(&theirs.rc, 80, 24);
     let docker_screen = shell_session(&t);
     drop(t);

@@ -81,11 +81,18 @@ fn build_quiet_or_not(
     // being made: they are in the index only once each step is done.
     let _held = layerlock::shared(root)?;
     let mut b = steps::Builder::new(root, a, &ctx, lex, out)?;
-    let n = steps.len();
+    // `--label`s are one more step, the last (as the classic builder
+    // shows them: `Step N/N : LABEL k=v`).
+    let n = steps.len() + usize::from(!a.labels.is_empty());
     for (i, s) in steps.iter().enumerate() {
         b.out
             .line(&format!("Step {}/{} : {}", i + 1, n, s.node.original));
         b.step(s)?;
+    }
+    if !a.labels.is_empty() {
+        let kv: Vec<String> = a.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        b.out
+            .line(&format!("Step {n}/{n} : LABEL {}", kv.join(" ")));
     }
     let image = b.finish()?;
     let short = &image.id["sha256:".len().."sha256:".len() + 12];
