@@ -418,6 +418,14 @@ fn onbuild_and_scratch() {
     assert!(text(&dout.stdout).contains("# Executing 1 build trigger"));
     assert_eq!(b.r.rvol_ok(&["run", "--rm", &child]), "triggered\n");
     assert_eq!(docker_ok(&["run", "--rm", &child]), "triggered\n");
+    // rvol's built image, saved, loaded and run by docker.
+    let moved = format!("{}:1", fresh("moved"));
+    b.r.rvol_ok(&["tag", &child, &moved]);
+    let tar = b.r.tmp.join("child.tar");
+    b.r.rvol_ok(&["save", "-o", tar.to_str().unwrap(), &moved]);
+    b.junk.images.push(moved.clone());
+    docker_ok(&["load", "-i", tar.to_str().unwrap()]);
+    assert_eq!(docker_ok(&["run", "--rm", &moved]), "triggered\n");
     // The trigger does not pass on to the child's children.
     assert_eq!(
         b.r.rvol_ok(&["inspect", "-f", "{{json .Config.OnBuild}}", &child])
