@@ -81,23 +81,8 @@ pub fn openat(dir: RawFd, name: &CStr, flags: libc::c_int) -> io::Result<OwnedFd
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-pub fn readlink_at(dir: RawFd, name: &CStr) -> io::Result<Vec<u8>> {
-    let mut buf = vec![0u8; 4096];
-    // SAFETY: buffer of the given length.
-    let n = unsafe {
-        libc::readlinkat(
-            dir,
-            name.as_ptr(),
-            buf.as_mut_ptr() as *mut libc::c_char,
-            buf.len(),
-        )
-    };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    buf.truncate(n as usize);
-    Ok(buf)
-}
+/// The one readlinkat helper (an empty name reads the O_PATH fd itself).
+pub use rvol_state::inroot::readlink_at;
 
 fn kind_of(mode: u32) -> Kind {
     match mode & libc::S_IFMT {

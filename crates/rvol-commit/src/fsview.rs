@@ -38,15 +38,7 @@ pub fn mount_views(bundle: &Path) -> Result<Views> {
     if lowers.is_empty() {
         return Err(Error::new("the container's image has no layers"));
     }
-    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS).ctx("unshare a mount namespace")?;
-    mount(
-        None::<&str>,
-        "/",
-        None::<&str>,
-        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
-        None::<&str>,
-    )
-    .ctx("make / private")?;
+    rvol_state::mountns::private()?;
     let top = bundle.join("rootfs");
     mount(
         Some("tmpfs"),

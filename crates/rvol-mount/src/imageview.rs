@@ -26,7 +26,7 @@ pub struct ImageView {
 impl ImageView {
     /// Stack `lower_dirs` (top layer first) read-only.
     pub fn open(lower_dirs: &[String]) -> Result<ImageView> {
-        private_namespace()?;
+        rvol_state::mountns::private()?;
         let root = match lower_dirs {
             [] => return Err(Error::new("image view: the image has no layers")),
             // overlayfs wants two lower layers when there is no upper one;
@@ -40,21 +40,6 @@ impl ImageView {
     pub fn root(&self) -> BorrowedFd<'_> {
         self.root.as_fd()
     }
-}
-
-/// unshare(CLONE_NEWNS) and make every mount private, so whatever this
-/// process mounts never propagates to the host.
-fn private_namespace() -> Result<()> {
-    use nix::mount::{mount, MsFlags};
-    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS).ctx("unshare mount namespace")?;
-    mount(
-        None::<&str>,
-        "/",
-        None::<&str>,
-        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
-        None::<&str>,
-    )
-    .ctx("make / rprivate")
 }
 
 fn cstr(s: &str) -> io::Result<CString> {

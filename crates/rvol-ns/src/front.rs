@@ -56,16 +56,7 @@ fn split_with(status: fn(Ended) -> i32) -> Result<Split> {
     match unsafe { fork() }.ctx("fork")? {
         ForkResult::Child => {
             drop(front);
-            let _ = nix::unistd::setsid();
-            let null = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open("/dev/null")
-                .ctx("open /dev/null")?;
-            for fd in 0..3 {
-                // SAFETY: dup2 onto our standard descriptors.
-                unsafe { libc::dup2(null.as_raw_fd(), fd) };
-            }
+            crate::supervise::detach_child()?;
             Ok(Split::Supervisor(sup))
         }
         ForkResult::Parent { .. } => {

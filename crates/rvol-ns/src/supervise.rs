@@ -239,7 +239,7 @@ pub fn run(
 
 /// The detached child: its own session, nothing of our stdio (errors
 /// still reach the start channel).
-fn detach_child() -> Result<()> {
+pub(crate) fn detach_child() -> Result<()> {
     let _ = nix::unistd::setsid();
     let null = std::fs::OpenOptions::new()
         .read(true)

@@ -22,6 +22,7 @@ pub mod layerlock;
 pub mod localvol;
 pub mod logfile;
 pub mod mntns_fd;
+pub mod mountns;
 pub mod mountopt;
 pub mod path;
 pub mod process;
