@@ -7,7 +7,10 @@ rt volume create -o type=tmpfs nodevice
 rt volume create -o device=tmpfs notype
 rt volume create -o type=tmpfs -o device=tmpfs -o o=size=1m,uid=1000,gid=1001,mode=0710 --label k=v --label flag tv
 rt volume inspect -f '{{json .Options}} {{json .Labels}} {{.Driver}}' tv
-rt volume ls --format '{{.Name}} {{.Labels}}'
+# {{.Labels}} joins a Go map's entries: in no fixed order in docker's
+# output, so they are compared sorted.
+printf '$ volume ls --format {{.Name}} {{.Labels}} (labels sorted)\n' >&3
+runtime volume ls --format '{{.Name}} {{.Labels}}' | awk '{ n = split($2, a, ","); s = ""; for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }; for (i = 1; i <= n; i++) s = s (i > 1 ? "," : "") a[i]; print $1, s }' >&3
 run --rm -v tv:/d cbox:1 sh -c "stat -c '%u %g %a' /d; dd if=/dev/zero of=/d/big bs=1k count=2000 2>/dev/null; echo dd=\$?; echo kept > /d/f 2>/dev/null; true"
 run --rm -v tv:/d cbox:1 ls -A /d
 mkdir dev
