@@ -12,6 +12,14 @@ use rvol_tests::{text, unique, TestRoot};
 
 const LONG: &str = "sleep 30";
 
+/// Docker's daemon runs one prune at a time (`a prune operation is
+/// already running` to a second): the tests that prune take turns.
+static DOCKER_PRUNES: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn prune_turn() -> std::sync::MutexGuard<'static, ()> {
+    DOCKER_PRUNES.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A root with busybox as `bb:1`, a created container `c1` and an exited
 /// one `c2` that wrote 6 bytes ("hello\n").
 fn populated(tag: &str) -> TestRoot {
@@ -262,6 +270,7 @@ fn like_docker(r: &TestRoot, args: &[&str]) {
     ignore = "needs root, overlayfs and dockerd"
 )]
 fn management_errors_read_as_dockers() {
+    let _turn = prune_turn();
     let r = TestRoot::new("mgmt-errors");
     for args in [
         &["container", "bogus"][..],
@@ -352,6 +361,7 @@ fn docker_side(junk: &mut DockerObjects, r: &TestRoot, label: &str) -> String {
     ignore = "needs root, overlayfs and dockerd"
 )]
 fn container_prune_like_docker() {
+    let _turn = prune_turn();
     let r = populated("mgmt-cprune");
     let mut junk = DockerObjects::new();
     let label = unique("hmprune");
@@ -416,6 +426,7 @@ fn container_prune_like_docker() {
     ignore = "needs root, overlayfs and dockerd"
 )]
 fn system_prune_like_docker() {
+    let _turn = prune_turn();
     let r = populated("mgmt-sprune");
     // the prompts, declined (nothing goes on either side)
     for flags in [
