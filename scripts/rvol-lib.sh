@@ -45,6 +45,14 @@ else
 fi
 export PATH RVOL_SCRIPTS
 
+# The state root none names: rootless (we do not own /: a user, or root of
+# a user namespace), the user's data directory; rvol_state::rootless's
+# default_root, the same rule. Set here so the verbs' own paths agree.
+if [ -z "${RVOL_ROOT:-}" ] && ! [ -O / ]; then
+    RVOL_ROOT=${XDG_DATA_HOME:-${HOME:-/}/.local/share}/rvol
+    export RVOL_ROOT
+fi
+
 need_bin() {
     command -v "$1" >/dev/null 2>&1 && return 0
     echo "rvol: $1 not found on PATH nor in $RVOL_SCRIPTS/../target/*/release: run 'cargo build --release' first" >&2

@@ -63,7 +63,11 @@ pub fn mount_views(bundle: &Path) -> Result<Views> {
 
 fn overlay(at: &Path, lowers: &[String]) -> Result<File> {
     std::fs::create_dir(at).with_ctx(|| format!("mkdir {}", at.display()))?;
-    let data = format!("lowerdir={}", lowers.join(":"));
+    let data = format!(
+        "{}lowerdir={}",
+        rvol_state::rootless::overlay_options(),
+        lowers.join(":")
+    );
     mount(
         Some("overlay"),
         at,

@@ -3,6 +3,8 @@
 //! 0666, as runc does), the fd/stdin/stdout/stderr/ptmx links, a devpts
 //! instance on /dev/pts, a 64 MiB tmpfs on /dev/shm and mqueue.
 
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
+
 use nix::mount::MsFlags;
 use nix::sys::stat::{makedev, mknod, Mode, SFlag};
 use rvol_state::{Result, ResultExt};
@@ -31,7 +33,21 @@ const KERNEL: MsFlags = MsFlags::MS_NOSUID
     .union(MsFlags::MS_NODEV)
     .union(MsFlags::MS_NOEXEC);
 
-pub fn mount(plan: &Plan) -> Result<()> {
+/// The host's devices of [`DEVICES`], cloned in the pivot (pivot.rs) for
+/// a user namespace, where mknod of a device is refused: each is bound
+/// over an empty file instead, as runc does rootless. None for root.
+pub fn host_devices(host: BorrowedFd) -> Result<Option<Vec<OwnedFd>>> {
+    if !rvol_state::rootless::active() {
+        return Ok(None);
+    }
+    DEVICES
+        .iter()
+        .map(|(path, _, _)| crate::keep::clone_tree(host.as_raw_fd(), &path[1..], false))
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
+}
+
+pub fn mount(plan: &Plan, host: Option<Vec<OwnedFd>>) -> Result<()> {
     if !plan.has_user_mount("/dev") {
         mount_fs(
             "tmpfs",
@@ -40,12 +56,17 @@ pub fn mount(plan: &Plan) -> Result<()> {
             MsFlags::MS_NOSUID | MsFlags::MS_STRICTATIME,
             Some("mode=755,size=65536k"),
         )?;
-        for (path, major, minor) in DEVICES {
+        if let Some(fds) = &host {
+            for ((path, _, _), fd) in DEVICES.iter().zip(fds) {
+                crate::keep::attach(fd, path)?;
+            }
+        }
+        for (path, major, minor) in DEVICES.iter().filter(|_| host.is_none()) {
             mknod(
-                path,
+                *path,
                 SFlag::S_IFCHR,
                 Mode::from_bits_truncate(0o666),
-                makedev(major, minor),
+                makedev(*major, *minor),
             )
             .with_ctx(|| format!("mknod {path}"))?;
         }

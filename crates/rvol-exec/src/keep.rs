@@ -44,70 +44,90 @@ fn below(plan: &Plan) -> Vec<String> {
     out
 }
 
+/// A detached copy (open_tree OPEN_TREE_CLONE) of the mount tree at
+/// `path`, relative to `dir` (AT_FDCWD: the cwd): recursive, or the one
+/// mount. What a bind mount would attach, not attached yet.
+pub fn clone_tree(dir: libc::c_int, path: &str, recursive: bool) -> Result<OwnedFd> {
+    let c = cstr(path)?;
+    let rec = if recursive { AT_RECURSIVE } else { 0 };
+    // SAFETY: open_tree(2) on a path; returns a new fd or -1.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_open_tree,
+            dir,
+            c.as_ptr(),
+            OPEN_TREE_CLONE | rec | libc::O_CLOEXEC as libc::c_uint,
+        )
+    };
+    if fd < 0 {
+        return Err(Error::new(format!(
+            "open_tree {path}: {}",
+            std::io::Error::last_os_error()
+        )));
+    }
+    // SAFETY: a fresh descriptor we own.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// Before the pivot: the user's mounts below /dev, /proc and /sys, by
+/// their paths under the rootfs, copied and unmounted.
 pub fn take(plan: &Plan) -> Result<Kept> {
     let mut kept = Vec::new();
     for dest in below(plan) {
-        let c = cstr(&dest)?;
-        // SAFETY: open_tree(2) on a path; returns a new fd or -1.
-        let fd = unsafe {
-            libc::syscall(
-                libc::SYS_open_tree,
-                libc::AT_FDCWD,
-                c.as_ptr(),
-                OPEN_TREE_CLONE | AT_RECURSIVE | libc::O_CLOEXEC as libc::c_uint,
-            )
-        };
-        if fd < 0 {
-            return Err(Error::new(format!(
-                "keep user mount {dest}: open_tree: {}",
-                std::io::Error::last_os_error()
-            )));
-        }
-        // SAFETY: a fresh descriptor we own.
-        kept.push((dest.clone(), unsafe { OwnedFd::from_raw_fd(fd as i32) }));
+        let under = format!("{}{dest}", plan.rootfs.display());
+        let fd = clone_tree(libc::AT_FDCWD, &under, true)
+            .map_err(|e| Error::new(format!("keep user mount {dest}: {}", e.msg)))?;
+        kept.push((dest.clone(), fd));
         // The original would linger in the mount table, hidden below ours.
-        nix::mount::umount2(dest.as_str(), nix::mount::MntFlags::MNT_DETACH)
+        nix::mount::umount2(under.as_str(), nix::mount::MntFlags::MNT_DETACH)
             .map_err(|e| Error::new(format!("keep user mount {dest}: detach: {}", e.desc())))?;
     }
     Ok(Kept(kept))
 }
 
+/// Attach a detached tree at `dest` (made: a directory for a directory,
+/// else an empty file).
+pub fn attach(fd: &OwnedFd, dest: &str) -> Result<()> {
+    let md = nix::sys::stat::fstat(fd.as_raw_fd())
+        .map_err(|e| Error::new(format!("mount {dest}: fstat: {}", e.desc())))?;
+    if md.st_mode & libc::S_IFMT == libc::S_IFDIR {
+        crate::kernelfs::mkdir(dest)?;
+    } else {
+        if let Some(parent) = std::path::Path::new(dest).parent() {
+            crate::kernelfs::mkdir(&parent.to_string_lossy())?;
+        }
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dest)
+            .map_err(|e| Error::new(format!("mount {dest}: create: {e}")))?;
+    }
+    let c = cstr(dest)?;
+    // SAFETY: move_mount(2) of a detached tree onto a path.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_move_mount,
+            fd.as_raw_fd(),
+            c"".as_ptr(),
+            libc::AT_FDCWD,
+            c.as_ptr(),
+            MOVE_MOUNT_F_EMPTY_PATH,
+        )
+    };
+    if r < 0 {
+        return Err(Error::new(format!(
+            "mount {dest}: move_mount: {}",
+            std::io::Error::last_os_error()
+        )));
+    }
+    Ok(())
+}
+
 impl Kept {
     pub fn restore(self) -> Result<()> {
         for (dest, fd) in self.0 {
-            let md = nix::sys::stat::fstat(fd.as_raw_fd())
-                .map_err(|e| Error::new(format!("keep user mount {dest}: fstat: {}", e.desc())))?;
-            if md.st_mode & libc::S_IFMT == libc::S_IFDIR {
-                crate::kernelfs::mkdir(&dest)?;
-            } else {
-                if let Some(parent) = std::path::Path::new(&dest).parent() {
-                    crate::kernelfs::mkdir(&parent.to_string_lossy())?;
-                }
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .truncate(false)
-                    .write(true)
-                    .open(&dest)
-                    .map_err(|e| Error::new(format!("keep user mount {dest}: create: {e}")))?;
-            }
-            let c = cstr(&dest)?;
-            // SAFETY: move_mount(2) of a detached tree onto a path.
-            let r = unsafe {
-                libc::syscall(
-                    libc::SYS_move_mount,
-                    fd.as_raw_fd(),
-                    c"".as_ptr(),
-                    libc::AT_FDCWD,
-                    c.as_ptr(),
-                    MOVE_MOUNT_F_EMPTY_PATH,
-                )
-            };
-            if r < 0 {
-                return Err(Error::new(format!(
-                    "keep user mount {dest}: move_mount: {}",
-                    std::io::Error::last_os_error()
-                )));
-            }
+            attach(&fd, &dest).map_err(|e| Error::new(format!("keep user mount {}", e.msg)))?;
         }
         Ok(())
     }

@@ -1,8 +1,11 @@
 //! /proc and /sys as Docker gives them: proc nosuid,nodev,noexec with
 //! /proc/{bus,fs,irq,sys,sysrq-trigger} read-only and the masked paths
 //! covered (a directory by a read-only tmpfs, a file by /dev/null), sysfs
-//! read-only with /sys/firmware masked. Runs after pivot_root, so every
-//! path resolves inside the container's root.
+//! read-only with /sys/firmware masked. proc and sysfs are mounted just
+//! after pivot_root, before the host's root is detached (pivot.rs: the
+//! kernel's condition for a user namespace), by paths relative to the cwd,
+//! the new root; the rest after, where every path resolves inside the
+//! container's root.
 
 use std::os::unix::fs::DirBuilderExt;
 
@@ -60,18 +63,41 @@ const KERNEL: MsFlags = MsFlags::MS_NOSUID
     .union(MsFlags::MS_NODEV)
     .union(MsFlags::MS_NOEXEC);
 
+/// /proc, in the pivot (cwd: the new root).
 pub fn mount_proc(plan: &Plan) -> Result<()> {
     if plan.has_user_mount("/proc") {
         return Ok(());
     }
-    mount_fs("proc", "/proc", "proc", KERNEL, None)
+    mount_fs("proc", "proc", "proc", KERNEL, None).map_err(|e| e.context("/proc"))
 }
 
-pub fn mount_sys(plan: &Plan) -> Result<()> {
+/// /sys, in the pivot (cwd: the new root). A user namespace may mount a
+/// sysfs only with a network namespace of its own: with the host's
+/// (`--network host`, rootless) the host's /sys is bound instead, as
+/// runc's rootless containers get it, read-only.
+pub fn mount_sys(plan: &Plan, host: std::os::fd::BorrowedFd) -> Result<()> {
+    use std::os::fd::AsRawFd;
     if plan.has_user_mount("/sys") {
         return Ok(());
     }
-    mount_fs("sysfs", "/sys", "sysfs", KERNEL | MsFlags::MS_RDONLY, None)
+    let flags = KERNEL | MsFlags::MS_RDONLY;
+    mkdir("sys")?;
+    match mount(Some("sysfs"), "sys", Some("sysfs"), flags, NONE) {
+        Err(nix::errno::Errno::EPERM) if rvol_state::rootless::active() => {
+            let tree = crate::keep::clone_tree(host.as_raw_fd(), "sys", true)?;
+            crate::keep::attach(&tree, "sys")?;
+            let kept = crate::pivot::current_flags("sys")?;
+            mount(
+                NONE,
+                "sys",
+                NONE,
+                kept | MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY,
+                NONE,
+            )
+            .ctx("remount the host's /sys read-only")
+        }
+        r => r.ctx("mount sysfs on /sys"),
+    }
 }
 
 /// Read-only and masked paths; the masks need /dev/null, so after /dev.

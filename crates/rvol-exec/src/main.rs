@@ -50,11 +50,15 @@ fn run(args: args::Args) -> Result<i32> {
     // The hostname only in a uts namespace of our own: never the host's.
     let own_uts = sys::own_namespace("uts")?;
     sys::require_own_mount_namespace()?;
-    pivot::into(&plan.rootfs)?;
     let kept = keep::take(&plan)?;
-    kernelfs::mount_proc(&plan)?;
-    dev::mount(&plan)?;
-    kernelfs::mount_sys(&plan)?;
+    let mut host_devices = None;
+    pivot::into(&plan.rootfs, |host| {
+        kernelfs::mount_proc(&plan)?;
+        kernelfs::mount_sys(&plan, host)?;
+        host_devices = dev::host_devices(host)?;
+        Ok(())
+    })?;
+    dev::mount(&plan, host_devices)?;
     kernelfs::protect()?;
     kept.restore()?;
     console::take(&plan, true)?;

@@ -40,7 +40,15 @@ fn is_mount_point(p: &Path) -> Result<bool> {
     Ok(parent.dev() != libc::makedev(stx.stx_dev_major, stx.stx_dev_minor))
 }
 
-pub fn into(rootfs: &Path) -> Result<()> {
+/// `beside_host` runs between the pivot and the detach, its cwd the new
+/// root and the host's old root still at hand (its descriptor): the only
+/// moment a user namespace may mount proc and sysfs (the kernel wants
+/// the host's visible in the mount namespace: mnt_too_revealing) and
+/// clone the host's devices.
+pub fn into(
+    rootfs: &Path,
+    beside_host: impl FnOnce(std::os::fd::BorrowedFd) -> Result<()>,
+) -> Result<()> {
     let what = |step: &str| format!("pivot_root into {}: {step}", rootfs.display());
     if !is_mount_point(rootfs)? {
         // Recursive, so that whatever is already mounted below comes along.
@@ -64,6 +72,10 @@ pub fn into(rootfs: &Path) -> Result<()> {
         };
         Error::new(format!("{}: {}{hint}", what("pivot_root"), e.desc()))
     })?;
+    {
+        use std::os::fd::AsFd;
+        beside_host(old.as_fd())?;
+    }
     // The old root now sits on top of the new one: make it private so its
     // unmount cannot propagate anywhere, then detach it.
     nix::unistd::fchdir(old.as_raw_fd()).with_ctx(|| what("chdir to the old root"))?;

@@ -163,7 +163,11 @@ fn mount_overlay(o: &Overlay, rootfs: &Path) -> Result<()> {
                 .join(":");
         }
     }
-    let data = format!("lowerdir={lowers}{upper}");
+    // Rootless: `userxattr` (rvol_state::rootless).
+    let data = format!(
+        "{}lowerdir={lowers}{upper}",
+        rvol_state::rootless::overlay_options()
+    );
     let mount_with = |data: &str| {
         mount(
             Some("overlay"),

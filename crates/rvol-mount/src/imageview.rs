@@ -12,6 +12,7 @@ use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd};
 use rvol_state::{Error, Result, ResultExt};
 
 const FSOPEN_CLOEXEC: libc::c_uint = 1;
+const FSCONFIG_SET_FLAG: libc::c_uint = 0;
 const FSCONFIG_SET_STRING: libc::c_uint = 1;
 const FSCONFIG_CMD_CREATE: libc::c_uint = 6;
 const FSMOUNT_CLOEXEC: libc::c_uint = 1;
@@ -58,7 +59,7 @@ fn check(r: libc::c_long) -> io::Result<libc::c_long> {
 /// at most 256 bytes per value, so layers go one by one (`lowerdir+`,
 /// Linux 6.8); an older kernel gets the classic colon list.
 fn overlay(lowers: &[String]) -> io::Result<OwnedFd> {
-    let fs = fsopen("overlay")?;
+    let fs = overlay_fs()?;
     let one_by_one = lowers
         .iter()
         .try_for_each(|l| set_string(&fs, "lowerdir+", l));
@@ -66,11 +67,37 @@ fn overlay(lowers: &[String]) -> io::Result<OwnedFd> {
         if e.raw_os_error() != Some(libc::EINVAL) {
             return Err(e);
         }
-        let fs = fsopen("overlay")?;
+        let fs = overlay_fs()?;
         set_string(&fs, "lowerdir", &lowers.join(":"))?;
         return create_mount(fs);
     }
     create_mount(fs)
+}
+
+/// An overlay's fs context; rootless with `userxattr` (rvol_state::rootless).
+fn overlay_fs() -> io::Result<OwnedFd> {
+    let fs = fsopen("overlay")?;
+    if rvol_state::rootless::active() {
+        set_flag(&fs, "userxattr")?;
+    }
+    Ok(fs)
+}
+
+fn set_flag(fs: &OwnedFd, key: &str) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let k = cstr(key)?;
+    // SAFETY: valid fs context fd and a NUL-terminated key; no value.
+    unsafe {
+        check(libc::syscall(
+            libc::SYS_fsconfig,
+            fs.as_raw_fd(),
+            FSCONFIG_SET_FLAG,
+            k.as_ptr(),
+            std::ptr::null::<libc::c_char>(),
+            0,
+        ))?;
+    }
+    Ok(())
 }
 
 fn fsopen(fstype: &str) -> io::Result<OwnedFd> {

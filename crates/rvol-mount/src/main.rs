@@ -9,7 +9,13 @@ use rvol_state::error::exit_with;
 use rvol_state::Result;
 
 fn run() -> Result<i32> {
-    match args::parse()? {
+    let cmd = args::parse()?;
+    // Rootless: every verb but apply (already in the container's user
+    // namespace) writes the store's files of mapped owners.
+    if !matches!(cmd, args::Command::Apply(_) | args::Command::Help) {
+        rvol_state::rootless::enter(true)?;
+    }
+    match cmd {
         args::Command::Help => {
             println!("{}", args::USAGE);
             Ok(0)

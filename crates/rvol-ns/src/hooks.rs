@@ -109,25 +109,12 @@ pub fn run(hooks: &[Hook], bundle: &Path, spec: &Spec, mut mount_ns: Option<std:
         // SAFETY: clearing FD_CLOEXEC on a descriptor we own: inherited.
         unsafe { libc::fcntl(ns.as_raw_fd(), libc::F_SETFD, 0) };
     }
-    // Our children go to the container's pid namespace (unshare in the
-    // parent), where nothing can start once its PID 1 is gone: back to ours.
-    if let Err(e) = own_pid_namespace() {
-        eprintln!("rvol-ns: poststop hooks: {e}");
-        return;
-    }
     let state = state_json(bundle, spec, "stopped");
     for h in hooks {
         if let Err(msg) = run_one(h, &state, &mut mount_ns) {
             eprintln!("rvol-ns: poststop hook {}: {msg}", h.path().display());
         }
     }
-}
-
-fn own_pid_namespace() -> Result<(), String> {
-    let ns = std::fs::File::open("/proc/self/ns/pid")
-        .map_err(|e| format!("open /proc/self/ns/pid: {e}"))?;
-    nix::sched::setns(ns, nix::sched::CloneFlags::CLONE_NEWPID)
-        .map_err(|e| format!("setns to our own pid namespace: {}", e.desc()))
 }
 
 /// The hook's command: its path, argv (with its own argv[0]), env.

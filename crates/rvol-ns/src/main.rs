@@ -107,6 +107,7 @@ fn supervisor(
     let opts = supervise::Options {
         bundle: args.bundle.as_deref(),
         hold_mount_ns: !poststop.is_empty() && plan.new_mount_ns(),
+        new_pid_ns: plan.new_pid_ns(),
         detach: false,
     };
     let ended = supervise::run(&args.cmd, opts, relay.as_mut().zip(ends), || {
@@ -156,6 +157,7 @@ fn run_enter(args: &args::Args) -> rvol_state::Result<i32> {
     let opts = supervise::Options {
         bundle: None,
         hold_mount_ns: false,
+        new_pid_ns: false,
         detach: args.detach,
     };
     let ended = supervise::run(&args.cmd, opts, relay.as_mut().zip(ends), || {

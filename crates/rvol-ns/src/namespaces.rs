@@ -73,8 +73,14 @@ impl Plan {
     /// Flags from the command line plus the spec's `linux.namespaces`.
     pub fn new(flags: libc::c_int, spec: Option<&Spec>) -> Result<Plan> {
         let linux = spec.and_then(|s| s.linux().as_ref());
+        // Rootless: the container's own user namespace owns the others
+        // (none when we already are in one: rvol build's steps).
+        let user = match rvol_state::rootless::mode() {
+            rvol_state::rootless::Mode::User => libc::CLONE_NEWUSER,
+            _ => 0,
+        };
         let mut plan = Plan {
-            new: flags,
+            new: flags | user,
             join: Vec::new(),
             root_propagation: propagation_flags(
                 linux
@@ -94,15 +100,21 @@ impl Plan {
     }
 
     /// In the parent, before the fork: the user namespace (so that it owns
-    /// the others) and the pid namespace, which only the children enter.
-    /// The parent stays in the host's mount namespace: pivot_root in the
-    /// child moves the root of every process in its mount namespace.
+    /// the others) and a pid namespace to join, which only the children
+    /// enter; a new one is the fork's ([`Plan::new_pid_ns`]). The parent
+    /// stays in the host's mount namespace: pivot_root in the child moves
+    /// the root of every process in its mount namespace.
     pub fn enter_parent(&self) -> Result<()> {
         self.join(|f| f == libc::CLONE_NEWPID || f == libc::CLONE_NEWUSER)?;
         if self.new & libc::CLONE_NEWUSER != 0 {
             user_ns()?;
         }
-        unshare(self.new & libc::CLONE_NEWPID)
+        Ok(())
+    }
+
+    /// Whether the child is made in a new pid namespace.
+    pub fn new_pid_ns(&self) -> bool {
+        self.new & libc::CLONE_NEWPID != 0
     }
 
     /// Whether the child gets a mount namespace of its own.
@@ -163,18 +175,14 @@ fn unshare(flags: libc::c_int) -> Result<()> {
     Ok(())
 }
 
-/// A new user namespace where our uid and gid are root.
+/// A new user namespace: rootless, the user's map (rvol_state::rootless:
+/// its subordinate ranges when it has them); for root whose spec asks
+/// for one, ours alone as its root.
 fn user_ns() -> Result<()> {
-    let (uid, gid) = (nix::unistd::getuid(), nix::unistd::getgid());
-    // SAFETY: unshare(2) with CLONE_NEWUSER only.
-    if unsafe { libc::unshare(libc::CLONE_NEWUSER) } < 0 {
-        return Err(std::io::Error::last_os_error()).ctx("unshare user");
-    }
-    let w = |file: &str, s: String| {
-        std::fs::write(format!("/proc/self/{file}"), s)
-            .with_ctx(|| format!("user namespace: write /proc/self/{file}"))
+    use rvol_state::rootless;
+    let map = match rootless::mode() {
+        rootless::Mode::User => rootless::idmap(),
+        _ => rootless::IdMap::single(),
     };
-    w("uid_map", format!("0 {uid} 1\n"))?;
-    w("setgroups", "deny\n".into())?;
-    w("gid_map", format!("0 {gid} 1\n"))
+    rootless::unshare_user(&map)
 }

@@ -46,11 +46,35 @@ pub struct Options<'a> {
     pub bundle: Option<&'a Path>,
     /// Keep the child's mount namespace past its end ([`Ended::mount_ns`]).
     pub hold_mount_ns: bool,
+    /// The child gets a new pid namespace of its own (clone(2) with
+    /// CLONE_NEWPID), we stay in ours: the poststop hooks' commands start
+    /// in it after the container's end. (Joining ours back by setns would
+    /// need privilege over the host's, which a rootless user lacks.)
+    pub new_pid_ns: bool,
     /// `exec -d`: return as soon as the command runs (0) or has failed to
     /// start (its status, the chain's message on our stderr). The child
     /// is in a session of its own with /dev/null for stdin, stdout and
     /// stderr, and is not tied to us: it lives on after we return.
     pub detach: bool,
+}
+
+/// fork(2), or with `new_pid` a clone(2) whose child is PID 1 of a new pid
+/// namespace. As fork, it needs a single-threaded caller; the child only
+/// execs or exits (glibc's fork bookkeeping is not run for it).
+unsafe fn fork_into(new_pid: bool) -> nix::Result<ForkResult> {
+    if !new_pid {
+        return fork();
+    }
+    let flags = (libc::CLONE_NEWPID | libc::SIGCHLD) as libc::c_ulong;
+    // SAFETY: clone with a null stack is fork's semantics (copy on write).
+    let r = libc::syscall(libc::SYS_clone, flags, 0usize, 0usize, 0usize, 0usize);
+    match r {
+        -1 => Err(nix::errno::Errno::last()),
+        0 => Ok(ForkResult::Child),
+        pid => Ok(ForkResult::Parent {
+            child: Pid::from_raw(pid as libc::pid_t),
+        }),
+    }
 }
 
 /// `setup` runs in the child before the exec (the namespaces it enters).
@@ -63,6 +87,7 @@ pub fn run(
     let Options {
         bundle,
         hold_mount_ns,
+        new_pid_ns,
         detach,
     } = opts;
     let argv: Vec<CString> = cmd
@@ -111,7 +136,7 @@ pub fn run(
     };
 
     // SAFETY: single-threaded here; the child only execs or exits.
-    match unsafe { fork() }.ctx("fork")? {
+    match unsafe { fork_into(new_pid_ns) }.ctx("fork")? {
         ForkResult::Child => {
             drop(alive_w);
             if let Some((_, ends)) = relay {

@@ -29,6 +29,7 @@ pub mod process;
 pub mod progress;
 pub mod record;
 pub mod root;
+pub mod rootless;
 pub mod start_fd;
 pub mod store;
 pub mod time;

@@ -19,7 +19,8 @@ pub struct Root {
 }
 
 impl Root {
-    /// `--root DIR`, else `$RVOL_ROOT`, else `/var/lib/rvol`.
+    /// `--root DIR`, else `$RVOL_ROOT`, else `/var/lib/rvol` (rootless:
+    /// the user's, `rootless::default_root`).
     pub fn resolve(flag: Option<PathBuf>) -> Root {
         let path = flag
             .or_else(|| {
@@ -27,7 +28,7 @@ impl Root {
                     .filter(|v| !v.is_empty())
                     .map(PathBuf::from)
             })
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_ROOT));
+            .unwrap_or_else(crate::rootless::default_root);
         // Absolute, so that paths recorded in bundles stay valid from any cwd.
         let path = if path.is_absolute() {
             path

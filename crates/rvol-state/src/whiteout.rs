@@ -3,7 +3,7 @@
 //! `.wh..wh..opq` makes its directory hide everything below it. In an
 //! overlayfs directory (an unpacked layer, a container's upper dir) NAME
 //! is a 0/0 character device and an opaque directory carries
-//! `trusted.overlay.opaque=y`. rvol-unpack turns the first form into the
+//! `trusted.overlay.opaque=y` (`user.overlay.opaque` rootless). rvol-unpack turns the first form into the
 //! second, rvol-commit the second into the first, and the init layer
 //! reads the second.
 
@@ -18,8 +18,12 @@ const META_PREFIX: &[u8] = b".wh..wh.";
 /// The marker of an opaque directory in a layer.
 pub const OPAQUE_MARKER: &[u8] = b".wh..wh..opq";
 
-/// overlayfs' mark of an opaque directory, and its value.
-pub const OPAQUE_XATTR: &CStr = c"trusted.overlay.opaque";
+/// overlayfs' mark of an opaque directory (`trusted.overlay.opaque`, or
+/// `user.overlay.opaque` rootless: `crate::rootless::opaque_xattr`), and
+/// its value.
+pub fn opaque_xattr() -> &'static CStr {
+    crate::rootless::opaque_xattr()
+}
 pub const OPAQUE_VALUE: &[u8] = b"y";
 
 /// What a base name in a layer means.
@@ -73,11 +77,13 @@ pub fn is_overlay_whiteout(mode: u32, rdev: u64) -> bool {
     mode & libc::S_IFMT == OVERLAY_MODE && rdev == OVERLAY_DEV
 }
 
-/// Whether these xattrs (name, value) mark an opaque directory.
+/// Whether these xattrs (name, value) mark an opaque directory: either
+/// name, as an upper dir of either kind of overlay has it.
 pub fn is_opaque(xattrs: &[(Vec<u8>, Vec<u8>)]) -> bool {
-    xattrs
-        .iter()
-        .any(|(k, v)| k.as_slice() == OPAQUE_XATTR.to_bytes() && v.as_slice() == OPAQUE_VALUE)
+    xattrs.iter().any(|(k, v)| {
+        (k.as_slice() == b"trusted.overlay.opaque" || k.as_slice() == b"user.overlay.opaque")
+            && v.as_slice() == OPAQUE_VALUE
+    })
 }
 
 #[cfg(test)]

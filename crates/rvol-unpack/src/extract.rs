@@ -158,7 +158,7 @@ impl Extractor {
                 let d = fsat::reopen_dir(dir).map_err(|e| io_err("open", &parent_path, e))?;
                 return fsat::fsetxattr(
                     d.as_raw_fd(),
-                    whiteout::OPAQUE_XATTR,
+                    whiteout::opaque_xattr(),
                     whiteout::OPAQUE_VALUE,
                 )
                 .map_err(|e| io_err("mark opaque", &parent_path, e));
@@ -366,7 +366,7 @@ impl Extractor {
                     // The image may not set overlay's own attributes: that
                     // would let a layer fake whiteouts, opaque dirs or
                     // redirects. Only whiteout entries produce them.
-                    if x.starts_with(b"trusted.overlay.") {
+                    if rvol_state::xattr::is_overlay_bookkeeping(x) {
                         continue;
                     }
                     let k = fsat::cstr(x).map_err(|e| bad("xattr name", e))?;
@@ -461,7 +461,7 @@ impl Extractor {
         .map_err(|e| io_err("open", raw, e))?;
         fsat::fsetxattr(
             d.as_raw_fd(),
-            whiteout::OPAQUE_XATTR,
+            whiteout::opaque_xattr(),
             whiteout::OPAQUE_VALUE,
         )
         .map_err(|e| io_err("mark opaque", raw, e))
