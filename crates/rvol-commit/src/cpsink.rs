@@ -410,9 +410,10 @@ fn fd_of(fd: &OwnedFd) -> BorrowedFd<'_> {
     unsafe { BorrowedFd::borrow_raw(fd.as_raw_fd()) }
 }
 
+/// Rootless, an owner the id map lacks is squashed (rvol_state::rootless).
 fn chown_fd(fd: RawFd, uid: u32, gid: u32) -> io::Result<()> {
     // SAFETY: an fd we hold (O_PATH fds through AT_EMPTY_PATH).
-    cvt(unsafe {
+    match cvt(unsafe {
         libc::fchownat(
             fd,
             c"".as_ptr(),
@@ -420,7 +421,10 @@ fn chown_fd(fd: RawFd, uid: u32, gid: u32) -> io::Result<()> {
             gid,
             libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW,
         )
-    })
+    }) {
+        Err(e) if rvol_state::rootless::squashed(&e) => Ok(()),
+        r => r,
+    }
 }
 
 /// docker ignores ENOTSUP and EPERM here (a file system without xattrs).

@@ -75,12 +75,18 @@ pub fn mount(plan: &Plan, host: Option<Vec<OwnedFd>>) -> Result<()> {
         }
     }
     if !plan.has_user_mount("/dev/pts") {
+        // The tty group, 5, unless a rootless single-id map lacks it
+        // (runc's rootless rule): then the terminal keeps our group.
+        let opts = match rvol_state::rootless::mapped(5, true) {
+            true => "newinstance,ptmxmode=0666,mode=0620,gid=5",
+            false => "newinstance,ptmxmode=0666,mode=0620",
+        };
         mount_fs(
             "devpts",
             "/dev/pts",
             "devpts",
             MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
-            Some("newinstance,ptmxmode=0666,mode=0620,gid=5"),
+            Some(opts),
         )?;
     }
     if !plan.has_user_mount("/dev/shm") {

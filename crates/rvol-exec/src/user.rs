@@ -140,7 +140,12 @@ pub fn switch(user: &User) -> Result<()> {
         .iter()
         .map(|g| nix::unistd::Gid::from_raw(*g))
         .collect();
-    nix::unistd::setgroups(&groups).with_ctx(|| format!("setgroups {:?}", user.groups))?;
+    rvol_state::rootless::check_ids(user.uid, user.gid, &user.groups)?;
+    // A rootless single-id map denies setgroups (the kernel's rule for an
+    // unprivileged map): there are no other groups to give up then.
+    if !rvol_state::rootless::setgroups_denied() {
+        nix::unistd::setgroups(&groups).with_ctx(|| format!("setgroups {:?}", user.groups))?;
+    }
     let gid = nix::unistd::Gid::from_raw(user.gid);
     nix::unistd::setresgid(gid, gid, gid).with_ctx(|| format!("setgid {}", user.gid))?;
     let uid = nix::unistd::Uid::from_raw(user.uid);

@@ -325,6 +325,9 @@ fn make(
     {
         make_host_dir(Path::new(&m.source), made)?;
     }
+    for m in plan.mounts.iter().filter(|m| m.kind == Kind::Bind) {
+        rvol_state::rootless::check_bind_source(Path::new(&m.source))?;
+    }
 
     let host_network = annotation::of(spec)
         .json::<Value>(ann::HOSTCONFIG)

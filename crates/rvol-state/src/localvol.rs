@@ -41,6 +41,13 @@ pub fn validate(name: &str, opts: &Map<String, Value>) -> Result<()> {
     if opts.contains_key("size") {
         return fail("quota size requested but no quota support".into());
     }
+    if crate::rootless::active() && (opts.contains_key("type") || opts.contains_key("device")) {
+        return fail(
+            "rootless: a volume with type/device options is mounted on the host, which only \
+             root can do (README, \"Rootless\")"
+                .into(),
+        );
+    }
     // moby's mandatoryOpts; Go's map order is random, this one is fixed.
     for (opt, needs) in [
         ("device", &["type"][..]),

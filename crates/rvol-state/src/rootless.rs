@@ -31,8 +31,8 @@ use crate::{Error, Result, ResultExt};
 pub enum Mode {
     /// Root of the initial user namespace: rvol as it always was.
     Root,
-    /// A host user outside any namespace of ours: privileged steps must
-    /// [`enter`] one first.
+    /// A user who is not root (on the host, or in a user namespace not
+    /// ours): privileged steps must [`enter`] one first.
     User,
     /// Inside a user namespace (ours, or one we were started in): root
     /// here, with the differences above.
@@ -69,10 +69,12 @@ fn detect() -> Mode {
         Ok(map) => map.split_whitespace().collect::<Vec<_>>() == ["0", "0", "4294967295"],
         Err(_) => true,
     };
+    // Not root anywhere: a user namespace of our own is needed (also in
+    // one made by someone else, where we are not its root).
     match (initial, nix::unistd::geteuid().is_root()) {
         (true, true) => Mode::Root,
-        (true, false) => Mode::User,
-        (false, _) => Mode::InUserns,
+        (_, false) => Mode::User,
+        (false, true) => Mode::InUserns,
     }
 }
 
@@ -241,7 +243,7 @@ pub fn unshare_user(map: &IdMap) -> Result<()> {
     if map.ranged() {
         unshare_ranged(map)?;
     } else {
-        unshare_raw(libc::CLONE_NEWUSER).map_err(|e| userns_error(e))?;
+        unshare_raw(libc::CLONE_NEWUSER).map_err(userns_error)?;
         let w = |file: &str, s: String| {
             std::fs::write(format!("/proc/self/{file}"), s)
                 .with_ctx(|| format!("user namespace: write /proc/self/{file}"))
@@ -337,6 +339,84 @@ fn map_ids(pid: u32, map: &IdMap) -> Result<()> {
         if !st.success() {
             return Err(Error::new(format!("rootless: {tool} failed ({st})")));
         }
+    }
+    Ok(())
+}
+
+/// Whether this process's user namespace maps `id` (a gid with `group`):
+/// rootless with a single-id map, only 0 is.
+pub fn mapped(id: u32, group: bool) -> bool {
+    let file = if group {
+        "/proc/self/gid_map"
+    } else {
+        "/proc/self/uid_map"
+    };
+    let Ok(map) = std::fs::read_to_string(file) else {
+        return true;
+    };
+    map.lines().any(|l| {
+        let f: Vec<u64> = l
+            .split_whitespace()
+            .filter_map(|x| x.parse().ok())
+            .collect();
+        f.len() == 3 && (id as u64) >= f[0] && (id as u64) < f[0] + f[2]
+    })
+}
+
+/// Whether setgroups(2) is denied here (/proc/self/setgroups).
+pub fn setgroups_denied() -> bool {
+    active() && std::fs::read_to_string("/proc/self/setgroups").is_ok_and(|s| s.trim() == "deny")
+}
+
+/// Rootless: the container's user and groups must be in the id map; the
+/// error names the missing subordinate range (status [`STATUS`]).
+pub fn check_ids(uid: u32, gid: u32, groups: &[u32]) -> Result<()> {
+    if !active() {
+        return Ok(());
+    }
+    let missing = if !mapped(uid, false) {
+        Some(format!("uid {uid}"))
+    } else {
+        std::iter::once(&gid)
+            .chain(groups)
+            .find(|g| !mapped(**g, true))
+            .map(|g| format!("gid {g}"))
+    };
+    match missing {
+        None => Ok(()),
+        Some(id) => Err(Error::new(format!(
+            "rootless: the container's {id} is not mapped: the user running rvol needs a \
+             subordinate range in /etc/subuid and /etc/subgid for it (README, \"Rootless\")"
+        ))
+        .with_code(STATUS)),
+    }
+}
+
+/// Rootless: a bind's source must be one the user can reach (read, and
+/// search for a directory); the kernel would let the container see it
+/// only as far as the user may. Checked at create, as root in our user
+/// namespace, where access(2) grants nothing over unmapped owners.
+pub fn check_bind_source(path: &std::path::Path) -> Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    if !active() {
+        return Ok(());
+    }
+    let is_dir = std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false);
+    let want = if is_dir {
+        libc::R_OK | libc::X_OK
+    } else {
+        libc::R_OK
+    };
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| Error::new(format!("bind source {}: NUL in path", path.display())))?;
+    // SAFETY: access(2) on a NUL-terminated path.
+    if unsafe { libc::access(c.as_ptr(), want) } < 0 {
+        let e = std::io::Error::last_os_error();
+        return Err(Error::new(format!(
+            "rootless: bind source {}: {e}: the user running rvol cannot {} it",
+            path.display(),
+            if is_dir { "read and search" } else { "read" }
+        )));
     }
     Ok(())
 }

@@ -322,6 +322,16 @@ impl Extractor {
                         self.make_room(dir, &name, false, &raw)?;
                         fsat::mknod_at(dir, &name, mode, dev)
                     }
+                    // Rootless, the kernel makes no device node in a user
+                    // namespace: the image's is left out (containers/storage
+                    // does the same); a container gets /dev from rvol-exec.
+                    Err(e)
+                        if e.raw_os_error() == Some(libc::EPERM)
+                            && fmt != libc::S_IFIFO
+                            && rvol_state::rootless::active() =>
+                    {
+                        return Ok(());
+                    }
                     r => r,
                 }
                 .map_err(|e| io_err("mknod", &raw, e))?;
@@ -400,7 +410,7 @@ impl Extractor {
     fn set_meta_fd(&self, fd: RawFd, meta: &Meta, raw: &[u8]) -> Result<()> {
         self.set_owner_fd(fd, meta, raw)?;
         for (k, v) in &meta.xattrs {
-            fsat::fsetxattr(fd, k, v)
+            kept_xattr(fsat::fsetxattr(fd, k, v))
                 .map_err(|e| io_err(&format!("set xattr {k:?} on"), raw, e))?;
         }
         Ok(())
@@ -408,7 +418,7 @@ impl Extractor {
 
     fn xattrs_at(&self, dir: RawFd, name: &CStr, meta: &Meta, raw: &[u8]) -> Result<()> {
         for (k, v) in &meta.xattrs {
-            fsat::lsetxattr_at(dir, name, k, v)
+            kept_xattr(fsat::lsetxattr_at(dir, name, k, v))
                 .map_err(|e| io_err(&format!("set xattr {k:?} on"), raw, e))?;
         }
         Ok(())
@@ -569,6 +579,15 @@ fn open_dir(root: RawFd, path: &CStr) -> io::Result<OwnedFd> {
 }
 
 /// A pax time `SECONDS[.FRACTION]` as (seconds, nanoseconds).
+/// Rootless, the kernel refuses a user namespace the `trusted.*` (and
+/// some `security.*`) attributes an image may carry: they are left out.
+fn kept_xattr(r: std::io::Result<()>) -> std::io::Result<()> {
+    match r {
+        Err(e) if e.raw_os_error() == Some(libc::EPERM) && rvol_state::rootless::active() => Ok(()),
+        r => r,
+    }
+}
+
 fn parse_pax_time(v: &[u8]) -> Option<(i64, u32)> {
     let s = std::str::from_utf8(v).ok()?;
     let (secs, frac) = s.split_once('.').unwrap_or((s, ""));

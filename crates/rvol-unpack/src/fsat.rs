@@ -119,10 +119,21 @@ pub fn lstat_at(dir: RawFd, name: &CStr) -> io::Result<Option<libc::stat>> {
     }
 }
 
+/// Rootless, an owner the id map lacks is squashed: the file stays ours
+/// (rvol_state::rootless::squashed).
+fn squash(r: io::Result<()>) -> io::Result<()> {
+    match r {
+        Err(e) if rvol_state::rootless::squashed(&e) => Ok(()),
+        r => r,
+    }
+}
+
 pub fn chown_at(dir: RawFd, name: &CStr, uid: u32, gid: u32) -> io::Result<()> {
     // SAFETY: valid C string. AT_SYMLINK_NOFOLLOW: a symlink itself is chowned.
-    cvt(unsafe { libc::fchownat(dir, name.as_ptr(), uid, gid, libc::AT_SYMLINK_NOFOLLOW) })
-        .map(drop)
+    squash(
+        cvt(unsafe { libc::fchownat(dir, name.as_ptr(), uid, gid, libc::AT_SYMLINK_NOFOLLOW) })
+            .map(drop),
+    )
 }
 
 /// chmod of a non-symlink. fchmodat cannot refuse a symlink, so the caller
@@ -134,7 +145,7 @@ pub fn chmod_at(dir: RawFd, name: &CStr, mode: u32) -> io::Result<()> {
 
 pub fn fchown(fd: RawFd, uid: u32, gid: u32) -> io::Result<()> {
     // SAFETY: plain syscall on our fd.
-    cvt(unsafe { libc::fchown(fd, uid, gid) }).map(drop)
+    squash(cvt(unsafe { libc::fchown(fd, uid, gid) }).map(drop))
 }
 
 pub fn fchmod(fd: RawFd, mode: u32) -> io::Result<()> {
