@@ -34,6 +34,7 @@ pub mod names;
 pub mod output;
 pub mod probe;
 pub mod root;
+pub mod rootless;
 pub mod tmp;
 pub mod tmux;
 pub mod wait;

@@ -18,7 +18,20 @@ impl TestRoot {
     pub fn new(tag: &str) -> TestRoot {
         let tmp = TempDir::new(tag);
         std::fs::create_dir_all(tmp.join("root")).unwrap();
+        if crate::rootless::replay() {
+            crate::rootless::user().own(&tmp.path, &[]);
+        }
         TestRoot { tmp }
+    }
+
+    /// A replay (`rootless::replay`): the command runs as the rootless
+    /// user, who owns what the test made in its temp dir by then.
+    fn as_replayed(&self, c: &mut Command) {
+        if crate::rootless::replay() {
+            let u = crate::rootless::user();
+            u.own(&self.tmp.path, &["root"]);
+            u.command(c);
+        }
     }
 
     /// The state root.
@@ -36,6 +49,7 @@ impl TestRoot {
     pub fn tool(&self, tool: &str) -> Command {
         let mut c = Command::new(bin(tool));
         c.env("RVOL_ROOT", self.path());
+        self.as_replayed(&mut c);
         c
     }
 
@@ -46,6 +60,7 @@ impl TestRoot {
         c.env("RVOL_BIN_DIR", crate::bin_dir())
             .env("RVOL_ROOT", self.path())
             .args(args);
+        self.as_replayed(&mut c);
         c
     }
 
