@@ -11,6 +11,11 @@ fn main() {
 
 fn run(cmd: args::Command) -> rvol_state::Result<i32> {
     use args::Command::*;
+    // Rootless: sizes walk volumes and upper dirs whose files have mapped
+    // owners (a 0700 directory of container uid 1000 is not ours outside).
+    if matches!(cmd, Df(_) | Prunable(_)) {
+        rvol_state::rootless::enter(false)?;
+    }
     match cmd {
         Help(text) => {
             print!("{text}");
