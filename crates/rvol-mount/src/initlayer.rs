@@ -24,17 +24,16 @@ use rvol_state::{Result, ResultExt, Root};
 
 const FILES: [&str; 3] = ["hostname", "hosts", "resolv.conf"];
 
-/// The init layer for an image (lower dirs top first), made if needed;
-/// None when the image has all three files or an unusual /etc.
-pub fn ensure(root: &Root, lower_dirs: &[String]) -> Result<Option<PathBuf>> {
-    let layers: Vec<&Path> = lower_dirs.iter().map(Path::new).collect();
-    let Some(etc) = top_etc(&layers) else {
+/// Where the init layer for an image (lower dirs top first) is, and the
+/// image's /etc; None when the image has all three files.
+fn place(root: &Root, layers: &[&Path]) -> Result<Option<(PathBuf, Vec<&'static str>)>> {
+    let Some(etc) = top_etc(layers) else {
         return Ok(None);
     };
     let missing: Vec<&str> = FILES
         .iter()
         .copied()
-        .filter(|f| !exists_merged(&layers, f))
+        .filter(|f| !exists_merged(layers, f))
         .collect();
     if missing.is_empty() {
         return Ok(None);
@@ -46,18 +45,43 @@ pub fn ensure(root: &Root, lower_dirs: &[String]) -> Result<Option<PathBuf>> {
         .filter(|(_, f)| missing.contains(f))
         .map(|(i, _)| 1 << i)
         .sum();
+    // The owners as the container sees them: the same name whether a
+    // rootless create looks from outside its user namespace or inside.
+    use rvol_state::rootless::inside_id;
     let name = format!(
         "init-{:o}-{}-{}-{}.{}-{mask}",
         md.mode() & 0o7777,
-        md.uid(),
-        md.gid(),
+        inside_id(md.uid(), false),
+        inside_id(md.gid(), true),
         md.mtime(),
         md.mtime_nsec()
     );
-    let dest = root.layers().join(&name);
+    Ok(Some((root.layers().join(name), missing)))
+}
+
+/// Whether [`ensure`] would make a layer (rootless: it then needs the
+/// user namespace, for the owners of /etc).
+pub fn missing(root: &Root, lower_dirs: &[String]) -> Result<bool> {
+    let layers: Vec<&Path> = lower_dirs.iter().map(Path::new).collect();
+    Ok(place(root, &layers)?.is_some_and(|(dest, _)| !dest.is_dir()))
+}
+
+/// The init layer for an image (lower dirs top first), made if needed;
+/// None when the image has all three files or an unusual /etc.
+pub fn ensure(root: &Root, lower_dirs: &[String]) -> Result<Option<PathBuf>> {
+    let layers: Vec<&Path> = lower_dirs.iter().map(Path::new).collect();
+    let Some((dest, missing)) = place(root, &layers)? else {
+        return Ok(None);
+    };
     if dest.is_dir() {
         return Ok(Some(dest));
     }
+    let etc = top_etc(&layers).unwrap_or_default();
+    let md = std::fs::symlink_metadata(&etc).with_ctx(|| format!("stat {}", etc.display()))?;
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let _lock = Lock::exclusive(&root.layers().join(format!(".lock-{name}")))?;
     if dest.is_dir() {
         return Ok(Some(dest));

@@ -11,8 +11,12 @@ use rvol_state::Result;
 fn run() -> Result<i32> {
     let cmd = args::parse()?;
     // Rootless: every verb but apply (already in the container's user
-    // namespace) writes the store's files of mapped owners.
-    if !matches!(cmd, args::Command::Apply(_) | args::Command::Help) {
+    // namespace) and create (which enters only when it needs to: create.rs)
+    // writes the store's files of mapped owners.
+    if !matches!(
+        cmd,
+        args::Command::Apply(_) | args::Command::Create(_) | args::Command::Help
+    ) {
         rvol_state::rootless::enter(true)?;
     }
     match cmd {

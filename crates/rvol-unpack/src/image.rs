@@ -82,6 +82,9 @@ impl Image {
         if warm.len() == n {
             return Ok((warm, 0));
         }
+        // Rootless: layers keep the image's owners through the id map
+        // (before any thread: a user namespace takes a single thread).
+        rvol_state::rootless::enter(true)?;
         let workers = std::thread::available_parallelism()
             .map(|p| p.get())
             .unwrap_or(2)

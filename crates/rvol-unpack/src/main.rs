@@ -6,9 +6,6 @@ use rvol_unpack::{args, fsat, run};
 
 fn main() {
     fsat::umask_value();
-    // Rootless: layers keep the image's owners through the id map.
-    let r = args::parse()
-        .and_then(|a| rvol_state::rootless::enter(true).map(|()| a))
-        .and_then(run::run);
+    let r = args::parse().and_then(run::run);
     rvol_state::error::exit_with("rvol-unpack", r)
 }

@@ -12,6 +12,12 @@ use crate::{import, spec, transport};
 
 pub fn run(args: Args) -> Result<i32> {
     let root = Root::resolve(args.root);
+    // Rootless, import and load write the store in the user namespace
+    // (rvol_state::rootless); run only once a layer must be unpacked
+    // (image.rs): a warm run reads files of our own.
+    if matches!(args.command, Command::Import { .. } | Command::Load { .. }) {
+        rvol_state::rootless::enter(true)?;
+    }
     // Held to the exit, over the store writes of import and load and over
     // run's choice of layers, so the store's collector (rmi, image prune)
     // removes none of them meanwhile (rvol_state::layerlock). In the verbs'
