@@ -34,6 +34,17 @@ impl TestRoot {
         }
     }
 
+    /// What the test wrote into the state root itself (an image store, a
+    /// bundle laid out by hand, a killed copy's leftovers), in a replay
+    /// handed to the user, owned as the rootless tools would have made it:
+    /// the state root is the user's, and what the user runs cannot change
+    /// files host root owns there.
+    pub fn adopt(&self, path: &std::path::Path) {
+        if crate::rootless::replay() {
+            crate::rootless::user().own(path, &[]);
+        }
+    }
+
     /// The state root.
     pub fn path(&self) -> PathBuf {
         self.tmp.join("root")

@@ -50,15 +50,69 @@ impl User {
         // its setuid, when we are root.)
     }
 
+    /// The host id that `id` of this user's namespace is (0 = the user,
+    /// 1.. = its subordinate range: rvol's map, rvol_state::rootless);
+    /// `None` when the map does not hold it.
+    pub fn host_id(&self, id: u32, group: bool) -> Option<u32> {
+        let me = if group { self.gid } else { self.uid };
+        match (id, self.subids) {
+            (0, _) => Some(me),
+            (n, Some((start, count))) if n <= count => Some(start + n - 1),
+            _ => None,
+        }
+    }
+
+    /// The id of this user's namespace that host id `host` is: the inverse
+    /// of [`User::host_id`]; the kernel's overflow id (65534) for a host id
+    /// the map does not hold, as stat shows it in there.
+    pub fn inside_id(&self, host: u32, group: bool) -> u32 {
+        let me = if group { self.gid } else { self.uid };
+        match self.subids {
+            _ if host == me => 0,
+            Some((start, count)) if host >= start && host - start < count => host - start + 1,
+            _ => 65534,
+        }
+    }
+
+    /// Whether host id `host` is one of this user's (its own or a
+    /// subordinate one): a file so owned is the user's already.
+    fn holds(&self, host: u32, group: bool) -> bool {
+        let me = if group { self.gid } else { self.uid };
+        host == me
+            || self
+                .subids
+                .is_some_and(|(start, count)| host >= start && host - start < count)
+    }
+
     /// Hand `dir` and everything below it to this user, but for the
-    /// entries named in `skip` at its top (a state root).
+    /// entries named in `skip` at its top (a state root), as the user's
+    /// own files would be: each owner as the user's namespace means it
+    /// (root's to the user, 1000 to its subordinate id for 1000; an owner
+    /// the map lacks squashed to the user), so that a tree the test made
+    /// with owners shows them inside the container, as root's run does.
+    /// Modes are kept (chown clears setuid/setgid). Files the user holds
+    /// already are left alone: it is called before every replayed command.
     pub fn own(&self, dir: &Path, skip: &[&str]) {
+        use std::os::unix::fs::PermissionsExt;
         let md = match std::fs::symlink_metadata(dir) {
             Ok(m) => m,
             Err(_) => return,
         };
-        if md.uid() != self.uid || md.gid() != self.gid {
-            let _ = std::os::unix::fs::lchown(dir, Some(self.uid), Some(self.gid));
+        let to = |host: u32, group: bool| {
+            if self.holds(host, group) {
+                host
+            } else {
+                let me = if group { self.gid } else { self.uid };
+                self.host_id(host, group).unwrap_or(me)
+            }
+        };
+        let (uid, gid) = (to(md.uid(), false), to(md.gid(), true));
+        if (uid, gid) != (md.uid(), md.gid()) {
+            let _ = std::os::unix::fs::lchown(dir, Some(uid), Some(gid));
+            if !md.file_type().is_symlink() && md.mode() & 0o6000 != 0 {
+                let mode = std::fs::Permissions::from_mode(md.mode() & 0o7777);
+                let _ = std::fs::set_permissions(dir, mode);
+            }
         }
         if !md.is_dir() {
             return;
@@ -71,6 +125,27 @@ impl User {
             self.own(&e.path(), &[]);
         }
     }
+}
+
+/// The owner a file with host owner `uid:gid` has inside the container:
+/// itself as root; in a replay, as the user's namespace maps it.
+pub fn seen_inside(uid: u32, gid: u32) -> (u32, u32) {
+    if !replay() {
+        return (uid, gid);
+    }
+    let u = user();
+    (u.inside_id(uid, false), u.inside_id(gid, true))
+}
+
+/// The host owner of what a container's `uid:gid` writes to a volume or a
+/// bind: itself as root; in a replay, the user's map of it.
+pub fn host_owner(uid: u32, gid: u32) -> (u32, u32) {
+    if !replay() {
+        return (uid, gid);
+    }
+    let u = user();
+    let map = |id, group| u.host_id(id, group).expect("an id of the replay's map");
+    (map(uid, false), map(gid, true))
 }
 
 fn id_of(name: &str, flag: &str) -> Option<u32> {

@@ -21,7 +21,7 @@ use std::process::Command;
 
 use rvol_tests::docker::DockerObjects;
 use rvol_tests::image::{busybox_rootfs, sha256_hex, tar_dir, OciImage, Written};
-use rvol_tests::{eventually, fresh, is_hex64, ok, run, TestRoot};
+use rvol_tests::{eventually, fresh, is_hex64, ok, rootless, run, TestRoot};
 use serde_json::{json, Value};
 
 /// The name the test image has in the store.
@@ -45,6 +45,10 @@ fn setup(tag: &str) -> Setup {
     std::fs::write(rootfs.join("data/keep/a"), "a\n").unwrap();
     std::fs::write(rootfs.join("etc/motd"), "hello\n").unwrap();
     let image = OciImage::new(vec![tar_dir(&rootfs)]).write(&root.path().join("images"), IMAGE);
+    root.adopt(&root.path().join("images"));
+    // The hand containers' lowerdir, in place of an unpacked layer: the
+    // user's in a replay, as rvol-unpack's are.
+    root.adopt(&rootfs);
     Setup {
         root,
         rootfs,
@@ -87,6 +91,8 @@ fn hand_container(s: &Setup, name: &str, cmd: &[&str]) -> PathBuf {
     let names = s.root.path().join("names");
     std::fs::create_dir_all(&names).unwrap();
     std::os::unix::fs::symlink(&id, names.join(name)).unwrap();
+    s.root.adopt(&bundle);
+    s.root.adopt(&names);
     bundle
 }
 
@@ -100,14 +106,22 @@ fn write_state(bundle: &Path, running: bool, pid: i32) {
     std::fs::write(bundle.join("state.json"), state.to_string()).unwrap();
 }
 
-/// The container's root as an overlay mount at `bundle/rootfs`.
-fn mount_overlay(s: &Setup, bundle: &Path) {
-    let opts = format!(
-        "lowerdir={},upperdir={},workdir={}",
+/// The overlay options of the container's root: in a replay with
+/// `userxattr`, as rootless rvol mounts it (its opaque marks are
+/// `user.overlay.*`: rvol_state::rootless).
+fn overlay_options(s: &Setup, bundle: &Path) -> String {
+    format!(
+        "{}lowerdir={},upperdir={},workdir={}",
+        if rootless::replay() { "userxattr," } else { "" },
         s.rootfs.display(),
         bundle.join("upper").display(),
         bundle.join("work").display()
-    );
+    )
+}
+
+/// The container's root as an overlay mount at `bundle/rootfs`.
+fn mount_overlay(s: &Setup, bundle: &Path) {
+    let opts = overlay_options(s, bundle);
     ok(Command::new("mount")
         .args(["-t", "overlay", "overlay", "-o", &opts])
         .arg(bundle.join("rootfs")));
@@ -118,7 +132,36 @@ fn umount(bundle: &Path) {
 }
 
 /// Run a busybox shell script chrooted in the container's overlay root.
+/// In a replay the user does it, in a user namespace of rvol's map (as a
+/// rootless container writes its upper: owners mapped, opaque marks in
+/// `user.overlay.*`).
 fn in_container(s: &Setup, bundle: &Path, script: &str) {
+    if rootless::replay() {
+        let u = rootless::user();
+        let (start, count) = u.subids.expect("the replay's user has a range");
+        let range = format!("{start},1,{count}");
+        let mut c = Command::new("unshare");
+        c.args(["--map-root-user", "--mount"])
+            .arg(format!("--map-users={range}"))
+            .arg(format!("--map-groups={range}"))
+            .args([
+                "sh",
+                "-c",
+                r#"mount -t overlay overlay -o "$1" "$2" && exec chroot "$2" /bin/sh -c "$3""#,
+                "sh",
+            ])
+            .arg(overlay_options(s, bundle))
+            .arg(bundle.join("rootfs"))
+            .arg(script);
+        u.command(&mut c);
+        let o = run(&mut c);
+        assert!(
+            o.status.success(),
+            "script failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        return;
+    }
     mount_overlay(s, bundle);
     let o = run(Command::new("chroot")
         .arg(bundle.join("rootfs"))
@@ -254,7 +297,9 @@ fn tree_of_dir(dir: &Path) -> Tree {
             let p = base.join(&r);
             let md = std::fs::symlink_metadata(&p).unwrap();
             let perm = md.mode() & 0o7777;
-            let own = format!("{}:{}", md.uid(), md.gid());
+            // The owners the container sees (a replay's are mapped).
+            let (uid, gid) = rootless::seen_inside(md.uid(), md.gid());
+            let own = format!("{uid}:{gid}");
             let ft = md.file_type();
             let desc = if ft.is_dir() {
                 format!("dir {perm:o} {own}")
@@ -935,6 +980,7 @@ fn change_instructions_match_docker() {
     // The test image under a docker-unique name in the rvol store too, so
     // that nothing of another name is loaded into docker.
     OciImage::new(vec![tar_dir(&s.rootfs)]).write(&s.root.path().join("images"), &base);
+    s.root.adopt(&s.root.path().join("images"));
     let archive = s.root.tmp.join("base.tar");
     ok(s.root
         .tool("rvol-commit")

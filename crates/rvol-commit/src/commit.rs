@@ -21,10 +21,13 @@ pub fn commit(root: &Root, a: &CommitArgs) -> Result<String> {
     if let Some(r) = &a.reference {
         store::check_name(r)?;
     }
+    // Rootless: found as the user (the names and bundles are its own),
+    // then its user namespace, where its processes can be stopped.
+    let id = container::find(root, &a.container)?;
+    rvol_state::rootless::enter_container(&root.container(&id), true)?;
     // The new image's blobs are reachable from nothing until it is in the
     // index: the collector (rmi, image prune) waits for us meanwhile.
     let _held = rvol_state::layerlock::shared(root)?;
-    let id = container::find(root, &a.container)?;
     let bundle = root.container(&id);
     let c = rvol_state::bundle::Container::at(bundle.clone());
     let anns = c.annotations().ctx(format!("container {id}"))?;

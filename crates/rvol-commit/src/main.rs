@@ -37,8 +37,12 @@ fn main() {
 fn run() -> rvol_state::Result<i32> {
     let args = args::parse().map_err(|e| Error::new(format!("{e}\n{}", args::USAGE)))?;
     let root = Root::resolve(args.root);
-    // Rootless: every verb reads or writes files of mapped owners.
-    rvol_state::rootless::enter(true)?;
+    // Rootless: every verb reads or writes files of mapped owners; commit
+    // enters the namespace of the container it stops, once it knows it
+    // (commit.rs).
+    if !matches!(args.command, args::Command::Commit(_)) {
+        rvol_state::rootless::enter(true)?;
+    }
     match args.command {
         args::Command::Help => {
             print!("{}", args::USAGE);

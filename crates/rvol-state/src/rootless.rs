@@ -254,6 +254,59 @@ pub fn enter(mount_ns: bool) -> Result<()> {
     Ok(())
 }
 
+/// [`enter`] for a step on one container (`commit`, which stops its
+/// processes while it reads the layer): when the container runs, its own
+/// user namespace rather than a new one (same map, so the store's files
+/// mean the same owners). From a sibling namespace the kernel refuses what
+/// the step needs: /proc/PID/ns of the container's processes (commoncap's
+/// ptrace check wants the same namespace, or CAP_SYS_PTRACE in theirs) and
+/// signals to those whose uid is not ours (CAP_KILL in theirs); in theirs
+/// we have both, as its owner may enter it. A container that does not run
+/// (or whose namespace cannot be opened: it just ended) gets [`enter`].
+pub fn enter_container(bundle: &std::path::Path, mount_ns: bool) -> Result<()> {
+    if mode() != Mode::User {
+        return Ok(());
+    }
+    match container_userns(bundle) {
+        Some(ns) => {
+            // SAFETY: setns on a namespace descriptor we hold open; the
+            // caller is single-threaded (as for enter).
+            if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWUSER) } < 0 {
+                return Err(std::io::Error::last_os_error())
+                    .ctx("rootless: join the container's user namespace");
+            }
+            MODE.store(code(Mode::InUserns), Ordering::Relaxed);
+            if mount_ns {
+                crate::mountns::private()?;
+            }
+            Ok(())
+        }
+        None => enter(mount_ns),
+    }
+}
+
+/// The user namespace of a running container, opened through its
+/// /proc/PID taken while the record says it runs (a pid reused after that
+/// cannot be opened through it: rvol-ns enter.rs' rule).
+fn container_userns(bundle: &std::path::Path) -> Option<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let record = crate::root::Bundle(bundle).state();
+    let state: crate::record::State = crate::fsx::read_json(&record).ok()?;
+    if !state.running || !crate::process::runs(state.pid, &record) {
+        return None;
+    }
+    let dir = std::fs::File::open(format!("/proc/{}", state.pid)).ok()?;
+    if !crate::process::runs(state.pid, &record) {
+        return None;
+    }
+    let path = format!("/proc/self/fd/{}/ns/user", dir.as_raw_fd());
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_CLOEXEC)
+        .open(path)
+        .ok()
+}
+
 /// unshare(CLONE_NEWUSER) with `map`: the ranged map through newuidmap
 /// and newgidmap (setuid helpers that check /etc/subuid), run by a child
 /// still outside the namespace; a single-id map written by ourselves
