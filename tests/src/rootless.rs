@@ -215,3 +215,120 @@ pub fn single_user() -> &'static User {
     static U: OnceLock<User> = OnceLock::new();
     U.get_or_init(|| ensure("rvol-single", None))
 }
+
+/// What the kernel adds to a tmpfs' options in /proc/mounts when the
+/// tmpfs was mounted in a user namespace: its root's owner, in host ids,
+/// whenever that is not host root (mm/shmem.c shmem_show_options); a
+/// rootless tmpfs belongs to the user. Empty unless replaying.
+pub fn tmpfs_owner_options() -> String {
+    if !replay() {
+        return String::new();
+    }
+    let u = user();
+    format!(",uid={},gid={}", u.uid, u.gid)
+}
+
+/// The host's /proc/mounts entry (source, type, options) of the mount
+/// holding `path`: what a bind of it shows.
+fn host_mount_of(path: &str) -> (String, String, String) {
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    let holder = crate::chain::holder_of(Path::new(path));
+    // The last of several at one point is the one on top.
+    mounts
+        .lines()
+        .rev()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            (f.len() >= 4 && f[1] == holder).then(|| (f[0].into(), f[2].into(), f[3].into()))
+        })
+        .next()
+        .unwrap_or_default()
+}
+
+/// Docker's probe facts (`probe::PROBE`, `PROBE_MOUNTS`) as a rootless
+/// container shows the same: what the kernel refuses a user namespace, or
+/// shows of it in host ids (README "Rootless"; rvol-exec dev.rs, kernelfs.rs).
+/// - /dev's device nodes cannot be made (mknod needs CAP_MKNOD in the
+///   initial namespace): they are binds of the host's, owned as the
+///   namespace sees their host owner (root's: the overflow id), and each
+///   is a mount of the host's device filesystem;
+/// - a masked file is a bind of that /dev/null, so its mount is the host's
+///   device filesystem too, not the container's /dev tmpfs;
+/// - a tmpfs shows its owner ([`tmpfs_owner_options`]) and devpts its
+///   `gid=` in host ids (the kernel prints both as the initial namespace
+///   sees them).
+///
+/// Unchanged unless replaying.
+pub fn docker_facts_rootless(facts: &mut std::collections::BTreeMap<String, String>) {
+    if !replay() {
+        return;
+    }
+    let u = user();
+    let mut devices = Vec::new();
+    if let Some(dev) = facts.get_mut("dev") {
+        let entries: Vec<String> = dev
+            .split_terminator(';')
+            .map(|e| {
+                let f: Vec<&str> = e.split(' ').collect();
+                if f.len() != 4 || !f[1].starts_with('c') {
+                    return e.to_string();
+                }
+                devices.push(f[0].to_string());
+                let md = std::fs::metadata(f[0]).expect("the host's device");
+                let (uid, gid) = seen_inside(md.uid(), md.gid());
+                format!("{} {} {uid}:{gid} {}", f[0], f[1], f[3])
+            })
+            .collect();
+        *dev = entries.iter().map(|e| format!("{e};")).collect();
+    }
+    let tmpfs = |e: &str| format!("{e}{}", tmpfs_owner_options());
+    let bind_of = |host: &str, at: &str| {
+        let (src, ty, opts) = host_mount_of(host);
+        format!("{src} {at} {ty} {opts}")
+    };
+    if let Some(m) = facts.get_mut("mounts") {
+        let entries: Vec<&str> = m.split_terminator(';').collect();
+        let fields = |e: &str| e.split(' ').map(str::to_string).collect::<Vec<_>>();
+        let dev_tmpfs = entries
+            .iter()
+            .map(|e| fields(e))
+            .find(|f| f.len() == 4 && f[1] == "/dev")
+            .map(|f| (f[0].clone(), f[2].clone(), f[3].clone()));
+        let mut out: Vec<String> = entries
+            .iter()
+            .map(|e| {
+                let f = fields(e);
+                if f.len() != 4 {
+                    return e.to_string();
+                }
+                let is_dev = Some((f[0].clone(), f[2].clone(), f[3].clone())) == dev_tmpfs;
+                if is_dev && f[1] != "/dev" {
+                    bind_of("/dev/null", &f[1])
+                } else if f[2] == "tmpfs" {
+                    tmpfs(e)
+                } else if f[2] == "devpts" {
+                    let opts: Vec<String> = f[3]
+                        .split(',')
+                        .map(
+                            |o| match o.strip_prefix("gid=").and_then(|g| g.parse().ok()) {
+                                Some(g) => format!("gid={}", u.host_id(g, true).unwrap_or(g)),
+                                None => o.to_string(),
+                            },
+                        )
+                        .collect();
+                    format!("{} {} {} {}", f[0], f[1], f[2], opts.join(","))
+                } else {
+                    e.to_string()
+                }
+            })
+            .collect();
+        out.extend(devices.iter().map(|d| bind_of(d, d)));
+        out.sort();
+        *m = out.iter().map(|e| format!("{e};")).collect();
+    }
+    if let Some(run) = facts.get_mut("run_mount") {
+        if run.split(' ').nth(2) == Some("tmpfs") {
+            *run = tmpfs(run);
+        }
+    }
+}

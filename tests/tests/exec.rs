@@ -678,7 +678,9 @@ fn full_chain_same_facts_as_docker() {
     d.args([image.as_str(), "sh", "-c", probe.as_str()]);
     let o = run(&mut d);
     assert!(o.status.success(), "docker: {}", stderr(&o));
-    let theirs = facts(&o.stdout);
+    let mut theirs = facts(&o.stdout);
+    // Rootless, what the kernel does differently in a user namespace.
+    rvol_tests::rootless::docker_facts_rootless(&mut theirs);
 
     let img = env.image("bb", json!({}), |_| {});
     let mut unpack = env.tool("rvol-unpack");

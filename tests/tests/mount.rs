@@ -11,7 +11,7 @@ use std::process::Command;
 
 use rvol_tests::chain::{holder_of, rvol_error};
 use rvol_tests::docker::{docker_error, DockerObjects};
-use rvol_tests::{mounts_under, stderr, TestRoot};
+use rvol_tests::{mounts_under, rootless, stderr, TestRoot};
 use serde_json::json;
 
 /// Every refused flag: exit 125, docker's text, nothing made.
@@ -203,11 +203,13 @@ fn copy_up_into_an_empty_named_volume_and_never_into_a_full_one() {
         rvol_tests::hostile::tree(&data, &[]),
         rvol_tests::hostile::tree(&image_dir, &[])
     );
-    // The volume root takes the image dir's mode and owner.
+    // The volume root takes the image dir's mode and owner (rootless: on
+    // the host, the user's subordinate id for 999).
+    let (uid, gid) = rootless::host_owner(999, 999);
     let root_md = std::fs::metadata(&data).unwrap();
     assert_eq!(
         (root_md.mode() & 0o7777, root_md.uid(), root_md.gid()),
-        (0o750, 999, 999)
+        (0o750, uid, gid)
     );
     let f = std::fs::symlink_metadata(data.join("file")).unwrap();
     let img_f = std::fs::symlink_metadata(image_dir.join("file")).unwrap();
@@ -269,7 +271,7 @@ fn copy_up_into_an_empty_named_volume_and_never_into_a_full_one() {
     let md = std::fs::metadata(&data).unwrap();
     assert_eq!(
         (md.mode() & 0o7777, md.uid()),
-        (0o750, 999),
+        (0o750, uid),
         "root left as it was"
     );
     assert_eq!(
@@ -309,6 +311,8 @@ fn a_stale_half_copy_is_not_taken_for_a_populated_volume() {
     env.create_ok(&spec, &["-v", "cut:/opt/app:nocopy"]);
     let stale = env.path().join("volumes/cut/.copyup-99999999");
     std::fs::create_dir_all(stale.join("half")).unwrap();
+    // Left by the user's own rvol-mount in a replay.
+    env.adopt(&stale);
     env.create_ok(&spec, &["-v", "cut:/opt/app"]);
     assert!(
         env.volume_data("cut").join("sub/deeper/x").exists(),
@@ -625,14 +629,19 @@ fn tmpfs_options_as_docker_shows_them() {
         &b,
         "grep -E ' /(t|u|w|w2) ' /proc/mounts | sort -k2; stat -c '%a' /u /w",
     );
-    // What `docker run` shows for the same flags (checked).
+    // What `docker run` shows for the same flags (checked); rootless,
+    // the kernel adds the tmpfs' owner in host ids (a user namespace's
+    // tmpfs is never host root's: rootless::tmpfs_owner_options).
+    let o = rootless::tmpfs_owner_options();
     assert_eq!(
         out,
-        "tmpfs /t tmpfs rw,nosuid,nodev,noexec,relatime 0 0\n\
-         tmpfs /u tmpfs rw,nosuid,nodev,relatime,size=64k,mode=700 0 0\n\
-         tmpfs /w tmpfs rw,nosuid,nodev,noexec,relatime,size=1024k,mode=1770 0 0\n\
-         tmpfs /w2 tmpfs rw,nosuid,nodev,noexec,relatime,size=4k 0 0\n\
-         700\n1770\n"
+        format!(
+            "tmpfs /t tmpfs rw,nosuid,nodev,noexec,relatime{o} 0 0\n\
+             tmpfs /u tmpfs rw,nosuid,nodev,relatime,size=64k,mode=700{o} 0 0\n\
+             tmpfs /w tmpfs rw,nosuid,nodev,noexec,relatime,size=1024k,mode=1770{o} 0 0\n\
+             tmpfs /w2 tmpfs rw,nosuid,nodev,noexec,relatime,size=4k{o} 0 0\n\
+             700\n1770\n"
+        )
     );
     assert_eq!(
         env.annotation(&b, "org.rvol.hostconfig")["Tmpfs"],

@@ -220,6 +220,11 @@ impl Extractor {
                 self.dirs.push((join(&parts), meta.mtime));
             }
             T::Regular | T::Continuous | T::GNUSparse => {
+                // Set-id bits go on after the data: a write clears them
+                // unless the writer has CAP_FSETID in the initial user
+                // namespace (the kernel's file_remove_privs), which a
+                // rootless unpack never has.
+                let plain_owner = plain_owner && meta.mode & 0o6000 == 0;
                 let mode = if plain_owner { meta.mode } else { 0o600 };
                 let f = match fsat::create_file(dir, &name, mode) {
                     Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
