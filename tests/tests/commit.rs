@@ -861,14 +861,36 @@ fn chain_run_commit_run_shows_changes_and_volume() {
 #[test]
 #[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
 fn chain_running_container_is_paused_for_the_commit() {
-    let s = setup("cm-run");
+    paused_commit("cm-run", &[], "");
+}
+
+/// The same for a container of a user who is not root (`-u 1000`, writing
+/// in /tmp): rootless, its processes have a uid that is not ours, which
+/// only the container's own user namespace may stop.
+#[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
+fn chain_running_container_of_a_user_is_paused_for_the_commit() {
+    paused_commit("cm-run-u", &["-u", "1000"], "tmp/");
+}
+
+/// A busy container run with rvol-unpack's `user` flags, writing in `dir`
+/// (`""` for /, else `"tmp/"`), committed three times while it runs.
+fn paused_commit(tag: &str, user: &[&str], dir: &str) {
+    let s = setup(tag);
     // Two files replaced in turn (write + rename) with the same counter: a
     // snapshot taken between syscalls has them equal or `a` one ahead. The
-    // 16 MB in /m, read between `a` and `z`, give an unpaused commit time
+    // 16 MB in m/, read between `a` and `z`, give an unpaused commit time
     // to see them apart.
-    let script = "mkdir /m; for n in $(seq 16); do dd if=/dev/urandom of=/m/$n bs=1M count=1 2>/dev/null; done; \
-                  i=0; while :; do i=$((i+1)); echo $i > /t; mv /t /a; echo $i > /t; mv /t /z; done";
-    let bundle = create_chain(&s.root, IMAGE, &["--name", "busy"], &["sh", "-c", script]);
+    let script = format!(
+        "cd /{dir} && mkdir m; for n in $(seq 16); do dd if=/dev/urandom of=m/$n bs=1M count=1 2>/dev/null; done; \
+         i=0; while :; do i=$((i+1)); echo $i > t; mv t a; echo $i > t; mv t z; done"
+    );
+    let spec = ok(s
+        .root
+        .tool("rvol-unpack")
+        .args(user)
+        .args([IMAGE, "sh", "-c", &script]));
+    let bundle = s.root.create_ok(spec.as_bytes(), &["--name", "busy"]);
     let mut child = s
         .root
         .chain(&bundle, &[])
@@ -878,10 +900,11 @@ fn chain_running_container_is_paused_for_the_commit() {
     let state_of = || -> Value {
         serde_json::from_slice(&std::fs::read(bundle.join("state.json")).unwrap()).unwrap()
     };
+    let upper_z = bundle.join("upper").join(dir).join("z");
     let mut pid = 0;
     eventually(5.0, || {
         let st = state_of();
-        let up = st["Running"] == json!(true) && bundle.join("upper/z").exists();
+        let up = st["Running"] == json!(true) && upper_z.exists();
         if up {
             pid = st["Pid"].as_i64().unwrap();
         }
@@ -898,8 +921,8 @@ fn chain_running_container_is_paused_for_the_commit() {
                 m["layers"][1]["digest"].as_str().unwrap(),
             ));
             let t = tree_of_files(&raw);
-            let a: u64 = t["a"].trim().parse().unwrap();
-            let z: u64 = t["z"].trim().parse().unwrap();
+            let a: u64 = t[&format!("{dir}a")].trim().parse().unwrap();
+            let z: u64 = t[&format!("{dir}z")].trim().parse().unwrap();
             assert!(a == z || a == z + 1, "inconsistent snapshot a={a} z={z}");
         }
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
@@ -916,11 +939,11 @@ fn chain_running_container_is_paused_for_the_commit() {
         // each turn makes an inode, and on this kind of VM's ext4 a busy
         // disk can hold inode allocation up for longer than that (seen in
         // a CI run under load: the same value 200 ms apart).
-        let before = std::fs::read_to_string(bundle.join("upper/z")).unwrap();
+        let before = std::fs::read_to_string(&upper_z).unwrap();
         let moved = eventually(5.0, || {
-            std::fs::read_to_string(bundle.join("upper/z")).is_ok_and(|now| now != before)
+            std::fs::read_to_string(&upper_z).is_ok_and(|now| now != before)
         });
-        assert!(moved, "the container runs on: /z stays {before:?}");
+        assert!(moved, "the container runs on: /{dir}z stays {before:?}");
     });
     let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
     let _ = child.wait();
