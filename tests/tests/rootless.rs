@@ -1,0 +1,523 @@
+//! Rootless' own outcomes (README "Rootless"): the tests stay root, make
+//! the users ([`rootless::user`], with a subordinate range;
+//! [`rootless::single_user`], without) and run the rvol commands as them,
+//! in a temp dir the user owns. What they check on the host, as root:
+//! - a rootless container writes nowhere the user cannot, whatever its
+//!   capabilities, and leaves no mount behind;
+//! - volume files belong to the user's mapped ids (0 = the user, n =
+//!   subuid start + n - 1), copy-up keeps them, a single-id map squashes;
+//! - the clear 125s: an unreadable bind source, an unmapped container
+//!   user, no user namespaces (a per-namespace limit of 0, set in a user
+//!   namespace of the test's own: the host's setting is left alone);
+//! - the default state root of a user;
+//! - the verbs the replay (RVOL_TEST_ROOTLESS) does not run, with docker
+//!   as the reference for what is seen inside.
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use rvol_tests::docker::{docker_ok, DockerObjects};
+use rvol_tests::hardening::host_mounts;
+use rvol_tests::rootless::{self, User};
+use rvol_tests::{image, mounts_under, ok, run, stderr, stdout, TestRoot};
+
+/// A test's root whose temp dir (and the empty state root in it) `u` owns.
+fn root_for(tag: &str, u: &User) -> TestRoot {
+    let env = TestRoot::new(tag);
+    u.own(&env.tmp.path, &[]);
+    env
+}
+
+/// `scripts/rvol ARGS` on `env`'s state root, as `u`, not yet run.
+fn rvol(env: &TestRoot, u: &User, args: &[&str]) -> Command {
+    let mut c = env.rvol(args);
+    u.command(&mut c);
+    c
+}
+
+fn rvol_run(env: &TestRoot, u: &User, args: &[&str]) -> Output {
+    run(&mut rvol(env, u, args))
+}
+
+fn rvol_ok(env: &TestRoot, u: &User, args: &[&str]) -> String {
+    ok(&mut rvol(env, u, args))
+}
+
+/// The tests' busybox tar (in `env`'s temp dir, handed to `u`) imported
+/// by `u` as `name`.
+fn import_busybox(env: &TestRoot, u: &User, name: &str) -> PathBuf {
+    let tar = image::busybox_tar(&env.tmp);
+    u.own(&env.tmp.path, &["root"]);
+    rvol_ok(env, u, &["import", tar.to_str().unwrap(), name]);
+    tar
+}
+
+/// The busybox rootfs with `/data` (0755) and `/data/f` owned by 1000:1000
+/// and `/data/r` by root, tarred in `env`'s temp dir (for rvol and docker
+/// alike): what a copy-up copies.
+fn owned_image_tar(env: &TestRoot) -> PathBuf {
+    let dir = env.tmp.join("owned-rootfs");
+    image::busybox_rootfs(&dir);
+    let data = dir.join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(data.join("f"), "by 1000\n").unwrap();
+    std::fs::write(data.join("r"), "by root\n").unwrap();
+    for p in [&data, &data.join("f")] {
+        std::os::unix::fs::chown(p, Some(1000), Some(1000)).unwrap();
+    }
+    let tar = env.tmp.join("owned.tar");
+    std::fs::write(&tar, image::tar_dir(&dir)).unwrap();
+    tar
+}
+
+fn owner(p: &Path) -> (u32, u32) {
+    let md = std::fs::symlink_metadata(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    (md.uid(), md.gid())
+}
+
+/// The host id a container id has under `u`'s ranged map.
+fn mapped(u: &User, id: u32) -> u32 {
+    match id {
+        0 => u.uid,
+        n => u.subids.expect("a ranged user").0 + n - 1,
+    }
+}
+
+/// Everything below `dir` (and `dir`): path, owner, mode, size, mtime,
+/// content of the files: what a write, chmod, chown or touch would change.
+fn snapshot(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        let md = std::fs::symlink_metadata(&p).unwrap();
+        let content = if md.is_file() {
+            String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned()
+        } else {
+            String::new()
+        };
+        out.push(format!(
+            "{} {}:{} {:o} {} {}.{} {content:?}",
+            p.display(),
+            md.uid(),
+            md.gid(),
+            md.mode(),
+            md.size(),
+            md.mtime(),
+            md.mtime_nsec()
+        ));
+        if md.is_dir() {
+            for e in std::fs::read_dir(&p).unwrap().flatten() {
+                stack.push(e.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The state root's volume whose `_data` holds `file`: the names of all.
+fn volumes_holding(env: &TestRoot, file: &str) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(env.path().join("volumes"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().join("_data").join(file).exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// A script for `sh -c` that tries each write and prints `WHAT: written`
+/// or `WHAT: refused` (the shell's status of it).
+fn tries(cmds: &[&str]) -> String {
+    cmds.iter()
+        .map(|c| {
+            format!("if {c} 2>/dev/null; then echo '{c}: written'; else echo '{c}: refused'; fi\n")
+        })
+        .collect()
+}
+
+#[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
+fn rootless_container_writes_nothing_the_user_cannot() {
+    let u = rootless::user();
+    let env = root_for("rl-nowrite", u);
+    import_busybox(&env, u, "bb");
+    // Root's, readable by all, writable by root only: a dir with a file,
+    // a lone file.
+    let ro = env.host("ro");
+    std::fs::create_dir_all(&ro).unwrap();
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(ro.join("f"), "root's\n").unwrap();
+    let rofile = env.host("rofile");
+    std::fs::write(&rofile, "root's too\n").unwrap();
+    // The user's own dir: writable, and what the container writes there
+    // is the user's.
+    let mine = env.host("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    u.own(&mine, &[]);
+    let canary = format!("rvol-rootless-canary-{}", std::process::id());
+    let (ro_before, rofile_before) = (snapshot(&ro), snapshot(&rofile));
+    let etc_before = snapshot(Path::new("/etc/hostname"));
+    let mounts_before = host_mounts();
+
+    let script = tries(&[
+        "echo x >/ro/new",
+        "echo x >>/ro/f",
+        "touch /ro/f",
+        "rm /ro/f",
+        "mkdir /ro/d",
+        "chmod 777 /ro",
+        "chown 0:0 /ro/f",
+        "mknod /ro/null c 1 3",
+        "echo x >>/rofile",
+        "chmod 666 /rofile",
+        &format!("touch /hostetc/{canary}"),
+        "echo x >>/hostetc/hostname",
+        "cat /proc/sys/kernel/core_pattern >/proc/sys/kernel/core_pattern",
+        "echo x >/mine/by-container",
+        "echo x >/vol/in-volume",
+    ]);
+    let (ro_s, rofile_s, mine_s) = (
+        format!("{}:/ro", ro.display()),
+        format!("{}:/rofile", rofile.display()),
+        format!("{}:/mine", mine.display()),
+    );
+    // As the container's root with every capability: still the user on
+    // the host.
+    let out = rvol_ok(
+        &env,
+        u,
+        &[
+            "run",
+            "--rm",
+            "--cap-add",
+            "ALL",
+            "-v",
+            &ro_s,
+            "-v",
+            &rofile_s,
+            "-v",
+            "/etc:/hostetc",
+            "-v",
+            &mine_s,
+            "-v",
+            "vol:/vol",
+            "bb",
+            "sh",
+            "-c",
+            &script,
+        ],
+    );
+    assert_eq!(
+        out,
+        format!(
+            "echo x >/ro/new: refused\necho x >>/ro/f: refused\ntouch /ro/f: refused\n\
+             rm /ro/f: refused\nmkdir /ro/d: refused\nchmod 777 /ro: refused\n\
+             chown 0:0 /ro/f: refused\nmknod /ro/null c 1 3: refused\n\
+             echo x >>/rofile: refused\nchmod 666 /rofile: refused\n\
+             touch /hostetc/{canary}: refused\necho x >>/hostetc/hostname: refused\n\
+             cat /proc/sys/kernel/core_pattern >/proc/sys/kernel/core_pattern: refused\n\
+             echo x >/mine/by-container: written\necho x >/vol/in-volume: written\n"
+        )
+    );
+    assert_eq!(snapshot(&ro), ro_before, "the root-owned dir changed");
+    assert_eq!(
+        snapshot(&rofile),
+        rofile_before,
+        "the root-owned file changed"
+    );
+    assert_eq!(snapshot(Path::new("/etc/hostname")), etc_before);
+    assert!(!Path::new("/etc").join(&canary).exists());
+    assert_eq!(owner(&mine.join("by-container")), (u.uid, u.gid));
+    assert_eq!(volumes_holding(&env, "in-volume"), ["vol"]);
+    assert_eq!(
+        owner(&env.path().join("volumes/vol/_data/in-volume")),
+        (u.uid, u.gid)
+    );
+
+    // --volumes-from: the anonymous volume of another container, in the
+    // state root too.
+    rvol_ok(
+        &env,
+        u,
+        &["create", "--name", "src", "-v", "/anon", "bb", "true"],
+    );
+    rvol_ok(
+        &env,
+        u,
+        &[
+            "run",
+            "--rm",
+            "--volumes-from",
+            "src",
+            "bb",
+            "sh",
+            "-c",
+            "echo y >/anon/from",
+        ],
+    );
+    let held = volumes_holding(&env, "from");
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert!(rvol_tests::is_hex64(&held[0]), "{held:?}");
+    rvol_ok(&env, u, &["rm", "-v", "src"]);
+    assert!(volumes_holding(&env, "from").is_empty());
+
+    // Nothing left mounted: not on the host, not under the test's dir.
+    assert_eq!(host_mounts(), mounts_before);
+    assert_eq!(mounts_under(&env.tmp.path), Vec::<PathBuf>::new());
+}
+
+#[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and a Docker daemon"
+)]
+fn rootless_volume_files_belong_to_the_mapped_ids() {
+    let u = rootless::user();
+    let (start, _) = u.subids.unwrap();
+    let env = root_for("rl-owners", u);
+    let tar = owned_image_tar(&env);
+    u.own(&env.tmp.path, &["root"]);
+    rvol_ok(&env, u, &["import", tar.to_str().unwrap(), "owned"]);
+    let mut d = DockerObjects::new();
+    let dimg = rvol_tests::fresh("owned") + ":local";
+    docker_ok(&["import", tar.to_str().unwrap(), &dimg]);
+    d.images.push(dimg.clone());
+
+    // Made as the container's root: the user's; as 1000:1000: subuid
+    // start + 999 (and the gid alike: the tests' ranges are the same).
+    rvol_ok(
+        &env,
+        u,
+        &[
+            "run",
+            "--rm",
+            "-v",
+            "v1:/v",
+            "owned",
+            "sh",
+            "-c",
+            "touch /v/by-root && mkdir /v/d && chown 1000:1000 /v/d",
+        ],
+    );
+    rvol_ok(
+        &env,
+        u,
+        &[
+            "run",
+            "--rm",
+            "-u",
+            "1000:1000",
+            "-v",
+            "v1:/v",
+            "owned",
+            "touch",
+            "/v/d/by-1000",
+        ],
+    );
+    let v1 = env.path().join("volumes/v1/_data");
+    assert_eq!(owner(&v1), (u.uid, u.gid));
+    assert_eq!(owner(&v1.join("by-root")), (u.uid, u.gid));
+    assert_eq!(owner(&v1.join("d")), (start + 999, start + 999));
+    assert_eq!(owner(&v1.join("d/by-1000")), (start + 999, start + 999));
+    assert_eq!(mapped(u, 1000), start + 999);
+
+    // Copy-up of the image's /data (1000's) into an empty volume: the
+    // mapped owners on the host, docker's owners inside.
+    let ls = "ls -lnA /data | sed 1d; stat -c '%u:%g %a %n' /data";
+    let r = rvol_ok(
+        &env,
+        u,
+        &["run", "--rm", "-v", "v2:/data", "owned", "sh", "-c", ls],
+    );
+    let dv = rvol_tests::fresh("rlv2");
+    d.volumes.push(dv.clone());
+    let dk = docker_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "-v",
+        &format!("{dv}:/data"),
+        &dimg,
+        "sh",
+        "-c",
+        ls,
+    ]);
+    assert_eq!(r, dk, "ls -ln of the copied-up volume, rvol then docker");
+    assert!(
+        r.contains("1000     1000") && r.ends_with("1000:1000 755 /data\n"),
+        "{r}"
+    );
+    let v2 = env.path().join("volumes/v2/_data");
+    assert_eq!(owner(&v2), (start + 999, start + 999));
+    assert_eq!(owner(&v2.join("f")), (start + 999, start + 999));
+    assert_eq!(owner(&v2.join("r")), (u.uid, u.gid));
+    assert_eq!(std::fs::read_to_string(v2.join("f")).unwrap(), "by 1000\n");
+
+    // The user's ids inside, as docker's.
+    let flags: [&[&str]; 3] = [&[], &["-u", "1000:1000"], &["-u", "user"]];
+    for f in flags {
+        let mut a = vec!["run", "--rm"];
+        a.extend_from_slice(f);
+        let mut da = a.clone();
+        da.extend_from_slice(&["--network", "none", &dimg, "id"]);
+        a.extend_from_slice(&["owned", "id"]);
+        assert_eq!(rvol_ok(&env, u, &a), docker_ok(&da), "id with {f:?}");
+    }
+}
+
+/// `o` failed with 125 and said `what` on stderr.
+fn assert_125(o: &Output, what: &str) {
+    assert_eq!(o.status.code(), Some(125), "{}", stderr(o));
+    assert!(
+        stderr(o).contains(what),
+        "wanted {what:?} in:\n{}",
+        stderr(o)
+    );
+}
+
+#[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
+fn rootless_single_id_map_squashes_other_owners() {
+    let u = rootless::single_user();
+    assert_eq!(u.subids, None);
+    let env = root_for("rl-single", u);
+    let tar = owned_image_tar(&env);
+    u.own(&env.tmp.path, &["root"]);
+    rvol_ok(&env, u, &["import", tar.to_str().unwrap(), "owned"]);
+    // Inside: all root's; a copy-up into a volume keeps that.
+    let out = rvol_ok(
+        &env,
+        u,
+        &[
+            "run",
+            "--rm",
+            "-v",
+            "sv:/data",
+            "owned",
+            "sh",
+            "-c",
+            "id; stat -c '%u:%g %n' /data /data/f /data/r; touch /data/new",
+        ],
+    );
+    // No `groups=`: under a single-id map setgroups is denied, so the
+    // process keeps the user's own supplementary groups (none here; a
+    // user's would show as 65534) where docker's root has groups=0(root).
+    assert_eq!(
+        out,
+        "uid=0(root) gid=0(root)\n0:0 /data\n0:0 /data/f\n0:0 /data/r\n"
+    );
+    // The layer on the host (unpacked by that run): 1000's files are the user's, as root's are.
+    let layers: Vec<PathBuf> = std::fs::read_dir(env.path().join("layers"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("data/f").exists())
+        .collect();
+    assert_eq!(layers.len(), 1, "{layers:?}");
+    for f in ["data", "data/f", "data/r", "bin/busybox"] {
+        assert_eq!(owner(&layers[0].join(f)), (u.uid, u.gid), "{f}");
+    }
+    let data = env.path().join("volumes/sv/_data");
+    for f in ["", "f", "r", "new"] {
+        assert_eq!(owner(&data.join(f)), (u.uid, u.gid), "{f}");
+    }
+
+    // A container user the map lacks: 125, naming the missing range.
+    let o = rvol_run(&env, u, &["run", "--rm", "-u", "1000", "owned", "true"]);
+    assert_125(
+        &o,
+        "rootless: the container's uid 1000 is not mapped: the user running rvol needs a \
+         subordinate range in /etc/subuid and /etc/subgid",
+    );
+    let o = rvol_run(&env, u, &["run", "--rm", "-u", "0:1000", "owned", "true"]);
+    assert_125(&o, "rootless: the container's gid 1000 is not mapped");
+    // An image whose user needs the range: the same.
+    let ctx = env.tmp.join("ctx-user");
+    std::fs::create_dir_all(&ctx).unwrap();
+    std::fs::write(ctx.join("Dockerfile"), "FROM owned\nUSER user\n").unwrap();
+    u.own(&ctx, &[]);
+    rvol_ok(
+        &env,
+        u,
+        &["build", "-q", "-t", "as-user", ctx.to_str().unwrap()],
+    );
+    let o = rvol_run(&env, u, &["run", "--rm", "as-user", "true"]);
+    assert_125(&o, "rootless: the container's uid 1000 is not mapped");
+    // No container was left by the refused runs.
+    assert_eq!(rvol_ok(&env, u, &["ps", "-aq"]), "");
+}
+
+#[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
+fn rootless_unreadable_bind_source_is_125() {
+    let u = rootless::user();
+    let env = root_for("rl-bind", u);
+    import_busybox(&env, u, "bb");
+    let closed = env.host("closed");
+    std::fs::create_dir_all(&closed).unwrap();
+    std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let secret = env.host("secret");
+    std::fs::write(&secret, "root's\n").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let o = rvol_run(
+        &env,
+        u,
+        &[
+            "run",
+            "--rm",
+            "-v",
+            &format!("{}:/c", closed.display()),
+            "bb",
+            "true",
+        ],
+    );
+    assert_125(
+        &o,
+        &format!(
+            "rvol-mount: rootless: bind source {}: Permission denied (os error 13): \
+             the user running rvol cannot read and search it",
+            closed.display()
+        ),
+    );
+    let o = rvol_run(
+        &env,
+        u,
+        &[
+            "run",
+            "--rm",
+            "-v",
+            &format!("{}:/s:ro", secret.display()),
+            "bb",
+            "cat",
+            "/s",
+        ],
+    );
+    assert_125(
+        &o,
+        &format!(
+            "rvol-mount: rootless: bind source {}: Permission denied (os error 13): \
+             the user running rvol cannot read it",
+            secret.display()
+        ),
+    );
+    assert_eq!(stdout(&o), "");
+    // --mount type=bind: the same check.
+    let o = rvol_run(
+        &env,
+        u,
+        &[
+            "run",
+            "--rm",
+            "--mount",
+            &format!("type=bind,src={},dst=/c", closed.display()),
+            "bb",
+            "true",
+        ],
+    );
+    assert_125(&o, "cannot read and search it");
+    assert_eq!(rvol_ok(&env, u, &["ps", "-aq"]), "");
+}
