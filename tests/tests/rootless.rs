@@ -521,3 +521,188 @@ fn rootless_unreadable_bind_source_is_125() {
     assert_125(&o, "cannot read and search it");
     assert_eq!(rvol_ok(&env, u, &["ps", "-aq"]), "");
 }
+
+/// Whether `tools` are all on PATH; when not, a skip, which fails under
+/// RVOL_MUST_WORK=1 (the case must then run).
+fn have_tools(tools: &[&str]) -> bool {
+    let missing: Vec<&str> = tools
+        .iter()
+        .copied()
+        .filter(|t| {
+            !run(Command::new("sh").args(["-c", &format!("command -v {t}")]))
+                .status
+                .success()
+        })
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let why = format!("needs {missing:?} (util-linux) on PATH");
+    assert!(
+        !std::env::var("RVOL_MUST_WORK").is_ok_and(|v| v == "1"),
+        "RVOL_MUST_WORK=1 and this test cannot run: {why}"
+    );
+    eprintln!("skipped: {why}");
+    false
+}
+
+/// A user namespace of the test's own, held by a `sleep` (killed when
+/// dropped), that maps root and the given users to themselves, so that
+/// root can set its per-namespace limits and they can run in it.
+struct Userns {
+    holder: std::process::Child,
+}
+
+impl Userns {
+    fn new(users: &[&User]) -> Userns {
+        let holder = Command::new("unshare")
+            .args(["--user", "sleep", "600"])
+            .spawn()
+            .expect("unshare --user sleep");
+        let pid = holder.id();
+        let ns = |p: &str| std::fs::read_link(p).ok();
+        let made = rvol_tests::eventually(10.0, || {
+            ns(&format!("/proc/{pid}/ns/user")) != ns("/proc/self/ns/user")
+        });
+        assert!(made, "unshare --user never made its namespace");
+        let map = |ids: &[u32]| -> String {
+            std::iter::once(0)
+                .chain(ids.iter().copied())
+                .map(|i| format!("{i} {i} 1\n"))
+                .collect()
+        };
+        let uids: Vec<u32> = users.iter().map(|u| u.uid).collect();
+        let gids: Vec<u32> = users.iter().map(|u| u.gid).collect();
+        std::fs::write(format!("/proc/{pid}/uid_map"), map(&uids)).unwrap();
+        std::fs::write(format!("/proc/{pid}/gid_map"), map(&gids)).unwrap();
+        Userns { holder }
+    }
+
+    /// `cmd` (a command of [`rvol`]'s making, its program, args and env)
+    /// run as `u` in this namespace after `setup` (sh, as its root).
+    fn command(&self, setup: &str, u: &User, cmd: &Command) -> Command {
+        let mut c = Command::new("nsenter");
+        c.args([
+            "-t",
+            &self.holder.id().to_string(),
+            "--user",
+            "--",
+            "sh",
+            "-c",
+        ])
+        .arg(format!(
+            "{setup} && exec setpriv --reuid {} --regid {} --clear-groups \"$@\"",
+            u.uid, u.gid
+        ))
+        .arg("sh")
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+        for (k, v) in cmd.get_envs() {
+            match v {
+                Some(v) => c.env(k, v),
+                None => c.env_remove(k),
+            };
+        }
+        c
+    }
+}
+
+impl Drop for Userns {
+    fn drop(&mut self) {
+        let _ = self.holder.kill();
+        let _ = self.holder.wait();
+    }
+}
+
+#[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
+fn rootless_without_user_namespaces_is_125() {
+    if !have_tools(&["unshare", "nsenter", "setpriv"]) {
+        return;
+    }
+    let (u, s) = (rootless::user(), rootless::single_user());
+    let env = root_for("rl-nouserns", u);
+    import_busybox(&env, u, "bb");
+    let senv = root_for("rl-nouserns-single", s);
+    let star = image::busybox_tar(&senv.tmp);
+    s.own(&senv.tmp.path, &["root"]);
+    let host_limit = std::fs::read_to_string("/proc/sys/user/max_user_namespaces").unwrap();
+
+    // The kernel's limit of user namespaces, 0 in a namespace of ours
+    // (and so in every one below it): what a kernel without unprivileged
+    // ones refuses, ENOSPC here, EPERM there.
+    let ns = Userns::new(&[u, s]);
+    let setup = "echo 0 >/proc/sys/user/max_user_namespaces && \
+                 echo limit=$(cat /proc/sys/user/max_user_namespaces)";
+    let want = "rootless: cannot make a user namespace: no more user namespaces are allowed here";
+    // A ranged map (newuidmap's way) and a single-id one (written by us).
+    let o = run(&mut ns.command(setup, u, &rvol(&env, u, &["run", "--rm", "bb", "true"])));
+    assert_125(&o, want);
+    assert_eq!(stdout(&o), "limit=0\n");
+    let o = run(&mut ns.command(
+        setup,
+        s,
+        &rvol(&senv, s, &["import", star.to_str().unwrap(), "bb"]),
+    ));
+    assert_125(&o, want);
+    assert_eq!(stdout(&o), "limit=0\n");
+    drop(ns);
+    assert_eq!(
+        std::fs::read_to_string("/proc/sys/user/max_user_namespaces").unwrap(),
+        host_limit,
+        "the host's limit is left alone"
+    );
+    // Nothing was made of the refused runs; outside that namespace they work.
+    assert_eq!(rvol_ok(&env, u, &["ps", "-aq"]), "");
+    rvol_ok(&env, u, &["run", "--rm", "bb", "true"]);
+    rvol_ok(&senv, s, &["import", star.to_str().unwrap(), "bb"]);
+}
+
+#[test]
+#[cfg_attr(not(rvol_have_host), ignore = "needs root and overlayfs")]
+fn rootless_default_state_root_is_the_users_data_dir() {
+    let u = rootless::user();
+    let env = root_for("rl-default-root", u);
+    let tar = image::busybox_tar(&env.tmp);
+    let (xdg, home) = (env.tmp.join("xdg"), env.tmp.join("home"));
+    std::fs::create_dir_all(&xdg).unwrap();
+    std::fs::create_dir_all(&home).unwrap();
+    u.own(&env.tmp.path, &[]);
+    // No RVOL_ROOT: $XDG_DATA_HOME/rvol.
+    let with = |c: &mut Command, xdg_data_home: Option<&Path>| {
+        u.command(c);
+        c.env_remove("RVOL_ROOT").env("HOME", &home);
+        if let Some(x) = xdg_data_home {
+            c.env("XDG_DATA_HOME", x);
+        }
+    };
+    let mut c = env.rvol(&["import", tar.to_str().unwrap(), "in-xdg"]);
+    with(&mut c, Some(&xdg));
+    ok(&mut c);
+    let index =
+        |root: &Path| std::fs::read_to_string(root.join("images/index.json")).unwrap_or_default();
+    assert!(index(&xdg.join("rvol")).contains("in-xdg:latest"));
+    let mut c = env.rvol(&["run", "--rm", "in-xdg", "true"]);
+    with(&mut c, Some(&xdg));
+    ok(&mut c);
+    assert!(xdg.join("rvol/layers").is_dir());
+    // Else ~/.local/share/rvol: the binaries' rule (rvol-unpack alone)...
+    let mut c = Command::new(rvol_tests::bin("rvol-unpack"));
+    c.args(["import", tar.to_str().unwrap(), "in-home"]);
+    with(&mut c, None);
+    ok(&mut c);
+    let local = home.join(".local/share/rvol");
+    assert!(index(&local).contains("in-home:latest"));
+    assert!(!index(&xdg.join("rvol")).contains("in-home"));
+    // ...and scripts/rvol's, an empty XDG_DATA_HOME as none.
+    let images = |x: Option<&Path>| {
+        let mut c = env.rvol(&["images", "--format", "{{.Repository}}"]);
+        with(&mut c, x);
+        ok(&mut c)
+    };
+    assert_eq!(images(None), "in-home\n");
+    assert_eq!(images(Some(Path::new(""))), "in-home\n");
+    assert_eq!(images(Some(&xdg)), "in-xdg\n");
+    // The test's own state root was not used.
+    assert!(index(&env.path()).is_empty());
+}

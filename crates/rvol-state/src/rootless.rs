@@ -338,15 +338,22 @@ fn unshare_raw(flags: libc::c_int) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The kernel's refusal of a user namespace, said as the cause.
+/// The kernel's refusal of a user namespace, said as the cause: EPERM
+/// when unprivileged ones are off altogether, ENOSPC when the count
+/// allowed (`user.max_user_namespaces`, of this namespace or one above
+/// it) is 0 or spent, EUSERS past 32 nested ones.
 fn userns_error(e: std::io::Error) -> Error {
     let why = match e.raw_os_error() {
         Some(libc::EPERM) | Some(libc::EACCES) => {
             "this kernel does not allow unprivileged user namespaces \
-             (kernel.unprivileged_userns_clone or user.max_user_namespaces)"
+             (sysctl kernel.unprivileged_userns_clone=0, \
+             or a security policy: AppArmor, SELinux, a seccomp filter)"
                 .to_string()
         }
-        Some(libc::ENOSPC) => "user.max_user_namespaces is reached".to_string(),
+        Some(libc::ENOSPC) => "no more user namespaces are allowed here \
+             (sysctl user.max_user_namespaces is 0, or that many exist)"
+            .to_string(),
+        Some(libc::EUSERS) => "too many nested user namespaces (32)".to_string(),
         Some(libc::EINVAL) => "a threaded process cannot make one (a bug of rvol)".to_string(),
         _ => e.to_string(),
     };
