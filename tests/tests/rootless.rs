@@ -706,3 +706,229 @@ fn rootless_default_state_root_is_the_users_data_dir() {
     // The test's own state root was not used.
     assert!(index(&env.path()).is_empty());
 }
+
+/// A build context in `dir`: the smoke test's Dockerfile on `base`.
+fn smoke_context(dir: &Path, base: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("hello.txt"), "hello\n").unwrap();
+    std::fs::write(
+        dir.join("Dockerfile"),
+        format!(
+            "FROM {base}\nCOPY hello.txt /srv/hello.txt\n\
+             RUN mkdir /srv/d && echo built >/srv/d/f && chown -R 1000:1000 /srv/d\n\
+             USER 1000\nCMD [\"sh\", \"-c\", \"echo started; exec sleep 1000\"]\n"
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+#[cfg_attr(
+    not(all(rvol_have_host, rvol_have_docker)),
+    ignore = "needs root, overlayfs and a Docker daemon"
+)]
+fn rootless_verbs_smoke_as_docker() {
+    let u = rootless::user();
+    let (start, _) = u.subids.unwrap();
+    let env = root_for("rl-smoke", u);
+    import_busybox(&env, u, "bb");
+    let mut d = DockerObjects::new();
+    let dbb = d.import_busybox(&env.tmp);
+    let mounts_before = host_mounts();
+
+    // build: COPY, RUN (a chown to 1000), USER.
+    let (ctx, dctx) = (env.tmp.join("ctx"), env.tmp.join("dctx"));
+    smoke_context(&ctx, "bb");
+    smoke_context(&dctx, &dbb);
+    u.own(&env.tmp.path, &["root"]);
+    rvol_ok(
+        &env,
+        u,
+        &["build", "-q", "-t", "built", ctx.to_str().unwrap()],
+    );
+    let dbuilt = rvol_tests::fresh("built") + ":local";
+    d.images.push(dbuilt.clone());
+    ok(Command::new("docker")
+        .env("DOCKER_BUILDKIT", "0")
+        .args([
+            "build",
+            "-q",
+            "--force-rm",
+            "--network",
+            "none",
+            "-t",
+            &dbuilt,
+        ])
+        .arg(&dctx));
+    let facts =
+        "id; stat -c '%u:%g %a %s %n' /srv/hello.txt /srv/d /srv/d/f; cat /srv/hello.txt /srv/d/f";
+    let r = rvol_ok(&env, u, &["run", "--rm", "built", "sh", "-c", facts]);
+    let dk = docker_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        &dbuilt,
+        "sh",
+        "-c",
+        facts,
+    ]);
+    assert_eq!(r, dk, "the built image, rvol then docker");
+    assert!(r.starts_with("uid=1000(user) gid=1000(user)"), "{r}");
+    // The RUN's layer on the host: 1000's files at the mapped id.
+    let layer: Vec<PathBuf> = std::fs::read_dir(env.path().join("layers"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("srv/d/f").exists())
+        .collect();
+    assert_eq!(layer.len(), 1, "{layer:?}");
+    assert_eq!(owner(&layer[0].join("srv/d/f")), (start + 999, start + 999));
+
+    // A running container: exec, cp both ways, logs.
+    rvol_ok(&env, u, &["run", "-d", "--name", "ct", "built"]);
+    let dc = rvol_tests::fresh("rlsmoke");
+    d.containers.push(dc.clone());
+    docker_ok(&["run", "-d", "--network", "none", "--name", &dc, &dbuilt]);
+    let flags: [&[&str]; 2] = [&[], &["-u", "0"]];
+    for f in flags {
+        let (a, da) = (
+            [&["exec"][..], f, &["ct", "id"]].concat(),
+            [&["exec"][..], f, &[&dc, "id"]].concat(),
+        );
+        assert_eq!(rvol_ok(&env, u, &a), docker_ok(&da), "exec {f:?} id");
+    }
+    // The file of whoever copies: the user's for rvol, root's for docker
+    // (the container's root either way: rootless, the user is).
+    let (into, dinto) = (env.host("user/in.txt"), env.host("root/in.txt"));
+    for f in [&into, &dinto] {
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+    }
+    std::fs::write(&into, "to the container\n").unwrap();
+    u.own(&env.tmp.path, &["root"]);
+    std::fs::write(&dinto, "to the container\n").unwrap();
+    rvol_ok(&env, u, &["cp", into.to_str().unwrap(), "ct:/tmp/in.txt"]);
+    docker_ok(&["cp", dinto.to_str().unwrap(), &format!("{dc}:/tmp/in.txt")]);
+    let look = [
+        "exec",
+        "ct",
+        "sh",
+        "-c",
+        "stat -c '%u:%g %a %n' /tmp/in.txt; cat /tmp/in.txt",
+    ];
+    let mut dlook = look;
+    dlook[1] = &dc;
+    assert_eq!(rvol_ok(&env, u, &look), docker_ok(&dlook), "cp into");
+    let out = env.host("out");
+    rvol_ok(&env, u, &["cp", "ct:/srv/d/f", out.to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "built\n");
+    assert_eq!(owner(&out), (u.uid, u.gid), "cp out: the user's file");
+    assert!(rvol_tests::eventually(10.0, || {
+        rvol_run(&env, u, &["logs", "ct"]).stdout == b"started\n"
+    }));
+    assert_eq!(rvol_ok(&env, u, &["logs", "ct"]), docker_ok(&["logs", &dc]));
+    rvol_ok(&env, u, &["rm", "-f", "ct"]);
+    assert_eq!(rvol_ok(&env, u, &["ps", "-aq"]), "");
+
+    // volume export: the container's ids in the tar; import: the mapped
+    // ids again on the host.
+    rvol_ok(
+        &env,
+        u,
+        &[
+            "run",
+            "--rm",
+            "-v",
+            "vx:/v",
+            "bb",
+            "sh",
+            "-c",
+            "echo a >/v/a && mkdir /v/d && echo e >/v/d/e && chown -R 1000:1000 /v/d",
+        ],
+    );
+    let vtar = env.host("vx.tar");
+    rvol_ok(
+        &env,
+        u,
+        &["volume", "export", "-o", vtar.to_str().unwrap(), "vx"],
+    );
+    assert_eq!(owner(&vtar), (u.uid, u.gid));
+    let list = ok(Command::new("tar")
+        .args(["--numeric-owner", "-tvf"])
+        .arg(&vtar));
+    let owners: Vec<(String, String)> = list
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (
+                f[f.len() - 1].trim_end_matches('/').to_string(),
+                f[1].to_string(),
+            )
+        })
+        .filter(|(n, _)| n != ".")
+        .collect();
+    assert_eq!(
+        owners,
+        [
+            ("a".to_string(), "0/0".to_string()),
+            ("d".to_string(), "1000/1000".to_string()),
+            ("d/e".to_string(), "1000/1000".to_string())
+        ],
+        "{list}"
+    );
+    rvol_ok(&env, u, &["volume", "create", "vy"]);
+    rvol_ok(&env, u, &["volume", "import", "vy", vtar.to_str().unwrap()]);
+    let vy = env.path().join("volumes/vy/_data");
+    assert_eq!(owner(&vy.join("a")), (u.uid, u.gid));
+    assert_eq!(owner(&vy.join("d/e")), (start + 999, start + 999));
+    assert_eq!(std::fs::read_to_string(vy.join("d/e")).unwrap(), "e\n");
+
+    // system df, rmi, image prune -a.
+    let df = |env: &TestRoot| {
+        rvol_ok(
+            env,
+            u,
+            &[
+                "system",
+                "df",
+                "--format",
+                "{{.Type}}:{{.TotalCount}}:{{.Active}}",
+            ],
+        )
+    };
+    // bb, built and the build's 3 intermediates (after COPY, RUN, USER),
+    // which docker's classic builder keeps too.
+    assert_eq!(
+        df(&env),
+        "Images:5:0\nContainers:0:0\nLocal Volumes:2:0\nBuild Cache:0:0\n"
+    );
+    let o = rvol_ok(&env, u, &["rmi", "built"]);
+    assert!(
+        o.starts_with("Untagged: built:latest\nDeleted: sha256:"),
+        "{o}"
+    );
+    assert_eq!(
+        rvol_ok(&env, u, &["images", "--format", "{{.Repository}}"]),
+        "bb\n"
+    );
+    let o = rvol_ok(&env, u, &["image", "prune", "-a", "-f"]);
+    assert!(
+        o.starts_with("Deleted Images:\nuntagged: bb:latest\ndeleted: sha256:")
+            && o.contains("\nTotal reclaimed space: "),
+        "{o}"
+    );
+    assert_eq!(rvol_ok(&env, u, &["images", "-q"]), "");
+    let left: Vec<_> = std::fs::read_dir(env.path().join("layers"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|n| !n.to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "layers left: {left:?}");
+    assert_eq!(
+        df(&env),
+        "Images:0:0\nContainers:0:0\nLocal Volumes:2:0\nBuild Cache:0:0\n"
+    );
+    assert_eq!(host_mounts(), mounts_before);
+    assert_eq!(mounts_under(&env.tmp.path), Vec::<PathBuf>::new());
+}
