@@ -630,28 +630,50 @@ fn rootless_without_user_namespaces_is_125() {
     let ns = Userns::new(&[u, s]);
     let setup = "echo 0 >/proc/sys/user/max_user_namespaces && \
                  echo limit=$(cat /proc/sys/user/max_user_namespaces)";
-    let want = "rootless: cannot make a user namespace: no more user namespaces are allowed here";
-    // A ranged map (newuidmap's way) and a single-id one (written by us).
+    let why = "rootless: cannot make a user namespace: no more user namespaces are allowed \
+               here (sysctl user.max_user_namespaces is 0, or that many exist)";
+    // A ranged map (newuidmap's way) and a single-id one (written by us);
+    // the first tool that needs one says so, alone.
     let o = run(&mut ns.command(setup, u, &rvol(&env, u, &["run", "--rm", "bb", "true"])));
-    assert_125(&o, want);
-    assert_eq!(stdout(&o), "limit=0\n");
+    assert_eq!(o.status.code(), Some(125));
+    assert_eq!(
+        (stdout(&o), stderr(&o)),
+        ("limit=0\n".into(), format!("rvol-unpack: bb: {why}\n"))
+    );
     let o = run(&mut ns.command(
         setup,
         s,
         &rvol(&senv, s, &["import", star.to_str().unwrap(), "bb"]),
     ));
-    assert_125(&o, want);
-    assert_eq!(stdout(&o), "limit=0\n");
+    assert_eq!(o.status.code(), Some(125));
+    assert_eq!(
+        (stdout(&o), stderr(&o)),
+        ("limit=0\n".into(), format!("rvol-unpack: {why}\n"))
+    );
+    // Nothing was made of the refused runs; outside that namespace they
+    // work.
+    assert_eq!(rvol_ok(&env, u, &["ps", "-aq"]), "");
+    rvol_ok(&env, u, &["run", "--rm", "bb", "true"]);
+    rvol_ok(&senv, s, &["import", star.to_str().unwrap(), "bb"]);
+    // Warm (layers unpacked, the init layer made), a run needs only the
+    // container's own namespace: rvol-ns is refused it, the same way.
+    let o = run(&mut ns.command(setup, u, &rvol(&env, u, &["run", "--rm", "bb", "true"])));
+    assert_125(&o, why);
+    assert_eq!(stderr(&o), format!("rvol-ns: {why}\n"));
+    // Its --rm container stays `created`: the removal (rvol-mount rm, the
+    // poststop hook) needs a user namespace too; `rvol rm` removes it once
+    // one can be made.
+    let ps = ["ps", "-aq", "--filter", "status=created"];
+    let left = rvol_ok(&env, u, &ps);
+    assert_eq!(left.lines().count(), 1, "{left}");
     drop(ns);
+    rvol_ok(&env, u, &["rm", left.trim()]);
+    assert_eq!(rvol_ok(&env, u, &["ps", "-aq"]), "");
     assert_eq!(
         std::fs::read_to_string("/proc/sys/user/max_user_namespaces").unwrap(),
         host_limit,
         "the host's limit is left alone"
     );
-    // Nothing was made of the refused runs; outside that namespace they work.
-    assert_eq!(rvol_ok(&env, u, &["ps", "-aq"]), "");
-    rvol_ok(&env, u, &["run", "--rm", "bb", "true"]);
-    rvol_ok(&senv, s, &["import", star.to_str().unwrap(), "bb"]);
 }
 
 #[test]
