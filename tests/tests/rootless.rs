@@ -666,6 +666,18 @@ fn rootless_without_user_namespaces_is_125() {
     let ps = ["ps", "-aq", "--filter", "status=created"];
     let left = rvol_ok(&env, u, &ps);
     assert_eq!(left.lines().count(), 1, "{left}");
+    // Recorded as docker records a failed start: Created, 128, the error.
+    let st = rvol_ok(
+        &env,
+        u,
+        &[
+            "inspect",
+            "-f",
+            "{{.State.ExitCode}} {{.State.Error}}",
+            left.trim(),
+        ],
+    );
+    assert_eq!(st, format!("128 {why}\n"));
     drop(ns);
     rvol_ok(&env, u, &["rm", left.trim()]);
     assert_eq!(rvol_ok(&env, u, &["ps", "-aq"]), "");

@@ -96,7 +96,20 @@ fn supervisor(
             return Ok(f.code);
         }
     }
-    plan.enter_parent()?;
+    if let Err(e) = plan.enter_parent() {
+        // Rootless, the kernel may refuse the user namespace: recorded as
+        // a failed start (Created, ExitCode 128, the error), as above. The
+        // poststop hooks are not run: removing an --rm container needs a
+        // user namespace too (`rvol rm` does it once one can be made).
+        if let Some(b) = &args.bundle {
+            eprintln!("rvol-ns: {}", e.msg);
+            if let Err(e) = state::not_started(b, None, 128, &e.msg) {
+                eprintln!("rvol-ns: {e}");
+            }
+            return Ok(e.code);
+        }
+        return Err(e);
+    }
     let (mut relay, ends) = match &args.bundle {
         Some(b) => {
             let (r, e) = relay::Relay::new(b, terminal, !detach, detach || terminal, client)?;
