@@ -583,7 +583,6 @@ fn open_dir(root: RawFd, path: &CStr) -> io::Result<OwnedFd> {
     inroot::open_at(root, path, libc::O_PATH | libc::O_DIRECTORY, Mounts::Refuse)
 }
 
-/// A pax time `SECONDS[.FRACTION]` as (seconds, nanoseconds).
 /// Rootless, the kernel refuses a user namespace the `trusted.*` (and
 /// some `security.*`) attributes an image may carry: they are left out.
 fn kept_xattr(r: std::io::Result<()>) -> std::io::Result<()> {
@@ -593,6 +592,7 @@ fn kept_xattr(r: std::io::Result<()>) -> std::io::Result<()> {
     }
 }
 
+/// A pax time `SECONDS[.FRACTION]` as (seconds, nanoseconds).
 fn parse_pax_time(v: &[u8]) -> Option<(i64, u32)> {
     let s = std::str::from_utf8(v).ok()?;
     let (secs, frac) = s.split_once('.').unwrap_or((s, ""));
