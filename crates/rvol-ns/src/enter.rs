@@ -41,20 +41,13 @@ fn ns_id(path: &str) -> Option<(u64, u64)> {
 /// The container's namespaces, opened; an error when it does not run.
 pub fn open(bundle: &Path) -> Result<Target> {
     let record = Bundle(bundle).state();
-    let state: State =
+    // A record that cannot be read is said as such, not as "not running".
+    let _: State =
         rvol_state::fsx::read_json(&record).with_ctx(|| format!("read {}", record.display()))?;
     let id = Bundle(bundle).id();
     let not_running = || Error::new(format!("Container {id} is not running"));
-    if state.status != "running" || !rvol_state::process::runs(state.pid, &record) {
-        return Err(not_running());
-    }
+    let (state, proc_dir) = rvol_state::process::open_running(&record).ok_or_else(not_running)?;
     let dir = format!("/proc/{}", state.pid);
-    let proc_dir = std::fs::File::open(&dir).map_err(|_| not_running())?;
-    // Between the check and the open the pid may have been reused: the
-    // record, read again, must still name it running.
-    if !rvol_state::process::runs(state.pid, &record) {
-        return Err(not_running());
-    }
     let mut nss = Vec::new();
     for (name, flag) in ORDER {
         let rel = std::ffi::CString::new(format!("ns/{name}")).unwrap_or_default();

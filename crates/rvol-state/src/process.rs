@@ -15,6 +15,22 @@ pub fn exists(pid: i32) -> bool {
         )
 }
 
+/// The /proc/PID directory of the process a container's `record`
+/// (state.json) says runs, opened while it does: a pid reused after the
+/// second check cannot be reached through the descriptor. None when it
+/// does not run (or the record cannot be read). For what joins a running
+/// container: rvol-ns `--enter`, rootless commit.
+pub fn open_running(record: &Path) -> Option<(crate::record::State, std::fs::File)> {
+    let state: crate::record::State = crate::fsx::read_json(record).ok()?;
+    if state.status != "running" || !runs(state.pid, record) {
+        return None;
+    }
+    let dir = std::fs::File::open(format!("/proc/{}", state.pid)).ok()?;
+    // Between the check and the open the pid may have been reused: the
+    // record, read again, must still name it running.
+    runs(state.pid, record).then_some((state, dir))
+}
+
 /// How much later than its record a process may seem to start and still
 /// be the one recorded: /proc counts start times in clock ticks (10 ms),
 /// and the boot time they are counted from is derived from two clocks.

@@ -285,20 +285,11 @@ pub fn enter_container(bundle: &std::path::Path, mount_ns: bool) -> Result<()> {
     }
 }
 
-/// The user namespace of a running container, opened through its
-/// /proc/PID taken while the record says it runs (a pid reused after that
-/// cannot be opened through it: rvol-ns enter.rs' rule).
+/// The user namespace of a running container, through its /proc/PID
+/// (`process::open_running`).
 fn container_userns(bundle: &std::path::Path) -> Option<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
-    let record = crate::root::Bundle(bundle).state();
-    let state: crate::record::State = crate::fsx::read_json(&record).ok()?;
-    if !state.running || !crate::process::runs(state.pid, &record) {
-        return None;
-    }
-    let dir = std::fs::File::open(format!("/proc/{}", state.pid)).ok()?;
-    if !crate::process::runs(state.pid, &record) {
-        return None;
-    }
+    let (_, dir) = crate::process::open_running(&crate::root::Bundle(bundle).state())?;
     let path = format!("/proc/self/fd/{}/ns/user", dir.as_raw_fd());
     std::fs::OpenOptions::new()
         .read(true)
