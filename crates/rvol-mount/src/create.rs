@@ -110,7 +110,10 @@ pub fn run(args: CreateArgs) -> Result<i32> {
     // image for a copy-up or to make an init layer with /etc's owners: a
     // warm create writes nothing but files of our own (0.3-0.5 ms for
     // the namespace, plus newuidmap's and newgidmap's execs, saved).
-    if copy_up || initlayer::missing(root, &image.lower_dirs)? {
+    // (Root never asks: it needs no namespace, and the init layer's
+    // lookup would be done twice.)
+    let user = rvol_state::rootless::mode() == rvol_state::rootless::Mode::User;
+    if user && (copy_up || initlayer::missing(root, &image.lower_dirs)?) {
         rvol_state::rootless::enter(true)?;
     }
     let view = if copy_up {

@@ -24,9 +24,19 @@ use rvol_state::{Result, ResultExt, Root};
 
 const FILES: [&str; 3] = ["hostname", "hosts", "resolv.conf"];
 
-/// Where the init layer for an image (lower dirs top first) is, and the
-/// image's /etc; None when the image has all three files.
-fn place(root: &Root, layers: &[&Path]) -> Result<Option<(PathBuf, Vec<&'static str>)>> {
+/// An image's init layer: where it goes, the files it holds, and the
+/// image's /etc it copies (as this process sees it: read again once a
+/// rootless create has entered its user namespace).
+struct Place {
+    dest: PathBuf,
+    name: String,
+    missing: Vec<&'static str>,
+    etc: std::fs::Metadata,
+}
+
+/// The init layer for an image (lower dirs top first); None when the
+/// image has all three files.
+fn place(root: &Root, layers: &[&Path]) -> Result<Option<Place>> {
     let Some(etc) = top_etc(layers) else {
         return Ok(None);
     };
@@ -56,32 +66,37 @@ fn place(root: &Root, layers: &[&Path]) -> Result<Option<(PathBuf, Vec<&'static 
         md.mtime(),
         md.mtime_nsec()
     );
-    Ok(Some((root.layers().join(name), missing)))
+    Ok(Some(Place {
+        dest: root.layers().join(&name),
+        name,
+        missing,
+        etc: md,
+    }))
 }
 
 /// Whether [`ensure`] would make a layer (rootless: it then needs the
 /// user namespace, for the owners of /etc).
 pub fn missing(root: &Root, lower_dirs: &[String]) -> Result<bool> {
     let layers: Vec<&Path> = lower_dirs.iter().map(Path::new).collect();
-    Ok(place(root, &layers)?.is_some_and(|(dest, _)| !dest.is_dir()))
+    Ok(place(root, &layers)?.is_some_and(|p| !p.dest.is_dir()))
 }
 
 /// The init layer for an image (lower dirs top first), made if needed;
 /// None when the image has all three files or an unusual /etc.
 pub fn ensure(root: &Root, lower_dirs: &[String]) -> Result<Option<PathBuf>> {
     let layers: Vec<&Path> = lower_dirs.iter().map(Path::new).collect();
-    let Some((dest, missing)) = place(root, &layers)? else {
+    let Some(Place {
+        dest,
+        name,
+        missing,
+        etc: md,
+    }) = place(root, &layers)?
+    else {
         return Ok(None);
     };
     if dest.is_dir() {
         return Ok(Some(dest));
     }
-    let etc = top_etc(&layers).unwrap_or_default();
-    let md = std::fs::symlink_metadata(&etc).with_ctx(|| format!("stat {}", etc.display()))?;
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
     let _lock = Lock::exclusive(&root.layers().join(format!(".lock-{name}")))?;
     if dest.is_dir() {
         return Ok(Some(dest));
